@@ -1,0 +1,53 @@
+package dev.kiln.core.backend;
+
+import dev.kiln.core.Tensor;
+import dev.kiln.core.graph.Graph;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where graphs run. A backend compiles graphs into executables and moves arrays between the host and its devices.
+ * Kiln has the embedded Java backend ({@code java}) and the PJRT backends ({@code pjrt:cpu}, {@code pjrt:cuda},
+ * {@code pjrt:tpu}); all pass one conformance suite.
+ */
+public interface Backend extends AutoCloseable {
+  /** E.g. "java", "pjrt:cuda". */
+  String name();
+
+  List<Device> devices();
+
+  Executable compile(Graph graph, CompileOptions options);
+
+  default Executable compile(Graph graph) {
+    return compile(graph, CompileOptions.DEFAULT);
+  }
+
+  /** Copies (or, where the memory is shared, wraps) a host tensor onto a device. */
+  DeviceArray put(Tensor tensor, Device device);
+
+  default DeviceArray put(Tensor tensor) {
+    return put(tensor, devices().get(0));
+  }
+
+  /** Copies a device array to the host. */
+  Tensor get(DeviceArray array);
+
+  /** Compiles, runs once on the first device with host inputs, and returns host outputs: for tests and tools. */
+  default List<Tensor> evaluate(Graph graph, Tensor... inputs) {
+    try (Executable exe = compile(graph)) {
+      List<DeviceArray> args = new ArrayList<>();
+      for (Tensor t : inputs) args.add(put(t));
+      List<DeviceArray> outs = exe.run(args);
+      List<Tensor> r = new ArrayList<>();
+      for (DeviceArray o : outs) {
+        r.add(get(o));
+        o.close();
+      }
+      for (DeviceArray a : args) a.close();
+      return r;
+    }
+  }
+
+  @Override
+  void close();
+}

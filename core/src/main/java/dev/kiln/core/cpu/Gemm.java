@@ -1,0 +1,210 @@
+package dev.kiln.core.cpu;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Dense matrix multiply C = A·B, the engine under convolution and dot_general on the Java backend.
+ *
+ * <p>Float32 follows the Goto/BLIS scheme: B is packed in panels of {@link #NR} columns (KC × NC blocks that stay in
+ * L2), A in panels of {@link #MR} rows, and a register-blocked micro-kernel of MR × NR accumulators (two vectors of
+ * the widest species per row) runs the inner loop with fused multiply-adds. Row blocks of A are spread over the
+ * fork-join pool. Float64 (used for reference and gradient checks, not for speed) takes a plain blocked loop.
+ *
+ * <p>Matrices are given as (array, offset, row stride, column stride), so a transposed operand needs no copy.
+ */
+public final class Gemm {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  /** Rows of the micro-kernel tile. */
+  static final int MR = 6;
+  /** Columns of the micro-kernel tile: two vectors. */
+  static final int NR = 2 * L;
+  private static final int KC = 256;
+  private static final int MC = MR * 24;
+  private static final int NC = NR * 64;
+
+  private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+  private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+
+  private Gemm() {}
+
+  /** A strided view of a matrix: element (i, j) is {@code data[off + i*rs + j*cs]}. */
+  public record F32(float[] data, int off, int rs, int cs) {
+    public static F32 rowMajor(float[] data, int off, int cols) {
+      return new F32(data, off, cols, 1);
+    }
+  }
+
+  /** Strided view of a float64 matrix, as {@link F32}. */
+  public record F64(double[] data, int off, int rs, int cs) {
+    public static F64 rowMajor(double[] data, int off, int cols) {
+      return new F64(data, off, cols, 1);
+    }
+  }
+
+  /**
+   * C[m×n] = A[m×k]·B[k×n], overwriting C (row-major with leading dimension {@code ldc} from {@code cOff}).
+   */
+  public static void sgemm(CpuContext ctx, int m, int n, int k, F32 a, F32 b, float[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+    }
+    if (m == 0 || n == 0 || k == 0) {
+      return;
+    }
+    int ncMax = Math.min(NC, roundUp(n, NR));
+    float[] bPack = new float[KC * ncMax];
+    for (int jc = 0; jc < n; jc += NC) {
+      int nc = Math.min(NC, n - jc);
+      for (int pc = 0; pc < k; pc += KC) {
+        int kc = Math.min(KC, k - pc);
+        packB(b, pc, kc, jc, nc, bPack);
+        int mBlocks = (m + MC - 1) / MC;
+        final int fjc = jc, fpc = pc;
+        ctx.parallelFor(mBlocks, 1, (s, e) -> {
+          float[] aPack = A_PACK.get();
+          for (int blk = s; blk < e; blk++) {
+            int ic = blk * MC;
+            int mc = Math.min(MC, m - ic);
+            packA(a, ic, mc, fpc, kc, aPack);
+            macroKernel(mc, nc, kc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
+          }
+        });
+      }
+    }
+  }
+
+  private static int roundUp(int x, int m) {
+    return (x + m - 1) / m * m;
+  }
+
+  /** Packs B[pc:pc+kc, jc:jc+nc] into NR-wide column panels, zero-padding the last panel. */
+  private static void packB(F32 b, int pc, int kc, int jc, int nc, float[] out) {
+    float[] d = b.data();
+    int rs = b.rs(), cs = b.cs();
+    int o = 0;
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+      int w = Math.min(NR, nc - j0);
+      for (int p = 0; p < kc; p++) {
+        int base = b.off() + (pc + p) * rs + (jc + j0) * cs;
+        if (cs == 1) {
+          System.arraycopy(d, base, out, o, w);
+        } else {
+          for (int j = 0; j < w; j++) out[o + j] = d[base + j * cs];
+        }
+        for (int j = w; j < NR; j++) out[o + j] = 0f;
+        o += NR;
+      }
+    }
+  }
+
+  /** Packs A[ic:ic+mc, pc:pc+kc] into MR-tall row panels (k-major inside a panel), zero-padding the last one. */
+  private static void packA(F32 a, int ic, int mc, int pc, int kc, float[] out) {
+    float[] d = a.data();
+    int rs = a.rs(), cs = a.cs();
+    for (int i0 = 0; i0 < mc; i0 += MR) {
+      int h = Math.min(MR, mc - i0);
+      int panel = i0 * kc;
+      for (int i = 0; i < h; i++) {
+        int base = a.off() + (ic + i0 + i) * rs + pc * cs;
+        int o = panel + i;
+        for (int p = 0; p < kc; p++, o += MR) {
+          out[o] = d[base + p * cs];
+        }
+      }
+      for (int i = h; i < MR; i++) {
+        for (int p = 0, o = panel + i; p < kc; p++, o += MR) out[o] = 0f;
+      }
+    }
+  }
+
+  private static void macroKernel(int mc, int nc, int kc, float[] aPack, float[] bPack, float[] c, int cOff, int ldc) {
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+      int nr = Math.min(NR, nc - j0);
+      int bOff = j0 * kc;
+      for (int i0 = 0; i0 < mc; i0 += MR) {
+        int mr = Math.min(MR, mc - i0);
+        microKernel(kc, aPack, i0 * kc, bPack, bOff, c, cOff + i0 * ldc + j0, ldc, mr, nr);
+      }
+    }
+  }
+
+  /** C tile (mr × nr) += Apanel · Bpanel over kc steps with MR × 2 vector accumulators. */
+  private static void microKernel(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc,
+      int mr, int nr) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+    int a = aOff, b = bOff;
+    for (int p = 0; p < kc; p++, a += MR, b += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, bp, b);
+      FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+      FloatVector x = FloatVector.broadcast(S, ap[a]);
+      c00 = b0.fma(x, c00);
+      c01 = b1.fma(x, c01);
+      x = FloatVector.broadcast(S, ap[a + 1]);
+      c10 = b0.fma(x, c10);
+      c11 = b1.fma(x, c11);
+      x = FloatVector.broadcast(S, ap[a + 2]);
+      c20 = b0.fma(x, c20);
+      c21 = b1.fma(x, c21);
+      x = FloatVector.broadcast(S, ap[a + 3]);
+      c30 = b0.fma(x, c30);
+      c31 = b1.fma(x, c31);
+      x = FloatVector.broadcast(S, ap[a + 4]);
+      c40 = b0.fma(x, c40);
+      c41 = b1.fma(x, c41);
+      x = FloatVector.broadcast(S, ap[a + 5]);
+      c50 = b0.fma(x, c50);
+      c51 = b1.fma(x, c51);
+    }
+    if (mr == MR && nr == NR) {
+      addRow(c, cOff, c00, c01);
+      addRow(c, cOff + ldc, c10, c11);
+      addRow(c, cOff + 2 * ldc, c20, c21);
+      addRow(c, cOff + 3 * ldc, c30, c31);
+      addRow(c, cOff + 4 * ldc, c40, c41);
+      addRow(c, cOff + 5 * ldc, c50, c51);
+      return;
+    }
+    float[] t = TILE.get();
+    c00.intoArray(t, 0); c01.intoArray(t, L);
+    c10.intoArray(t, NR); c11.intoArray(t, NR + L);
+    c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
+    c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
+    c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
+    c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + L);
+    for (int i = 0; i < mr; i++) {
+      int row = cOff + i * ldc;
+      for (int j = 0; j < nr; j++) {
+        c[row + j] += t[i * NR + j];
+      }
+    }
+  }
+
+  private static void addRow(float[] c, int off, FloatVector v0, FloatVector v1) {
+    FloatVector.fromArray(S, c, off).add(v0).intoArray(c, off);
+    FloatVector.fromArray(S, c, off + L).add(v1).intoArray(c, off + L);
+  }
+
+  /** C[m×n] = A[m×k]·B[k×n] in float64, overwriting C; a cache-blocked scalar loop, parallel over rows. */
+  public static void dgemm(CpuContext ctx, int m, int n, int k, F64 a, F64 b, double[] c, int cOff, int ldc) {
+    ctx.parallelFor(m, 16, (s, e) -> {
+      double[] ad = a.data(), bd = b.data();
+      for (int i = s; i < e; i++) {
+        int row = cOff + i * ldc;
+        Arrays.fill(c, row, row + n, 0.0);
+        for (int p = 0; p < k; p++) {
+          double x = ad[a.off() + i * a.rs() + p * a.cs()];
+          int bb = b.off() + p * b.rs();
+          int bcs = b.cs();
+          for (int j = 0; j < n; j++) {
+            c[row + j] += x * bd[bb + j * bcs];
+          }
+        }
+      }
+    });
+  }
+}

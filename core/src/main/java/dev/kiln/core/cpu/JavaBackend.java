@@ -1,0 +1,179 @@
+package dev.kiln.core.cpu;
+
+import dev.kiln.core.Tensor;
+import dev.kiln.core.TensorType;
+import dev.kiln.core.backend.Backend;
+import dev.kiln.core.backend.CompileOptions;
+import dev.kiln.core.backend.Device;
+import dev.kiln.core.backend.DeviceArray;
+import dev.kiln.core.backend.Executable;
+import dev.kiln.core.graph.Graph;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Parameter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The embedded backend and Kiln's default: interprets a graph node by node with the primitives' Java kernels on a
+ * fork-join pool. "Compiling" computes, for every node, the step after which its value is no longer needed, so
+ * intermediates are released as soon as their last user has run. One device, one replica.
+ */
+public final class JavaBackend implements Backend {
+  private static final Device CPU = new Device(0, "cpu");
+  private final CpuContext ctx;
+
+  public JavaBackend() {
+    this(CpuContext.create());
+  }
+
+  public JavaBackend(CpuContext ctx) {
+    this.ctx = ctx;
+  }
+
+  public CpuContext context() {
+    return ctx;
+  }
+
+  @Override
+  public String name() {
+    return "java";
+  }
+
+  @Override
+  public List<Device> devices() {
+    return List.of(CPU);
+  }
+
+  @Override
+  public Executable compile(Graph graph, CompileOptions options) {
+    if (options.replicas() != 1) {
+      throw new IllegalArgumentException("the java backend runs one replica; asked for " + options.replicas());
+    }
+    return new Plan(graph, options);
+  }
+
+  @Override
+  public DeviceArray put(Tensor tensor, Device device) {
+    if (!device.equals(CPU)) throw new IllegalArgumentException("the java backend has no device " + device);
+    return new HostArray(tensor);
+  }
+
+  @Override
+  public Tensor get(DeviceArray array) {
+    return ((HostArray) array).tensor();
+  }
+
+  @Override
+  public void close() {
+    ctx.close();
+  }
+
+  /** A host tensor posing as a device array. */
+  static final class HostArray implements DeviceArray {
+    private Tensor tensor;
+
+    HostArray(Tensor t) {
+      this.tensor = t;
+    }
+
+    Tensor tensor() {
+      if (tensor == null) throw new IllegalStateException("array was closed or donated to a previous run");
+      return tensor;
+    }
+
+    @Override public TensorType type() { return tensor().type(); }
+    @Override public Device device() { return CPU; }
+    @Override public boolean isDeleted() { return tensor == null; }
+    @Override public void close() { tensor = null; }
+  }
+
+  /** A graph with its release schedule. */
+  private final class Plan implements Executable {
+    private final Graph graph;
+    private final CompileOptions options;
+    private final List<Value> nodes;
+    private final int[][] inputSlots;
+    private final int[][] releaseAfter; // slots whose last use is step i
+    private final int[] outputSlots;
+
+    Plan(Graph graph, CompileOptions options) {
+      this.graph = graph;
+      this.options = options;
+      for (var d : options.donations().entrySet()) {
+        int p = d.getKey(), o = d.getValue();
+        if (p < 0 || p >= graph.parameters().size() || o < 0 || o >= graph.outputs().size()
+            || !graph.parameters().get(p).type().equals(graph.outputs().get(o).type())) {
+          throw new IllegalArgumentException("cannot donate parameter " + p + " to output " + o);
+        }
+      }
+      this.nodes = graph.nodes();
+      int n = nodes.size();
+      inputSlots = new int[n][];
+      int[] lastUse = new int[n];
+      Arrays.fill(lastUse, -1);
+      for (int i = 0; i < n; i++) {
+        List<Value> ins = nodes.get(i).inputs();
+        inputSlots[i] = new int[ins.size()];
+        for (int k = 0; k < ins.size(); k++) {
+          int s = graph.indexOf(ins.get(k));
+          inputSlots[i][k] = s;
+          lastUse[s] = i;
+        }
+      }
+      outputSlots = graph.outputs().stream().mapToInt(graph::indexOf).toArray();
+      for (int s : outputSlots) lastUse[s] = Integer.MAX_VALUE;
+      List<List<Integer>> rel = new ArrayList<>();
+      for (int i = 0; i < n; i++) rel.add(new ArrayList<>());
+      for (int s = 0; s < n; s++) if (lastUse[s] >= 0 && lastUse[s] < n) rel.get(lastUse[s]).add(s);
+      releaseAfter = new int[n][];
+      for (int i = 0; i < n; i++) releaseAfter[i] = rel.get(i).stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Override public Graph graph() { return graph; }
+    @Override public CompileOptions options() { return options; }
+
+    @Override
+    public List<List<DeviceArray>> execute(List<List<DeviceArray>> argumentsPerReplica) {
+      if (argumentsPerReplica.size() != 1) {
+        throw new IllegalArgumentException("the java backend runs one replica; got " + argumentsPerReplica.size()
+            + " argument lists");
+      }
+      List<DeviceArray> args = argumentsPerReplica.get(0);
+      List<Value> params = graph.parameters();
+      if (args.size() != params.size()) {
+        throw new IllegalArgumentException("expected " + params.size() + " arguments, got " + args.size());
+      }
+      Tensor[] argTensors = new Tensor[args.size()];
+      for (int i = 0; i < args.size(); i++) {
+        Tensor t = ((HostArray) args.get(i)).tensor();
+        if (!t.type().equals(params.get(i).type())) {
+          throw new IllegalArgumentException("argument " + i + " (" + ((Parameter) params.get(i).op()).name()
+              + ") has type " + t.type() + ", expected " + params.get(i).type());
+        }
+        argTensors[i] = t;
+      }
+      Tensor[] vals = new Tensor[nodes.size()];
+      for (int i = 0; i < nodes.size(); i++) {
+        Value v = nodes.get(i);
+        if (v.op() instanceof Parameter p) {
+          vals[i] = argTensors[p.index()];
+        } else {
+          Tensor[] ins = new Tensor[inputSlots[i].length];
+          for (int k = 0; k < ins.length; k++) ins[k] = vals[inputSlots[i][k]];
+          try {
+            vals[i] = v.op().eval(ctx, ins, v.type());
+          } catch (RuntimeException e) {
+            throw new IllegalStateException("java backend: " + v.op().name() + " (%" + v.id() + " : " + v.type()
+                + ") failed: " + e.getMessage(), e);
+          }
+        }
+        for (int s : releaseAfter[i]) vals[s] = null;
+      }
+      List<DeviceArray> outs = new ArrayList<>(outputSlots.length);
+      for (int s : outputSlots) outs.add(new HostArray(vals[s]));
+      for (int p : options.donations().keySet()) args.get(p).close();
+      return List.of(outs);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.kiln.core.hlo;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.backend.CompileOptions;
+import dev.kiln.core.graph.Graph;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Parameter;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lowers a {@link Graph} to a StableHLO module in MLIR text: one {@code func.func public @main} whose arguments are
+ * the graph's parameters (donated ones marked {@code tf.aliasing_output}) and whose results are its outputs, with
+ * one op per primitive in MLIR's generic syntax. This is what the PJRT backend hands to a plugin's compiler.
+ */
+public final class StableHloWriter implements HloEmitter {
+  private final StringBuilder body = new StringBuilder();
+  private final Map<Value, String> names = new IdentityHashMap<>();
+  private final int replicas;
+  private int counter;
+
+  private StableHloWriter(int replicas) {
+    this.replicas = replicas;
+  }
+
+  /** The module text for {@code graph} compiled with {@code options}. */
+  public static String write(Graph graph, CompileOptions options) {
+    StableHloWriter w = new StableHloWriter(options.replicas());
+    return w.module(graph, options);
+  }
+
+  public static String write(Graph graph) {
+    return write(graph, CompileOptions.DEFAULT);
+  }
+
+  private String module(Graph g, CompileOptions options) {
+    List<Value> params = g.parameters();
+    StringBuilder sig = new StringBuilder();
+    for (int i = 0; i < params.size(); i++) {
+      Value p = params.get(i);
+      String name = "%arg" + i;
+      names.put(p, name);
+      if (i > 0) sig.append(", ");
+      sig.append(name).append(": ").append(p.type().mlir());
+      Integer out = options.donations().get(i);
+      if (out != null) {
+        if (out < 0 || out >= g.outputs().size() || !g.outputs().get(out).type().equals(p.type())) {
+          throw new IllegalArgumentException("parameter " + i + " (" + ((Parameter) p.op()).name() + ", "
+              + p.type() + ") cannot be donated to output " + out);
+        }
+        sig.append(" {tf.aliasing_output = ").append(out).append(" : i32}");
+      }
+    }
+    for (Map.Entry<Integer, Integer> d : options.donations().entrySet()) {
+      if (d.getKey() < 0 || d.getKey() >= params.size()) {
+        throw new IllegalArgumentException("donated parameter " + d.getKey() + " does not exist");
+      }
+    }
+    for (Value v : g.nodes()) {
+      if (!(v.op() instanceof Parameter)) {
+        v.op().lower(this, v);
+      }
+    }
+    StringBuilder results = new StringBuilder();
+    StringBuilder retNames = new StringBuilder();
+    StringBuilder retTypes = new StringBuilder();
+    for (int i = 0; i < g.outputs().size(); i++) {
+      Value o = g.outputs().get(i);
+      if (i > 0) {
+        results.append(", ");
+        retNames.append(", ");
+        retTypes.append(", ");
+      }
+      results.append(o.type().mlir());
+      retNames.append(name(o));
+      retTypes.append(o.type().mlir());
+    }
+    return "module @kiln attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas = " + replicas + " : i32} {\n"
+        + "  func.func public @main(" + sig + ") -> (" + results + ") {\n"
+        + body
+        + "    \"func.return\"(" + retNames + ") : (" + retTypes + ") -> ()\n"
+        + "  }\n"
+        + "}\n";
+  }
+
+  @Override
+  public String name(Value v) {
+    String n = names.get(v);
+    if (n == null) throw new IllegalStateException("value " + v + " used before it was lowered");
+    return n;
+  }
+
+  private String define(Value out) {
+    String n = fresh();
+    names.put(out, n);
+    return n;
+  }
+
+  @Override
+  public void op(Value out, String opName, String attributes) {
+    StringBuilder operands = new StringBuilder();
+    StringBuilder types = new StringBuilder();
+    for (int i = 0; i < out.inputs().size(); i++) {
+      if (i > 0) {
+        operands.append(", ");
+        types.append(", ");
+      }
+      operands.append(name(out.input(i)));
+      types.append(out.input(i).type().mlir());
+    }
+    String n = define(out);
+    body.append("    ").append(n).append(" = \"stablehlo.").append(opName).append("\"(").append(operands).append(')');
+    if (!attributes.isEmpty()) body.append(" {").append(attributes).append('}');
+    body.append(" : (").append(types).append(") -> ").append(out.type().mlir()).append('\n');
+  }
+
+  @Override
+  public void opWithRegion(Value out, String opName, List<String> operands, List<String> operandTypes,
+      String regionBody, String attributes) {
+    String n = define(out);
+    body.append("    ").append(n).append(" = \"stablehlo.").append(opName).append("\"(")
+        .append(String.join(", ", operands)).append(") ({\n");
+    for (String line : regionBody.split("\n")) body.append("    ").append(line).append('\n');
+    body.append("    })");
+    if (!attributes.isEmpty()) body.append(" {").append(attributes).append('}');
+    body.append(" : (").append(String.join(", ", operandTypes)).append(") -> ").append(out.type().mlir()).append('\n');
+  }
+
+  @Override
+  public String scalarConstant(DType dtype, double value) {
+    String n = fresh();
+    String t = "tensor<" + dtype.mlirName() + ">";
+    body.append("    ").append(n).append(" = \"stablehlo.constant\"() {value = dense<")
+        .append(DenseFormat.scalar(dtype, value)).append("> : ").append(t).append("} : () -> ").append(t).append('\n');
+    return n;
+  }
+
+  @Override
+  public String fresh() {
+    return "%" + counter++;
+  }
+
+  @Override
+  public void alias(Value out, Value in) {
+    names.put(out, name(in));
+  }
+
+  @Override
+  public int replicas() {
+    return replicas;
+  }
+}

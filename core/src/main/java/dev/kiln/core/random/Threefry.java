@@ -1,0 +1,107 @@
+package dev.kiln.core.random;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.TensorType;
+import dev.kiln.core.graph.Tracer;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Ops;
+import java.util.List;
+
+/**
+ * Counter-based random numbers written with Kiln's integer primitives, so every backend draws the same bits:
+ * the Threefry-2x32 block cipher (20 rounds, as in Random123 and JAX) keyed by a 64-bit seed, applied to the
+ * blocks (counter, i) for the elements i of a draw. A training step passes its step number as the counter, so each
+ * step draws fresh numbers from one compiled graph and a run is reproducible from its seed.
+ */
+public final class Threefry {
+  private Threefry() {}
+
+  private static final int[][] ROTATIONS = {{13, 15, 26, 6}, {17, 29, 16, 24}};
+  private static final int PARITY = 0x1BD11BDA;
+
+  /** The key pair (high, low 32 bits of the seed) as a U32[2] constant. */
+  public static Value key(Tracer t, long seed) {
+    return t.constant(Tensor.ofUnsigned(new int[] {(int) (seed >>> 32), (int) seed}, 2));
+  }
+
+  /** The 20-round Threefry-2x32 of blocks (x0, x1) under key (k0, k1); keys are U32 scalars, blocks U32 arrays. */
+  public static Value[] hash(Value k0, Value k1, Value x0, Value x1) {
+    Value ks0 = k0, ks1 = k1;
+    Value ks2 = Ops.xor(Ops.xor(k0, k1), u32(k0, PARITY));
+    Value[] ks = {ks0, ks1, ks2};
+    x0 = Ops.add(x0, ks0);
+    x1 = Ops.add(x1, ks1);
+    for (int group = 0; group < 5; group++) {
+      for (int r : ROTATIONS[group % 2]) {
+        x0 = Ops.add(x0, x1);
+        x1 = rotl(x1, r);
+        x1 = Ops.xor(x1, x0);
+      }
+      int j = group + 1;
+      x0 = Ops.add(x0, ks[j % 3]);
+      x1 = Ops.add(Ops.add(x1, ks[(j + 1) % 3]), u32(k0, j));
+    }
+    return new Value[] {x0, x1};
+  }
+
+  private static Value u32(Value like, int v) {
+    return like.tracer().constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {v}));
+  }
+
+  private static Value rotl(Value x, int r) {
+    return Ops.or(Ops.shiftLeft(x, u32(x, r)), Ops.shiftRightLogical(x, u32(x, 32 - r)));
+  }
+
+  /**
+   * {@code shape}-many random U32 words for (key, counter): key is U32[2], counter a U32 scalar (a constant or a
+   * graph input such as the step number).
+   */
+  public static Value bits(Value key, Value counter, int... shape) {
+    Tracer t = key.tracer();
+    int n = Shape.of(shape).size();
+    int m = (n + 1) / 2;
+    Value k0 = Ops.reshape(Ops.sliceAxis(key, 0, 0, 1));
+    Value k1 = Ops.reshape(Ops.sliceAxis(key, 0, 1, 2));
+    Value x0 = Ops.broadcastTo(counter, m);
+    Value x1 = Ops.iota(t, new TensorType(DType.U32, Shape.of(m)), 0);
+    Value[] y = hash(k0, k1, x0, x1);
+    Value all = Ops.concatenate(0, List.of(y[0], y[1]));
+    if (2 * m != n) all = Ops.sliceAxis(all, 0, 0, n);
+    return Ops.reshape(all, shape);
+  }
+
+  /** Uniform draws in [0, 1) with 24 random bits each. */
+  public static Value uniform(Value key, Value counter, DType dtype, int... shape) {
+    Value b = Ops.shiftRightLogical(bits(key, counter, shape), u32(key, 8));
+    return Ops.convert(b, dtype).mul(0x1p-24);
+  }
+
+  /** Standard normal draws: √2 · erfinv(u) for u uniform in the open interval (−1, 1). */
+  public static Value normal(Value key, Value counter, DType dtype, int... shape) {
+    Value b = Ops.shiftRightLogical(bits(key, counter, shape), u32(key, 8));
+    Value u = Ops.convert(b, dtype).add(0.5).mul(0x1p-23).sub(1.0);
+    return erfinv(u).mul(Math.sqrt(2.0));
+  }
+
+  /** erfinv on (−1, 1) by Giles' single-precision rational approximation, branch-free with select. */
+  static Value erfinv(Value x) {
+    Value one = Ops.constantLike(x, 1.0);
+    Value w = Ops.neg(Ops.log(one.sub(x).mul(one.add(x))));
+    Value small = w.sub(2.5);
+    Value p1 = poly(small, 2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+        -0.00125372503, -0.00417768164, 0.246640727, 1.50140941);
+    Value big = Ops.sqrt(w).sub(3.0);
+    Value p2 = poly(big, -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+        -0.0076224613, 0.00943887047, 1.00167406, 2.83297682);
+    Value p = Ops.select(Ops.compare(w, Ops.Cmp.LT, Ops.constantLike(w, 5.0)), p1, p2);
+    return p.mul(x);
+  }
+
+  private static Value poly(Value w, double... c) {
+    Value p = Ops.broadcastTo(Ops.constantLike(w, c[0]), w.shape().dims());
+    for (int i = 1; i < c.length; i++) p = p.mul(w).add(c[i]);
+    return p;
+  }
+}
