@@ -1,0 +1,114 @@
+package dev.kiln.tpu;
+
+import dev.kiln.core.Tensor;
+import dev.kiln.core.backend.Backend;
+import dev.kiln.core.backend.CompileOptions;
+import dev.kiln.core.backend.Device;
+import dev.kiln.core.backend.DeviceArray;
+import dev.kiln.core.backend.Executable;
+import dev.kiln.core.graph.Graph;
+import dev.kiln.core.hlo.StableHloWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The PJRT backend: a graph is lowered to StableHLO text, compiled by the plugin with a serialized
+ * CompileOptionsProto, and run on the plugin's devices. Arrays stay on their device between runs; donated
+ * parameters are aliased to outputs (tf.aliasing_output) so a training step updates them in place.
+ */
+public final class PjrtBackend implements Backend {
+  private final PjrtClient client;
+  private final String name;
+
+  public PjrtBackend(PjrtPlugin plugin, Map<String, Object> clientOptions) {
+    this.client = new PjrtClient(plugin, clientOptions);
+    this.name = "pjrt:" + client.platformName();
+  }
+
+  public PjrtClient client() {
+    return client;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public List<Device> devices() {
+    return client.devices();
+  }
+
+  @Override
+  public Executable compile(Graph graph, CompileOptions options) {
+    String mlir = StableHloWriter.write(graph, options);
+    byte[] opts = CompileOptionsCodec.encode(options.replicas(), client.devices());
+    PjrtExecutable exe = client.compile(mlir, opts, graph.outputTypes());
+    return new Compiled(graph, options, exe);
+  }
+
+  @Override
+  public DeviceArray put(Tensor tensor, Device device) {
+    return client.toDevice(tensor, device);
+  }
+
+  @Override
+  public Tensor get(DeviceArray array) {
+    if (!(array instanceof PjrtBuffer b)) {
+      throw new IllegalArgumentException("not an array of this backend: " + array);
+    }
+    return b.toHost();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  /** A compiled graph with its argument checks. */
+  private static final class Compiled implements Executable {
+    private final Graph graph;
+    private final CompileOptions options;
+    private final PjrtExecutable exe;
+
+    Compiled(Graph graph, CompileOptions options, PjrtExecutable exe) {
+      this.graph = graph;
+      this.options = options;
+      this.exe = exe;
+    }
+
+    @Override public Graph graph() { return graph; }
+    @Override public CompileOptions options() { return options; }
+
+    @Override
+    public List<List<DeviceArray>> execute(List<List<DeviceArray>> argumentsPerReplica) {
+      List<List<PjrtBuffer>> args = new ArrayList<>();
+      for (List<DeviceArray> list : argumentsPerReplica) {
+        if (list.size() != graph.parameters().size()) {
+          throw new IllegalArgumentException("expected " + graph.parameters().size() + " arguments, got " + list.size());
+        }
+        List<PjrtBuffer> bs = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+          DeviceArray a = list.get(i);
+          if (!(a instanceof PjrtBuffer b)) throw new IllegalArgumentException("argument " + i + " is not a PJRT buffer");
+          if (!b.type().equals(graph.parameters().get(i).type())) {
+            throw new IllegalArgumentException("argument " + i + " has type " + b.type() + ", expected "
+                + graph.parameters().get(i).type());
+          }
+          bs.add(b);
+        }
+        args.add(bs);
+      }
+      List<List<PjrtBuffer>> outs = exe.execute(args, options.donations().keySet());
+      List<List<DeviceArray>> r = new ArrayList<>();
+      for (List<PjrtBuffer> o : outs) r.add(new ArrayList<>(o));
+      return r;
+    }
+
+    @Override
+    public void close() {
+      exe.close();
+    }
+  }
+}
