@@ -34,6 +34,17 @@ public final class Reductions {
     if (rank == 0) {
       return reduce(ctx, dtype, kind, src, new int[] {1}, new boolean[] {false});
     }
+    if (n == 0) {
+      // Empty input: every output element is the init value.
+      if (isF) {
+        double[] r = new double[outN];
+        java.util.Arrays.fill(r, init);
+        return copyOut(dtype, r, null, outN);
+      }
+      int[] r = new int[outN];
+      if (kind == Kind.MAX) java.util.Arrays.fill(r, dtype == DType.U32 ? 0 : Integer.MIN_VALUE);
+      return r;
+    }
     int inner = dims[rank - 1];
     boolean innerReduced = reduced[rank - 1];
     int rows = inner == 0 ? 0 : n / inner;

@@ -1,13 +1,16 @@
 package dev.kiln.core.hlo;
 
 import dev.kiln.core.DType;
+import dev.kiln.core.TensorType;
 import dev.kiln.core.backend.CompileOptions;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Parameter;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Lowers a {@link Graph} to a StableHLO module in MLIR text: one {@code func.func public @main} whose arguments are
@@ -35,6 +38,7 @@ public final class StableHloWriter implements HloEmitter {
   }
 
   private String module(Graph g, CompileOptions options) {
+    checkDonations(g, options);
     List<Value> params = g.parameters();
     StringBuilder sig = new StringBuilder();
     for (int i = 0; i < params.size(); i++) {
@@ -45,16 +49,7 @@ public final class StableHloWriter implements HloEmitter {
       sig.append(name).append(": ").append(p.type().mlir());
       Integer out = options.donations().get(i);
       if (out != null) {
-        if (out < 0 || out >= g.outputs().size() || !g.outputs().get(out).type().equals(p.type())) {
-          throw new IllegalArgumentException("parameter " + i + " (" + ((Parameter) p.op()).name() + ", "
-              + p.type() + ") cannot be donated to output " + out);
-        }
         sig.append(" {tf.aliasing_output = ").append(out).append(" : i32}");
-      }
-    }
-    for (Map.Entry<Integer, Integer> d : options.donations().entrySet()) {
-      if (d.getKey() < 0 || d.getKey() >= params.size()) {
-        throw new IllegalArgumentException("donated parameter " + d.getKey() + " does not exist");
       }
     }
     for (Value v : g.nodes()) {
@@ -82,6 +77,39 @@ public final class StableHloWriter implements HloEmitter {
         + "    \"func.return\"(" + retNames + ") : (" + retTypes + ") -> ()\n"
         + "  }\n"
         + "}\n";
+  }
+
+  /**
+   * Rejects donations that XLA could not honour: a missing parameter or output, an output whose type differs from
+   * the parameter's, or two parameters donated to one output. Donations are checked in parameter order, so the
+   * message names the same pair on every run.
+   */
+  private static void checkDonations(Graph g, CompileOptions options) {
+    List<Value> params = g.parameters();
+    List<Value> outs = g.outputs();
+    Map<Integer, Integer> target = new HashMap<>();
+    for (Map.Entry<Integer, Integer> d : new TreeMap<>(options.donations()).entrySet()) {
+      int p = d.getKey(), o = d.getValue();
+      if (p < 0 || p >= params.size()) {
+        throw new IllegalArgumentException("cannot donate parameter " + p + ": the graph has " + params.size()
+            + " parameters");
+      }
+      Value param = params.get(p);
+      String what = "parameter " + p + " (" + ((Parameter) param.op()).name() + ": " + param.type()
+          + ") cannot be donated to output " + o;
+      if (o < 0 || o >= outs.size()) {
+        throw new IllegalArgumentException(what + ": the graph has " + outs.size() + " outputs");
+      }
+      TensorType ot = outs.get(o).type();
+      if (!ot.equals(param.type())) {
+        throw new IllegalArgumentException(what + " (" + g.outputNames().get(o) + ": " + ot
+            + "): a donated parameter and its output must have the same type");
+      }
+      Integer other = target.put(o, p);
+      if (other != null) {
+        throw new IllegalArgumentException(what + ": parameter " + other + " is already donated to it");
+      }
+    }
   }
 
   @Override

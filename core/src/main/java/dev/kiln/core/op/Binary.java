@@ -125,7 +125,7 @@ public record Binary(Kind kind) implements Primitive {
       case DIVIDE -> { for (int i = s; i < e; i++) o[i] = a[i] / b[i]; }
       case MAXIMUM -> { for (int i = s; i < e; i++) o[i] = Math.max(a[i], b[i]); }
       case MINIMUM -> { for (int i = s; i < e; i++) o[i] = Math.min(a[i], b[i]); }
-      case POWER -> { for (int i = s; i < e; i++) o[i] = (float) Math.pow(a[i], b[i]); }
+      case POWER -> { for (int i = s; i < e; i++) o[i] = (float) pow(a[i], b[i]); }
       default -> throw new IllegalStateException(k + " on floats");
     }
   }
@@ -138,9 +138,15 @@ public record Binary(Kind kind) implements Primitive {
       case DIVIDE -> { for (int i = s; i < e; i++) o[i] = a[i] / b[i]; }
       case MAXIMUM -> { for (int i = s; i < e; i++) o[i] = Math.max(a[i], b[i]); }
       case MINIMUM -> { for (int i = s; i < e; i++) o[i] = Math.min(a[i], b[i]); }
-      case POWER -> { for (int i = s; i < e; i++) o[i] = Math.pow(a[i], b[i]); }
+      case POWER -> { for (int i = s; i < e; i++) o[i] = pow(a[i], b[i]); }
       default -> throw new IllegalStateException(k + " on floats");
     }
+  }
+
+  /** IEEE/C pow: unlike Math.pow, pow(1, y) = 1 for every y and pow(−1, ±∞) = 1. */
+  static double pow(double a, double b) {
+    if (a == 1.0 || (a == -1.0 && Double.isInfinite(b))) return 1.0;
+    return Math.pow(a, b);
   }
 
   private static void ints(Kind k, boolean u, int[] a, int[] b, int[] o, int s, int e) {

@@ -58,11 +58,18 @@ public record Convert(DType to) implements Primitive {
           case F32 -> ((float[]) o)[i] = x.dtype() == DType.S32 ? (float) x.ints()[i] : (float) v;
           case F64 -> ((double[]) o)[i] = v;
           case S32 -> ((int[]) o)[i] = x.dtype() == DType.U32 ? x.ints()[i] : (int) v;
-          case U32 -> ((int[]) o)[i] = x.dtype() == DType.S32 ? x.ints()[i] : (int) (long) v;
+          case U32 -> ((int[]) o)[i] = x.dtype() == DType.S32 ? x.ints()[i] : toU32(v);
           case PRED -> ((boolean[]) o)[i] = v != 0;
         }
       }
     }
     return Tensor.wrap(to, t.shape(), o);
+  }
+
+  /** Float (or U32-as-double) to U32, saturating: NaN and negatives give 0, values ≥ 2^32 give 2^32 − 1. */
+  private static int toU32(double v) {
+    if (!(v > 0)) return 0;
+    if (v >= 4294967295.0) return -1;
+    return (int) (long) v;
   }
 }

@@ -63,7 +63,7 @@ class KernelReferenceTest {
     assertEquals(ref.length, got.size(), what + ": size");
     for (int i = 0; i < ref.length; i++) {
       double g = got.getDouble(i);
-      assertTrue(Math.abs(g - ref[i]) <= atol + rtol * Math.abs(ref[i]),
+      assertTrue(g == ref[i] || (Double.isNaN(g) && Double.isNaN(ref[i])) || Math.abs(g - ref[i]) <= atol + rtol * Math.abs(ref[i]),
           what + ": element " + i + " is " + g + ", reference " + ref[i] + R.tag());
     }
   }
@@ -420,5 +420,23 @@ class KernelReferenceTest {
     double[] expect = {0, -1, 2, 3, 0, -1, 2, 3, 0, -1, 2, 3};
     assertClose(expect, out.get(0), 0, 0, "iota/compare/select");
     assertEquals(4294967295.0, out.get(1).getDouble(1), "S32 -1 converts to U32 max");
+  }
+
+  @Test
+  void edgeCasesFollowStableHloSemantics() {
+    // reduce over an empty dimension gives the init value
+    Tensor empty = Tensor.wrap(DType.F32, Shape.of(0, 3), new float[0]);
+    assertClose(new double[] {0, 0, 0}, run(new dev.kiln.core.op.Reduce(Reductions.Kind.SUM, new int[] {0}), empty),
+        0, 0, "sum over an empty dimension");
+    assertClose(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY},
+        run(new dev.kiln.core.op.Reduce(Reductions.Kind.MAX, new int[] {0}), empty), 0, 0, "max over an empty dimension");
+    // float -> U32 saturates
+    Tensor f = Tensor.of(new float[] {-1, -3.5f, 5e9f, Float.NaN, Float.POSITIVE_INFINITY, 7.9f}, 6);
+    assertEquals(List.of(0L, 0L, 4294967295L, 0L, 4294967295L, 7L),
+        asLongs(run(new dev.kiln.core.op.Convert(DType.U32), f)));
+    // pow(1, y) = 1 and pow(-1, inf) = 1 as in C
+    Tensor a = Tensor.of(new float[] {1, 1, -1}, 3);
+    Tensor b = Tensor.of(new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}, 3);
+    assertClose(new double[] {1, 1, 1}, run(new Binary(Binary.Kind.POWER), a, b), 0, 0, "power edge cases");
   }
 }
