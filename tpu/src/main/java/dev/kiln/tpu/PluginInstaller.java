@@ -1,0 +1,160 @@
+package dev.kiln.tpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * {@code kiln plugin install cpu|cuda|tpu}: downloads the plugin's wheel from PyPI with {@code pip download
+ * --no-deps}, extracts its shared library into {@code ~/.cache/kiln/pjrt/<kind>/} atomically (under a file lock,
+ * into a temporary directory that is then renamed into place), and checks that the library exports
+ * {@code GetPjrtApi}.
+ */
+public final class PluginInstaller {
+  private PluginInstaller() {}
+
+  /** Wheels to try per kind, in order, with the library inside each. */
+  record Candidate(String wheel, String library) {}
+
+  static List<Candidate> candidates(PluginLocator.Kind kind) {
+    return switch (kind) {
+      case CPU -> List.of(new Candidate("xla-cpu-pjrt", "xla_cpu_pjrt.so"),
+          new Candidate("fastatomstruct-xla-cpu", "libpjrt_cpu.so"));
+      case CUDA -> List.of(new Candidate("jax-cuda13-pjrt", "xla_cuda_plugin.so"));
+      case TPU -> List.of(new Candidate("libtpu", "libtpu.so"));
+    };
+  }
+
+  /** Installs (or reinstalls) the plugin and returns the library's path. Progress lines go to {@code log}. */
+  public static Path install(PluginLocator.Kind kind, Consumer<String> log) throws IOException {
+    Path dest = PluginLocator.cacheDir(kind);
+    Files.createDirectories(dest.getParent());
+    Path lockFile = dest.getParent().resolve(".lock");
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+         FileLock lock = ch.lock()) {
+      List<String> failures = new ArrayList<>();
+      for (Candidate c : candidates(kind)) {
+        Path work = Files.createTempDirectory(dest.getParent(), "." + kind.id + "-");
+        try {
+          log.accept("downloading " + c.wheel() + " with pip ...");
+          Path wheel = pipDownload(c.wheel(), work.resolve("wheel"));
+          Path staged = work.resolve("staged");
+          Files.createDirectories(staged);
+          Path lib = extract(wheel, c.library(), staged);
+          if (!ElfSymbols.exports(lib, "GetPjrtApi")) {
+            throw new IOException(lib.getFileName() + " from " + wheel.getFileName() + " does not export GetPjrtApi");
+          }
+          Files.writeString(staged.resolve("SOURCE"), wheel.getFileName() + "\n");
+          replace(staged, dest);
+          Path installed = dest.resolve(lib.getFileName());
+          log.accept("installed " + installed);
+          return installed;
+        } catch (IOException e) {
+          failures.add(c.wheel() + ": " + e.getMessage());
+          log.accept("  " + c.wheel() + " failed: " + e.getMessage());
+        } finally {
+          deleteTree(work);
+        }
+      }
+      throw new IOException("could not install a " + kind.id + " PJRT plugin: " + String.join("; ", failures));
+    }
+  }
+
+  private static Path pipDownload(String pkg, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    List<String> cmd = List.of(pythonOrPip(), "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+        "--quiet", "-d", dir.toString(), pkg);
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new IOException("pip is not available (" + e.getMessage() + "); install Python 3 with pip", e);
+    }
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes());
+    try {
+      if (!p.waitFor(15, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IOException("pip download " + pkg + " timed out");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException("pip download " + pkg + " exited " + p.exitValue() + ": " + lastLines(out, 4));
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(f -> f.toString().endsWith(".whl")).findFirst()
+          .orElseThrow(() -> new IOException("pip download " + pkg + " produced no wheel"));
+    }
+  }
+
+  private static String pythonOrPip() {
+    return "python3";
+  }
+
+  private static String lastLines(String s, int n) {
+    String[] lines = s.strip().split("\n");
+    return String.join(" | ", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - n), lines.length));
+  }
+
+  /** Extracts the entry whose file name is {@code library} from the wheel into {@code dir}. */
+  static Path extract(Path wheel, String library, Path dir) throws IOException {
+    try (ZipFile zip = new ZipFile(wheel.toFile())) {
+      Enumeration<? extends ZipEntry> en = zip.entries();
+      while (en.hasMoreElements()) {
+        ZipEntry e = en.nextElement();
+        String name = e.getName();
+        if (!e.isDirectory() && (name.equals(library) || name.endsWith("/" + library))) {
+          Path out = dir.resolve(library);
+          try (InputStream in = zip.getInputStream(e)) {
+            Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+          }
+          return out;
+        }
+      }
+    }
+    throw new IOException(wheel.getFileName() + " contains no " + library);
+  }
+
+  /** Moves {@code staged} to {@code dest}, replacing an older install; the old one is removed after the swap. */
+  private static void replace(Path staged, Path dest) throws IOException {
+    Path old = null;
+    if (Files.exists(dest)) {
+      old = dest.resolveSibling(dest.getFileName() + ".old-" + System.nanoTime());
+      Files.move(dest, old, StandardCopyOption.ATOMIC_MOVE);
+    }
+    try {
+      Files.move(staged, dest, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      if (old != null) Files.move(old, dest);
+      throw new IOException("cannot rename into " + dest + " atomically", e);
+    }
+    if (old != null) deleteTree(old);
+  }
+
+  static void deleteTree(Path p) {
+    if (!Files.exists(p)) return;
+    try (Stream<Path> s = Files.walk(p)) {
+      s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort cleanup of a temporary directory
+    }
+  }
+}
