@@ -19,8 +19,9 @@ public final class ElfSymbols {
   /** True when {@code lib} is an ELF64 file whose .dynsym defines {@code symbol}. */
   public static boolean exports(Path lib, String symbol) throws IOException {
     try (FileChannel ch = FileChannel.open(lib, StandardOpenOption.READ)) {
+      ByteBuffer magic = read(ch, 0, Math.min(4, ch.size()));
+      if (magic.limit() < 4 || magic.getInt(0) != 0x464C457F) throw new IOException(lib + " is not an ELF file");
       ByteBuffer h = read(ch, 0, 64);
-      if (h.getInt(0) != 0x464C457F) throw new IOException(lib + " is not an ELF file");
       if (h.get(4) != 2 || h.get(5) != 1) throw new IOException(lib + " is not a 64-bit little-endian ELF file");
       long shoff = h.getLong(0x28);
       int shentsize = h.getShort(0x3A) & 0xFFFF;
