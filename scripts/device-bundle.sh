@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds what scripts/device-check.sh needs on a GPU/TPU machine that has no Java and no network:
+# a jlink'ed Java runtime and the kiln jars, packed as dist/device.tgz (carry that file to the machine; about
+# 37 MB, under the 64 MiB a device call carries).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+. .ci/jdk.sh
+kiln_select_jdk
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+mvn -q -B -ntp -DskipTests package
+out="$root/dist/device"
+rm -rf "$out"
+mkdir -p "$out"
+# java.desktop: JFreeChart's PNG plots; jdk.unsupported: protobuf and JavaCPP use sun.misc.Unsafe.
+jlink --add-modules java.base,java.desktop,java.logging,java.management,jdk.unsupported,jdk.incubator.vector \
+  --strip-debug --no-header-files --no-man-pages --output "$out/jre"
+cp train/target/kiln-train.jar "$out/"
+cp -r train/target/lib "$out/lib"
+tar -C "$root/dist" -czf "$root/dist/device.tgz" device
+rm -rf "$out"
+ls -la "$root/dist/device.tgz" | awk '{print "bundle: dist/device.tgz, " $5 " bytes"}'
