@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
     description = "Kiln: train models from Java on TPUs, GPUs and CPUs.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, dev.kiln.train.cli.ConvertCommand.class,
+        dev.kiln.train.cli.SynthCommand.class, dev.kiln.train.cli.InspectCommand.class,
+        dev.kiln.train.cli.PluginCommand.class, dev.kiln.train.cli.CheckCommand.class})
 public final class Main implements Runnable {
 
   @Override
@@ -18,6 +20,23 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The configured command line: a failure deep inside a command prints one line naming the command and the
+   * cause and exits 1; {@code KILN_DEBUG=1} adds the stack trace.
+   */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      String m = e.getMessage();
+      String line = m == null || m.isBlank() ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+      cmd.getErr().println("kiln " + cmd.getCommandName() + ": error: " + line);
+      if (System.getenv("KILN_DEBUG") != null) e.printStackTrace(cmd.getErr());
+      cmd.getErr().flush();
+      return 1;
+    });
+    return cl;
   }
 }

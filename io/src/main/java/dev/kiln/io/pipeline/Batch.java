@@ -1,0 +1,154 @@
+package dev.kiln.io.pipeline;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * One batch of windows, in buffers reused from batch to batch: the features {@code [size, window, 130]} as floats in
+ * native byte order in direct memory (a backend can hand the address to a device without another copy), the labels
+ * {@code [size, 1]} likewise, and for each window the ts_id and date of its last row (for predictions). Only the first
+ * {@link #size()} samples are valid; the buffers' limits are set to them.
+ */
+public final class Batch {
+  private final int capacity;
+  private final int sampleFloats;
+  private final int window;
+  private final int featureCount;
+  private final ByteBuffer featureBytes;
+  private final FloatBuffer features;
+  private final ByteBuffer labelBytes;
+  private final FloatBuffer labels;
+  private final long[] tsIds;
+  private final int[] dates;
+  private final long[] windowIds;
+  private int size;
+
+  /** A batch of up to {@code capacity} windows of {@code window} rows of {@code featureCount} features. */
+  public Batch(int capacity, int window, int featureCount) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("batch size must be at least 1, got " + capacity);
+    }
+    long floats = (long) capacity * window * featureCount;
+    if (floats * 4 > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("a batch of " + capacity + " windows of " + window + "x" + featureCount
+          + " floats exceeds 2 GB");
+    }
+    this.capacity = capacity;
+    this.sampleFloats = window * featureCount;
+    this.window = window;
+    this.featureCount = featureCount;
+    this.featureBytes = ByteBuffer.allocateDirect((int) floats * 4).order(ByteOrder.nativeOrder());
+    this.features = featureBytes.asFloatBuffer();
+    this.labelBytes = ByteBuffer.allocateDirect(capacity * 4).order(ByteOrder.nativeOrder());
+    this.labels = labelBytes.asFloatBuffer();
+    this.tsIds = new long[capacity];
+    this.dates = new int[capacity];
+    this.windowIds = new long[capacity];
+  }
+
+  /** The number of valid samples. */
+  public int size() {
+    return size;
+  }
+
+  /** The most samples the batch holds. */
+  public int capacity() {
+    return capacity;
+  }
+
+  /** Floats per sample: window × features. */
+  public int sampleFloats() {
+    return sampleFloats;
+  }
+
+  /** The features, {@code size × window × features} floats from position 0 (limit set to that). */
+  public FloatBuffer features() {
+    return features.duplicate().position(0).limit(size * sampleFloats);
+  }
+
+  /** The features' bytes (native order, direct), limit at the valid samples. */
+  public ByteBuffer featureBytes() {
+    return featureBytes.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(size * sampleFloats * 4);
+  }
+
+  /** The labels, one float per sample: (1 + sign(resp of the last row)) / 2. */
+  public FloatBuffer labels() {
+    return labels.duplicate().position(0).limit(size);
+  }
+
+  /** The labels' bytes (native order, direct), limit at the valid samples. */
+  public ByteBuffer labelBytes() {
+    return labelBytes.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(size * 4);
+  }
+
+  /** The label of sample {@code i}. */
+  public float label(int i) {
+    return labels.get(check(i));
+  }
+
+  /** Feature {@code f} of row {@code t} of sample {@code i}. */
+  public float feature(int i, int t, int f) {
+    if (t < 0 || t >= window || f < 0 || f >= featureCount) {
+      throw new IndexOutOfBoundsException("row " + t + ", feature " + f + " of a " + window + "x" + featureCount
+          + " window");
+    }
+    return features.get(check(i) * sampleFloats + t * featureCount + f);
+  }
+
+  /** Rows per window. */
+  public int window() {
+    return window;
+  }
+
+  /** Features per row. */
+  public int featureCount() {
+    return featureCount;
+  }
+
+  /** The ts_id of the last row of sample {@code i}'s window. */
+  public long tsId(int i) {
+    return tsIds[check(i)];
+  }
+
+  /** The date of sample {@code i}'s window. */
+  public int date(int i) {
+    return dates[check(i)];
+  }
+
+  /** The window id of sample {@code i} (shard index in the high 32 bits, first row in the low 32). */
+  public long windowId(int i) {
+    return windowIds[check(i)];
+  }
+
+  private int check(int i) {
+    if (i < 0 || i >= size) {
+      throw new IndexOutOfBoundsException("sample " + i + " of a batch of " + size);
+    }
+    return i;
+  }
+
+  FloatBuffer rawFeatures() {
+    return features;
+  }
+
+  FloatBuffer rawLabels() {
+    return labels;
+  }
+
+  long[] rawTsIds() {
+    return tsIds;
+  }
+
+  int[] rawDates() {
+    return dates;
+  }
+
+  long[] rawWindowIds() {
+    return windowIds;
+  }
+
+  void setSize(int n) {
+    this.size = n;
+  }
+}

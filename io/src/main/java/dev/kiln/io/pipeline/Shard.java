@@ -1,0 +1,169 @@
+package dev.kiln.io.pipeline;
+
+import dev.kiln.io.dataset.Columns;
+import dev.kiln.io.dataset.RowReader;
+import dev.kiln.io.tfrecord.TFRecordReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The rows of one dataset file, decoded once: the 130 features of every row in one contiguous row-major
+ * {@code float[]} (so a window of consecutive rows is one contiguous run of floats), and the date, resp, weight and
+ * ts_id of every row side by side in a second array. Windows and batches are cut from it without decoding again.
+ */
+public final class Shard {
+  private final String name;
+  private final int rows;
+  // Per row: date, resp, weight, ts_id side by side, so that labelling a window touches one cache line.
+  private static final int META = 4;
+
+  private final float[] features;
+  private final float[] meta;
+  private final long skipped;
+
+  private Shard(String name, int rows, float[] features, float[] meta, long skipped) {
+    this.name = name;
+    this.rows = rows;
+    this.features = features;
+    this.meta = meta;
+    this.skipped = skipped;
+  }
+
+  /** Reads and decodes every row of {@code file}, whose rows follow {@code columns}. */
+  public static Shard load(Path file, Columns columns, TFRecordReader.Options options) throws IOException {
+    int width = columns.count();
+    long estimate = Files.size(file) / (16 + 12 + 4L * width) + 1;
+    Builder b = new Builder(file.toString(), columns, (int) Math.min(estimate, Integer.MAX_VALUE / Columns.FEATURES));
+    float[] row = new float[width];
+    try (RowReader reader = RowReader.open(file, width, options)) {
+      while (reader.next(row, 0)) {
+        if (b.rows == Integer.MAX_VALUE / Columns.FEATURES) {
+          throw new IOException(file + ": more than " + b.rows + " rows; split the file");
+        }
+        b.add(row);
+      }
+      return b.build(reader.skipped());
+    }
+  }
+
+  /** A shard of {@code rows} rows given row-major in {@code data} (each row laid out as {@code columns}). */
+  public static Shard of(String name, Columns columns, float[] data, int rows) {
+    if ((long) rows * columns.count() > data.length) {
+      throw new IllegalArgumentException(rows + " rows of " + columns.count() + " need " + (long) rows
+          * columns.count() + " values, got " + data.length);
+    }
+    Builder b = new Builder(name, columns, rows);
+    float[] row = new float[columns.count()];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(data, r * columns.count(), row, 0, row.length);
+      b.add(row);
+    }
+    return b.build(0);
+  }
+
+  /** The file (or given name) the rows came from. */
+  public String name() {
+    return name;
+  }
+
+  /** The number of rows. */
+  public int rows() {
+    return rows;
+  }
+
+  /** All rows' features, row-major, {@code rows() * 130} floats. Shared, not copied: do not modify. */
+  public float[] features() {
+    return features;
+  }
+
+  /** The date of row {@code r}. */
+  public float date(int r) {
+    return meta[r * META];
+  }
+
+  /** The resp of row {@code r}. */
+  public float resp(int r) {
+    return meta[r * META + 1];
+  }
+
+  /** The weight of row {@code r}. */
+  public float weight(int r) {
+    return meta[r * META + 2];
+  }
+
+  /** The ts_id of row {@code r}. */
+  public long tsId(int r) {
+    return (long) meta[r * META + 3];
+  }
+
+  /** Corrupt records skipped while loading. */
+  public long skipped() {
+    return skipped;
+  }
+
+  /**
+   * The starts of the windows of {@code window} rows that lie within one date, ascending, as a boolean per raw window
+   * start (0 .. rows - window): a window is kept when all its rows share one date, as the seed's filter does.
+   */
+  boolean[] singleDateStarts(int window) {
+    int raw = Math.max(0, rows - window + 1);
+    boolean[] ok = new boolean[raw];
+    if (raw == 0) {
+      return ok;
+    }
+    // runEnd[i]: one past the last row of the run of equal dates holding row i (computed right to left).
+    int runEnd = rows;
+    int[] ends = new int[rows];
+    for (int i = rows - 1; i >= 0; i--) {
+      if (i + 1 < rows && !(date(i) == date(i + 1))) {
+        runEnd = i + 1;
+      }
+      ends[i] = runEnd;
+    }
+    for (int s = 0; s < raw; s++) {
+      ok[s] = ends[s] >= s + window;
+    }
+    return ok;
+  }
+
+  private static final class Builder {
+    final String name;
+    final Columns cols;
+    int rows;
+    float[] features;
+    float[] meta;
+
+    Builder(String name, Columns cols, int capacity) {
+      this.name = name;
+      this.cols = cols;
+      int c = Math.max(16, capacity);
+      features = new float[c * Columns.FEATURES];
+      meta = new float[c * META];
+    }
+
+    void add(float[] row) {
+      if (rows * META == meta.length) {
+        int c = (int) Math.min((long) rows * 3 / 2 + 16, Integer.MAX_VALUE / Columns.FEATURES);
+        features = Arrays.copyOf(features, c * Columns.FEATURES);
+        meta = Arrays.copyOf(meta, c * META);
+      }
+      System.arraycopy(row, cols.feature0(), features, rows * Columns.FEATURES, Columns.FEATURES);
+      int m = rows * META;
+      meta[m] = row[cols.date()];
+      meta[m + 1] = row[cols.resp()];
+      meta[m + 2] = row[cols.weight()];
+      meta[m + 3] = row[cols.tsId()];
+      rows++;
+    }
+
+    Shard build(long skipped) {
+      if (meta.length != rows * META) {
+        features = Arrays.copyOf(features, rows * Columns.FEATURES);
+        meta = Arrays.copyOf(meta, rows * META);
+      }
+      return new Shard(name, rows, features, meta, skipped);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.kiln.train.cli;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.backend.Backend;
+import dev.kiln.core.conformance.Conformance;
+import dev.kiln.core.cpu.JavaBackend;
+import dev.kiln.tpu.Backends;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kiln check --backend NAME}: runs the conformance suite (every primitive forward and VJP, and a training
+ * step) on a backend against the Java backend and prints a table, so an install can be verified in one command.
+ */
+@Command(name = "check", mixinStandardHelpOptions = true,
+    description = "Verify a backend against the Java backend with the conformance suite.")
+public final class CheckCommand implements Callable<Integer> {
+  @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES}; default ${DEFAULT-VALUE}.",
+      completionCandidates = BackendNames.class)
+  String backend;
+
+  @Option(names = "--plugin", description = "Path of a PJRT plugin library (overrides discovery).")
+  Path plugin;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() {
+    try (Backend candidate = Backends.open(backend, plugin, Map.of()); JavaBackend reference = new JavaBackend()) {
+      System.out.println("backend " + candidate.name() + ", devices " + candidate.devices());
+      long t0 = System.nanoTime();
+      List<Conformance.Result> results = Conformance.run(candidate, reference, Conformance.cases(DType.F32, seed));
+      System.out.print(Conformance.table(candidate.name(), results));
+      System.out.printf("tolerance |a-b| <= %.0e + %.0e*|b| (F32); integers exact; %.1f s%n", Conformance.ATOL,
+          Conformance.RTOL, (System.nanoTime() - t0) / 1e9);
+      return results.stream().allMatch(Conformance.Result::passed) ? 0 : 1;
+    }
+  }
+
+  /** Completion candidates for --backend. */
+  static final class BackendNames extends java.util.ArrayList<String> {
+    BackendNames() {
+      super(List.of("auto", "java", "pjrt:cpu", "pjrt:cuda", "pjrt:tpu"));
+    }
+  }
+}

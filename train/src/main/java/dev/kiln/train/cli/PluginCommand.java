@@ -1,0 +1,56 @@
+package dev.kiln.train.cli;
+
+import dev.kiln.tpu.PjrtPlugin;
+import dev.kiln.tpu.PluginInstaller;
+import dev.kiln.tpu.PluginLocator;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code kiln plugin install cpu|cuda|tpu} and {@code kiln plugin list}: manage PJRT plugins. */
+@Command(name = "plugin", mixinStandardHelpOptions = true, description = "Install and list PJRT plugins.",
+    subcommands = {PluginCommand.Install.class, PluginCommand.ListPlugins.class})
+public final class PluginCommand implements Runnable {
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  /** Downloads a plugin wheel with pip and installs its library into Kiln's cache. */
+  @Command(name = "install", mixinStandardHelpOptions = true,
+      description = "Download a PJRT plugin from PyPI (pip download) into ~/.cache/kiln/pjrt/<kind>/.")
+  public static final class Install implements Callable<Integer> {
+    @Parameters(index = "0", description = "cpu, cuda or tpu")
+    String kind;
+
+    @Override
+    public Integer call() throws Exception {
+      PluginLocator.Kind k = PluginLocator.Kind.of(kind);
+      Path lib = PluginInstaller.install(k, line -> System.err.println("kiln: " + line));
+      if (k == PluginLocator.Kind.CPU) {
+        PjrtPlugin p = PjrtPlugin.load(lib);
+        System.out.println(lib + " (PJRT API " + p.apiVersion() + ")");
+      } else {
+        System.out.println(lib);
+      }
+      return 0;
+    }
+  }
+
+  /** Shows every plugin Kiln can find and where. */
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the PJRT plugins Kiln can find.")
+  public static final class ListPlugins implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      List<String> lines = PluginLocator.describeAll();
+      if (lines.isEmpty()) {
+        System.out.println("no PJRT plugins found; install one with: ./kiln plugin install cpu|cuda|tpu");
+      } else {
+        lines.forEach(System.out::println);
+      }
+      return 0;
+    }
+  }
+}
