@@ -161,8 +161,10 @@ public final class JavaBackend implements Backend {
         } else {
           Tensor[] ins = new Tensor[inputSlots[i].length];
           for (int k = 0; k < ins.length; k++) ins[k] = vals[inputSlots[i][k]];
+          long t0 = Profile.ENABLED ? System.nanoTime() : 0;
           try {
             vals[i] = v.op().eval(ctx, ins, v.type());
+            if (Profile.ENABLED) Profile.add(v, System.nanoTime() - t0);
           } catch (RuntimeException e) {
             throw new IllegalStateException("java backend: " + v.op().name() + " (%" + v.id() + " : " + v.type()
                 + ") failed: " + e.getMessage(), e);

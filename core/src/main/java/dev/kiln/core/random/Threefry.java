@@ -28,30 +28,37 @@ public final class Threefry {
 
   /** The 20-round Threefry-2x32 of blocks (x0, x1) under key (k0, k1); keys are U32 scalars, blocks U32 arrays. */
   public static Value[] hash(Value k0, Value k1, Value x0, Value x1) {
-    Value ks0 = k0, ks1 = k1;
+    int[] dims = x0.shape().dims();
     Value ks2 = Ops.xor(Ops.xor(k0, k1), u32(k0, PARITY));
-    Value[] ks = {ks0, ks1, ks2};
-    x0 = Ops.add(x0, ks0);
-    x1 = Ops.add(x1, ks1);
+    Value[] ks = {k0, k1, ks2};
+    // Scalars are broadcast once and reused by every round: the graph stays small and the Java backend does not
+    // materialize the same constant array dozens of times.
+    Value[] ksB = new Value[3];
+    for (int i = 0; i < 3; i++) ksB[i] = Ops.broadcastTo(ks[i], dims);
+    java.util.Map<Integer, Value[]> rot = new java.util.HashMap<>();
+    for (int[] set : ROTATIONS) {
+      for (int r : set) {
+        rot.computeIfAbsent(r, k -> new Value[] {Ops.broadcastTo(u32(x0, k), dims), Ops.broadcastTo(u32(x0, 32 - k), dims)});
+      }
+    }
+    x0 = Ops.add(x0, ksB[0]);
+    x1 = Ops.add(x1, ksB[1]);
     for (int group = 0; group < 5; group++) {
       for (int r : ROTATIONS[group % 2]) {
         x0 = Ops.add(x0, x1);
-        x1 = rotl(x1, r);
+        Value[] amounts = rot.get(r);
+        x1 = Ops.or(Ops.shiftLeft(x1, amounts[0]), Ops.shiftRightLogical(x1, amounts[1]));
         x1 = Ops.xor(x1, x0);
       }
       int j = group + 1;
-      x0 = Ops.add(x0, ks[j % 3]);
-      x1 = Ops.add(Ops.add(x1, ks[(j + 1) % 3]), u32(k0, j));
+      x0 = Ops.add(x0, ksB[j % 3]);
+      x1 = Ops.add(x1, Ops.broadcastTo(Ops.add(ks[(j + 1) % 3], u32(k0, j)), dims));
     }
     return new Value[] {x0, x1};
   }
 
   private static Value u32(Value like, int v) {
     return like.tracer().constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {v}));
-  }
-
-  private static Value rotl(Value x, int r) {
-    return Ops.or(Ops.shiftLeft(x, u32(x, r)), Ops.shiftRightLogical(x, u32(x, 32 - r)));
   }
 
   /**
@@ -80,8 +87,17 @@ public final class Threefry {
 
   /** Standard normal draws: √2 · erfinv(u) for u uniform in the open interval (−1, 1). */
   public static Value normal(Value key, Value counter, DType dtype, int... shape) {
-    Value b = Ops.shiftRightLogical(bits(key, counter, shape), u32(key, 8));
-    Value u = Ops.convert(b, dtype).add(0.5).mul(0x1p-23).sub(1.0);
+    return normalFromBits(bits(key, counter, shape), dtype);
+  }
+
+  /**
+   * Normal draws from random words. u = (k + ½)·2^-22 − 1 with k the top 23 bits, so k + ½ is exact in float32
+   * and u stays strictly inside (−1, 1) (with 24 bits, k + ½ rounds up to 2^24 for the largest k and u reaches 1,
+   * where erfinv is infinite).
+   */
+  static Value normalFromBits(Value bits, DType dtype) {
+    Value k = Ops.shiftRightLogical(bits, u32(bits, 9));
+    Value u = Ops.convert(k, dtype).add(0.5).mul(0x1p-22).sub(1.0);
     return erfinv(u).mul(Math.sqrt(2.0));
   }
 

@@ -102,6 +102,15 @@ class ThreefryTest {
   }
 
   @Test
+  void normalDrawsAreFiniteAtTheExtremeWordsInFloat32() {
+    Tracer t = new Tracer();
+    Value bits = t.constant(Tensor.ofUnsigned(new int[] {0, -1, 0x80000000, 0x7FFFFFFF, 511, -512}, 6));
+    float[] z = BACKEND.evaluate(t.build(Threefry.normalFromBits(bits, DType.F32))).get(0).floats();
+    for (float v : z) assertTrue(Float.isFinite(v) && Math.abs(v) < 6, "normal draw " + v);
+    assertTrue(z[0] < -5 && z[1] > 5, "extreme words map to the tails: " + z[0] + ", " + z[1]);
+  }
+
+  @Test
   void uniformDrawsCoverTheUnitInterval() {
     Tracer t = new Tracer();
     Value u = Threefry.uniform(Threefry.key(t, 1), u32(t, 0), DType.F32, 100, 100);

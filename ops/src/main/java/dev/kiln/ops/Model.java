@@ -1,0 +1,229 @@
+package dev.kiln.ops;
+
+import dev.kiln.core.graph.Value;
+import dev.kiln.ops.layers.Activation;
+import dev.kiln.ops.layers.Add;
+import dev.kiln.ops.layers.BatchNormalization;
+import dev.kiln.ops.layers.Conv1D;
+import dev.kiln.ops.layers.Dense;
+import dev.kiln.ops.layers.Flatten;
+import dev.kiln.ops.layers.GaussianNoise;
+import dev.kiln.ops.layers.InputLayer;
+import dev.kiln.ops.layers.Normalization;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A functional model: a graph of layers from one input to one output, built with {@link Builder} which names
+ * layers as Keras does ({@code conv1d}, {@code conv1d_1}, ...). Tracing it ({@link #forward}) records primitives;
+ * its variables, config and summary describe it for training and for the files Kiln writes.
+ */
+public final class Model {
+  /** A layer applied to inbound nodes, with its output shape (batch excluded). */
+  public record Node(Layer layer, List<Node> inbound, int[] shape) {}
+
+  private final String name;
+  private final List<Node> nodes;
+  private final Node output;
+
+  private Model(String name, List<Node> nodes, Node output) {
+    this.name = name;
+    this.nodes = List.copyOf(nodes);
+    this.output = output;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Nodes in creation order (the input first). */
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  public Node output() {
+    return output;
+  }
+
+  public int[] inputShape() {
+    return nodes.get(0).shape().clone();
+  }
+
+  /** Every variable, in layer order. */
+  public List<Variable> variables() {
+    List<Variable> v = new ArrayList<>();
+    for (Node n : nodes) v.addAll(n.layer().variables());
+    return v;
+  }
+
+  /** The layer with this name. */
+  public Layer layer(String layerName) {
+    for (Node n : nodes) if (n.layer().name().equals(layerName)) return n.layer();
+    throw new IllegalArgumentException("no layer '" + layerName + "' in model " + name);
+  }
+
+  /** The traced output and, when the output layer is a Dense, its pre-activation (for the loss). */
+  public record Outputs(Value output, Value logits) {}
+
+  /** Traces the model on a [batch, ...input shape] value. */
+  public Outputs forward(LayerContext ctx, Value x) {
+    Map<Node, Value> vals = new IdentityHashMap<>();
+    Value logits = null;
+    for (Node n : nodes) {
+      if (n.inbound().isEmpty()) {
+        vals.put(n, x);
+        continue;
+      }
+      List<Value> in = n.inbound().stream().map(vals::get).toList();
+      if (n == output && n.layer() instanceof Dense d) {
+        logits = d.logits(ctx, in.get(0));
+        vals.put(n, new Activation("output_activation", d.activation()).apply(ctx, List.of(logits)));
+      } else {
+        vals.put(n, n.layer().apply(ctx, in));
+      }
+    }
+    return new Outputs(vals.get(output), logits);
+  }
+
+  /** Parameter counts: total, trainable, non-trainable. */
+  public long[] parameterCounts() {
+    long total = 0, trainable = 0;
+    for (Variable v : variables()) {
+      total += v.size();
+      if (v.trainable()) trainable += v.size();
+    }
+    return new long[] {total, trainable, total - trainable};
+  }
+
+  /** A Keras-like summary table with output shapes, parameter counts and connections. */
+  public String summary() {
+    String rule = "_".repeat(98);
+    StringBuilder b = new StringBuilder();
+    b.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
+    b.append(String.format("%-32s%-21s%-12s%-33s%n", "Layer (type)", "Output Shape", "Param #", "Connected to"));
+    b.append("=".repeat(98)).append('\n');
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      StringBuilder shape = new StringBuilder("(None");
+      for (int d : n.shape()) shape.append(", ").append(d);
+      shape.append(')');
+      String shapeText = n.inbound().isEmpty() ? "[" + shape + "]" : shape.toString();
+      long params = n.layer().variables().stream().mapToLong(Variable::size).sum();
+      List<String> conn = n.inbound().stream().map(p -> p.layer().name() + "[0][0]").toList();
+      String first = conn.isEmpty() ? "" : conn.get(0);
+      b.append(String.format("%-32s%-21s%-12s%-33s%n", n.layer().name() + " (" + n.layer().className() + ")",
+          shapeText, String.format("%,d", params), first).stripTrailing()).append('\n');
+      for (int k = 1; k < conn.size(); k++) b.append(String.format("%65s%s%n", "", conn.get(k)));
+      b.append(i == nodes.size() - 1 ? "=".repeat(98) : rule).append('\n');
+    }
+    long[] c = parameterCounts();
+    b.append(String.format("Total params: %,d%nTrainable params: %,d%nNon-trainable params: %,d%n", c[0], c[1], c[2]));
+    b.append(rule).append('\n');
+    return b.toString().replaceAll("(?m)[ \t]+$", "");
+  }
+
+  /** Builds a model layer by layer, naming layers the Keras way. */
+  public static final class Builder {
+    private final String name;
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<String, Integer> counters = new HashMap<>();
+
+    public Builder(String name) {
+      this.name = name;
+    }
+
+    private String next(String base) {
+      int k = counters.merge(base, 1, Integer::sum) - 1;
+      return k == 0 ? base : base + "_" + k;
+    }
+
+    private Node add(Layer layer, Node... inbound) {
+      List<int[]> shapes = new ArrayList<>();
+      for (Node n : inbound) shapes.add(n.shape());
+      Node node = new Node(layer, List.of(inbound), layer.outputShape(shapes));
+      nodes.add(node);
+      return node;
+    }
+
+    public Node input(int... shape) {
+      if (!nodes.isEmpty()) throw new IllegalStateException("a model has one input, declared first");
+      // Keras numbers inputs from 1 (input_1) while other layers start unnumbered (conv1d, conv1d_1, ...).
+      return add(new InputLayer("input_" + counters.merge("input", 1, Integer::sum), shape.clone()));
+    }
+
+    public Node normalization(Node x) {
+      return add(new Normalization(next("normalization"), last(x)), x);
+    }
+
+    public Node gaussianNoise(Node x, double stddev) {
+      return add(new GaussianNoise(next("gaussian_noise"), stddev), x);
+    }
+
+    public Node conv1d(Node x, int filters, int kernelSize, String padding) {
+      if (!padding.equals("same") && !padding.equals("valid")) {
+        throw new IllegalArgumentException("Conv1D padding must be 'same' or 'valid', got '" + padding + "'");
+      }
+      return add(new Conv1D(next("conv1d"), last(x), filters, kernelSize, padding.equals("same")), x);
+    }
+
+    public Node batchNormalization(Node x) {
+      return add(BatchNormalization.keras(next("batch_normalization"), last(x)), x);
+    }
+
+    public Node activation(Node x, String activation) {
+      return add(new Activation(next("activation"), activation), x);
+    }
+
+    public Node add(Node a, Node b) {
+      if (!java.util.Arrays.equals(a.shape(), b.shape())) {
+        throw new IllegalArgumentException("Add needs equal shapes, got " + java.util.Arrays.toString(a.shape())
+            + " and " + java.util.Arrays.toString(b.shape()));
+      }
+      return add(new Add(next("add")), a, b);
+    }
+
+    public Node flatten(Node x) {
+      return add(new Flatten(next("flatten")), x);
+    }
+
+    public Node dense(Node x, int units, String activation) {
+      if (x.shape().length != 1) throw new IllegalArgumentException("Dense expects a flat input; Flatten first");
+      return add(new Dense(next("dense"), x.shape()[0], units, activation), x);
+    }
+
+    private static int last(Node x) {
+      return x.shape()[x.shape().length - 1];
+    }
+
+    public Model build(Node output) {
+      if (nodes.isEmpty() || !nodes.get(0).inbound().isEmpty()) throw new IllegalStateException("declare the input first");
+      return new Model(name, nodes, output);
+    }
+  }
+
+  /**
+   * The seed notebook's model: Normalization → GaussianNoise → {Conv1D → BN} + {Conv1D → BN → ReLU → Conv1D → BN}
+   * → Add → ReLU → Flatten → Dense(1, sigmoid), with layers created in the notebook's order.
+   */
+  public static Model seed(int window, int features, double noise) {
+    Builder m = new Builder("model");
+    Node inputs = m.input(window, features);
+    Node flow = m.normalization(inputs);
+    flow = m.gaussianNoise(flow, noise);
+    Node skip = m.conv1d(flow, 64, 5, "same");
+    skip = m.batchNormalization(skip);
+    flow = m.conv1d(flow, 64, 5, "same");
+    flow = m.batchNormalization(flow);
+    flow = m.activation(flow, "relu");
+    flow = m.conv1d(flow, 64, 5, "same");
+    flow = m.batchNormalization(flow);
+    flow = m.add(skip, flow);
+    flow = m.activation(flow, "relu");
+    flow = m.flatten(flow);
+    Node outputs = m.dense(flow, 1, "sigmoid");
+    return m.build(outputs);
+  }
+}

@@ -1,0 +1,36 @@
+package dev.kiln.ops.layers;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Ops;
+import dev.kiln.ops.Layer;
+import dev.kiln.ops.LayerContext;
+import dev.kiln.ops.Variable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Keras Add: the elementwise sum of its inputs. */
+public record Add(String name) implements Layer {
+  @Override public String className() { return "Add"; }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", name);
+    c.put("trainable", true);
+    c.put("dtype", "float32");
+    return c;
+  }
+
+  @Override public List<Variable> variables() { return List.of(); }
+  @Override public int[] outputShape(List<int[]> in) { return in.get(0); }
+
+  @Override
+  public Value apply(LayerContext ctx, List<Value> in) {
+    Value s = in.get(0);
+    for (int i = 1; i < in.size(); i++) s = s.add(in.get(i));
+    return s;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.kiln.ops.layers;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Ops;
+import dev.kiln.ops.Layer;
+import dev.kiln.ops.LayerContext;
+import dev.kiln.ops.Variable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Keras Flatten: [batch, d1, d2, ...] → [batch, d1·d2·...], row-major (index t·channels + c for [B, T, C]). */
+public record Flatten(String name) implements Layer {
+  @Override public String className() { return "Flatten"; }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", name);
+    c.put("trainable", true);
+    c.put("dtype", "float32");
+    c.put("data_format", "channels_last");
+    return c;
+  }
+
+  @Override public List<Variable> variables() { return List.of(); }
+
+  @Override
+  public int[] outputShape(List<int[]> in) {
+    int n = 1;
+    for (int d : in.get(0)) n *= d;
+    return new int[] {n};
+  }
+
+  @Override
+  public Value apply(LayerContext ctx, List<Value> in) {
+    Value x = in.get(0);
+    return Ops.reshape(x, x.dim(0), x.shape().size() / Math.max(1, x.dim(0)));
+  }
+}

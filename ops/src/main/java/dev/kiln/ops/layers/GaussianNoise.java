@@ -1,0 +1,39 @@
+package dev.kiln.ops.layers;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Ops;
+import dev.kiln.ops.Layer;
+import dev.kiln.ops.LayerContext;
+import dev.kiln.ops.Variable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import dev.kiln.core.random.Threefry;
+
+/** Keras GaussianNoise: adds N(0, stddev²) in training (counter-based draws), identity in inference. */
+public record GaussianNoise(String name, double stddev) implements Layer {
+  @Override public String className() { return "GaussianNoise"; }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", name);
+    c.put("trainable", true);
+    c.put("dtype", "float32");
+    c.put("stddev", stddev);
+    return c;
+  }
+
+  @Override public List<Variable> variables() { return List.of(); }
+  @Override public int[] outputShape(List<int[]> in) { return in.get(0); }
+
+  @Override
+  public Value apply(LayerContext ctx, List<Value> in) {
+    Value x = in.get(0);
+    if (!ctx.training() || stddev == 0) return x;
+    Value n = Threefry.normal(ctx.rngKey(), ctx.rngCounter(), x.dtype(), x.shape().dims());
+    return x.add(n.mul(stddev));
+  }
+}

@@ -1,0 +1,34 @@
+package dev.kiln.ops.layers;
+
+import dev.kiln.core.graph.Value;
+import dev.kiln.ops.Layer;
+import dev.kiln.ops.LayerContext;
+import dev.kiln.ops.Variable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Keras InputLayer: the model's input of a fixed shape (batch dimension excluded). */
+public record InputLayer(String name, int[] shape) implements Layer {
+  @Override public String className() { return "InputLayer"; }
+
+  @Override
+  public Map<String, Object> config() {
+    List<Object> batchShape = new ArrayList<>();
+    batchShape.add(null);
+    Arrays.stream(shape).forEach(batchShape::add);
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("batch_input_shape", batchShape);
+    c.put("dtype", "float32");
+    c.put("sparse", false);
+    c.put("ragged", false);
+    c.put("name", name);
+    return c;
+  }
+
+  @Override public List<Variable> variables() { return List.of(); }
+  @Override public int[] outputShape(List<int[]> in) { return shape.clone(); }
+  @Override public Value apply(LayerContext ctx, List<Value> in) { return in.get(0); }
+}

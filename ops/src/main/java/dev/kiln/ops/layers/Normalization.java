@@ -1,0 +1,52 @@
+package dev.kiln.ops.layers;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Ops;
+import dev.kiln.ops.Layer;
+import dev.kiln.ops.LayerContext;
+import dev.kiln.ops.Variable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keras preprocessing.Normalization over the last axis: y = (x − mean) / max(√variance, 1e-7), with mean and
+ * population variance set by {@code adapt} over a stream of batches (they are non-trainable variables, as is the
+ * sample count).
+ */
+public record Normalization(String name, int features) implements Layer {
+  public static final double EPSILON = 1e-7;
+
+  @Override public String className() { return "Normalization"; }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", name);
+    c.put("trainable", true);
+    c.put("dtype", "float32");
+    c.put("axis", List.of(-1));
+    return c;
+  }
+
+  @Override
+  public List<Variable> variables() {
+    return List.of(new Variable(name + "/mean", Shape.of(features), false, new Variable.Fill(0)),
+        new Variable(name + "/variance", Shape.of(features), false, new Variable.Fill(1)),
+        new Variable(name + "/count", Shape.scalar(), false, new Variable.Fill(0)));
+  }
+
+  @Override
+  public int[] outputShape(List<int[]> in) {
+    return in.get(0);
+  }
+
+  @Override
+  public Value apply(LayerContext ctx, List<Value> in) {
+    Value x = in.get(0);
+    Value std = Ops.max(Ops.sqrt(ctx.variable(name + "/variance")), Ops.constantLike(x, EPSILON));
+    return x.sub(ctx.variable(name + "/mean")).div(std);
+  }
+}
