@@ -35,10 +35,12 @@ public final class Threefry {
     // materialize the same constant array dozens of times.
     Value[] ksB = new Value[3];
     for (int i = 0; i < 3; i++) ksB[i] = Ops.broadcastTo(ks[i], dims);
+    final Value anchor = x0;
     java.util.Map<Integer, Value[]> rot = new java.util.HashMap<>();
     for (int[] set : ROTATIONS) {
       for (int r : set) {
-        rot.computeIfAbsent(r, k -> new Value[] {Ops.broadcastTo(u32(x0, k), dims), Ops.broadcastTo(u32(x0, 32 - k), dims)});
+        rot.computeIfAbsent(r, k -> new Value[] {Ops.broadcastTo(u32(anchor, k), dims),
+            Ops.broadcastTo(u32(anchor, 32 - k), dims)});
       }
     }
     x0 = Ops.add(x0, ksB[0]);
