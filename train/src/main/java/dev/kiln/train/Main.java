@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     description = "Kiln: train models from Java on TPUs, GPUs and CPUs.",
     subcommands = {CommandLine.HelpCommand.class, dev.kiln.train.cli.ConvertCommand.class,
         dev.kiln.train.cli.SynthCommand.class, dev.kiln.train.cli.InspectCommand.class,
-        dev.kiln.train.cli.PluginCommand.class, dev.kiln.train.cli.CheckCommand.class})
+        dev.kiln.train.cli.PluginCommand.class, dev.kiln.train.cli.CheckCommand.class,
+        dev.kiln.train.cli.TrainCommand.class})
 public final class Main implements Runnable {
 
   @Override

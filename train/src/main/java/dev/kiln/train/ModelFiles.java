@@ -1,0 +1,88 @@
+package dev.kiln.train;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.kiln.core.Tensor;
+import dev.kiln.ops.Model;
+import dev.kiln.ops.Variable;
+import dev.kiln.train.report.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The saved model: {@code model.json} in the shape of Keras's {@code model.to_json()} (layers with names, class
+ * names, configs and inbound layers) and {@code model.safetensors} with every variable under its Keras name
+ * ({@code conv1d/kernel}, {@code batch_normalization/moving_mean}, {@code normalization/mean}, ...).
+ */
+public final class ModelFiles {
+  private ModelFiles() {}
+
+  static void write(Path out, Model model, Map<String, Tensor> state, TrainOptions o) throws IOException {
+    Trainer.writeJson(out.resolve("model.json"), json(model, o));
+    LinkedHashMap<String, Tensor> vars = new LinkedHashMap<>();
+    for (Variable v : model.variables()) vars.put(v.name(), state.get(v.name()));
+    SafeTensors.write(out.resolve("model.safetensors"), vars,
+        Map.of("format", "kiln-model", "window", Integer.toString(o.window()), "noise", Double.toString(o.noise())));
+  }
+
+  static Map<String, Object> json(Model model, TrainOptions o) {
+    List<Object> layers = new ArrayList<>();
+    for (Model.Node n : model.nodes()) {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("class_name", n.layer().className());
+      l.put("config", n.layer().config());
+      l.put("name", n.layer().name());
+      List<Object> inbound = new ArrayList<>();
+      if (!n.inbound().isEmpty()) {
+        List<Object> node = new ArrayList<>();
+        for (Model.Node p : n.inbound()) node.add(List.of(p.layer().name(), 0, 0, Map.of()));
+        inbound.add(node);
+      }
+      l.put("inbound_nodes", inbound);
+      layers.add(l);
+    }
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("name", model.name());
+    config.put("layers", layers);
+    config.put("input_layers", List.of(List.of(model.nodes().get(0).layer().name(), 0, 0)));
+    config.put("output_layers", List.of(List.of(model.output().layer().name(), 0, 0)));
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("class_name", "Functional");
+    root.put("config", config);
+    root.put("keras_version", "2.4.0");
+    root.put("backend", "tensorflow");
+    root.put("kiln", Map.of("model", "seed", "window", o.window(), "features", Trainer.FEATURES, "noise", o.noise()));
+    return root;
+  }
+
+  /** A saved model: the architecture rebuilt from model.json's "kiln" section, and its variables. */
+  public record Loaded(Model model, Map<String, Tensor> variables, int window) {}
+
+  public static Loaded read(Path dir) throws IOException {
+    Path json = dir.resolve("model.json"), weights = dir.resolve("model.safetensors");
+    for (Path p : List.of(json, weights)) {
+      if (!Files.isRegularFile(p)) throw new IOException("no " + p.getFileName() + " in " + dir + " (train a model first)");
+    }
+    Map<String, Object> root = Trainer.JSON.readValue(json.toFile(), new TypeReference<Map<String, Object>>() {});
+    Object k = root.get("kiln");
+    if (!(k instanceof Map<?, ?> kiln) || !"seed".equals(kiln.get("model"))) {
+      throw new IOException(json + " was not written by Kiln (no \"kiln\" section naming the seed model)");
+    }
+    int window = ((Number) kiln.get("window")).intValue();
+    double noise = ((Number) kiln.get("noise")).doubleValue();
+    Model model = Model.seed(window, ((Number) kiln.get("features")).intValue(), noise);
+    LinkedHashMap<String, Tensor> vars = SafeTensors.read(weights);
+    for (Variable v : model.variables()) {
+      Tensor t = vars.get(v.name());
+      if (t == null) throw new IOException(weights + " has no variable " + v.name());
+      if (!t.shape().equals(v.shape())) {
+        throw new IOException(weights + ": " + v.name() + " has shape " + t.shape() + ", the model needs " + v.shape());
+      }
+    }
+    return new Loaded(model, vars, window);
+  }
+}

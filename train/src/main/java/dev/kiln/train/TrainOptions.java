@@ -1,0 +1,31 @@
+package dev.kiln.train;
+
+import java.nio.file.Path;
+
+/**
+ * Everything a training run is configured by; the defaults are the seed notebook's settings (the global batch of
+ * 4096 is its 512 × 8 TPU replicas).
+ *
+ * @param stepsPerEpoch steps per epoch, or 0 for the seed's rule: training rows // batch size
+ * @param replicas data-parallel replicas, or 0 for one per device of an accelerator (1 on CPU backends)
+ * @param resume continue from the checkpoint in {@code out} (otherwise {@code out} must not hold one)
+ */
+public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
+    int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
+    int replicas, boolean skipCorrupt, boolean resume) {
+
+  public TrainOptions {
+    if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+    if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+    if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
+    if (momentum < 0 || momentum >= 1) throw new IllegalArgumentException("--momentum must be in [0, 1), got " + momentum);
+    if (folds < 2) throw new IllegalArgumentException("--folds must be at least 2, got " + folds);
+    if (holdout < 0 || holdout >= folds) {
+      throw new IllegalArgumentException("--holdout must be in [0, " + (folds - 1) + "], got " + holdout);
+    }
+    if (window < 1) throw new IllegalArgumentException("--window must be at least 1, got " + window);
+    if (noise < 0) throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
+    if (stepsPerEpoch < 0) throw new IllegalArgumentException("--steps-per-epoch must be >= 0, got " + stepsPerEpoch);
+    if (replicas < 0) throw new IllegalArgumentException("--replicas must be >= 0, got " + replicas);
+  }
+}

@@ -1,0 +1,271 @@
+package dev.kiln.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.backend.Backend;
+import dev.kiln.io.AtomicFiles;
+import dev.kiln.io.dataset.DatasetFolder;
+import dev.kiln.io.pipeline.Batch;
+import dev.kiln.io.pipeline.BatchStream;
+import dev.kiln.io.pipeline.FeatureMoments;
+import dev.kiln.io.pipeline.Shard;
+import dev.kiln.io.pipeline.WindowIndex;
+import dev.kiln.io.pipeline.WindowedDataset;
+import dev.kiln.io.tfrecord.TFRecordReader;
+import dev.kiln.ops.Model;
+import dev.kiln.ops.metrics.Metrics;
+import dev.kiln.ops.metrics.UtilityScore;
+import dev.kiln.ops.train.Sgd;
+import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.tpu.Backends;
+import dev.kiln.train.report.Plots;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The seed notebook as one run: adapt the normalization on the training folds, build the model, compile the
+ * training and evaluation steps once, fit for the given epochs with Keras-style progress, validate after each
+ * epoch, checkpoint atomically, and finally write history, metrics, plots and the model files.
+ */
+public final class Trainer {
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  public static final int FEATURES = 130;
+
+  /** The final figures of a run. */
+  public record Result(Map<String, List<Double>> history, Map<String, Object> metrics) {}
+
+  /** Training stopped because the loss became NaN. */
+  public static final class DivergedException extends RuntimeException {
+    DivergedException(String message) {
+      super(message);
+    }
+  }
+
+  private final TrainOptions o;
+  private final PrintStream out;
+
+  public Trainer(TrainOptions options, PrintStream out) {
+    this.o = options;
+    this.out = out;
+  }
+
+  public Result run() throws IOException {
+    long wall0 = System.nanoTime();
+    Files.createDirectories(o.out());
+    DatasetFolder folder = DatasetFolder.open(o.data());
+    List<Integer> available = folder.folds();
+    if (!available.contains(o.holdout())) {
+      throw new IllegalArgumentException("holdout fold " + o.holdout() + " is not in " + o.data() + " (folds "
+          + available + ")");
+    }
+    List<Integer> trainFolds = new ArrayList<>();
+    for (int f = 0; f < o.folds(); f++) if (f != o.holdout() && available.contains(f)) trainFolds.add(f);
+    TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
+    out.println("loading folds " + trainFolds + " (training) and " + o.holdout() + " (validation) from " + o.data());
+    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro);
+    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro);
+    if (trainData.windowCount() == 0 || validData.windowCount() == 0) {
+      throw new IllegalArgumentException("no single-date windows of " + o.window() + " rows in the "
+          + (trainData.windowCount() == 0 ? "training" : "validation") + " folds");
+    }
+    long trainRows = folder.stats().length(o.holdout());
+    int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch() : (int) Math.max(1, trainRows / o.batchSize());
+    out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
+        validData.windowCount(), stepsPerEpoch, o.batchSize());
+
+    Model model = Model.seed(o.window(), FEATURES, o.noise());
+    Checkpoint ckpt = Checkpoint.load(o.out());
+    if (ckpt != null && !o.resume()) {
+      throw new IllegalArgumentException(o.out() + " already holds a run's checkpoint: continue it with --resume "
+          + o.out() + ", or choose another --out");
+    }
+    if (ckpt == null && o.resume()) {
+      throw new IllegalArgumentException("nothing to resume: no " + Checkpoint.dir(o.out()).getFileName() + " in "
+          + o.out());
+    }
+    Map<String, Tensor> initial;
+    Map<String, List<Double>> history = new LinkedHashMap<>();
+    int firstEpoch = 0;
+    if (ckpt != null) {
+      initial = ckpt.state();
+      history.putAll(ckpt.history());
+      firstEpoch = ckpt.epochsDone();
+      out.println("resuming after epoch " + firstEpoch + " from " + Checkpoint.dir(o.out()));
+    } else {
+      out.println("adapting normalization on " + trainData.rowCount() + " rows");
+      FeatureMoments fm = FeatureMoments.adapt(trainData.shards(), o.batchSize());
+      Map<String, Tensor> norm = new LinkedHashMap<>();
+      norm.put("normalization/mean", toF32(fm.mean()));
+      norm.put("normalization/variance", toF32(fm.variance()));
+      norm.put("normalization/count", Tensor.scalar((float) fm.count()));
+      initial = StepGraphs.initialState(model, o.seed(), norm);
+    }
+    for (String k : List.of("loss", "recall", "precision", "auc", "val_loss", "val_recall", "val_precision", "val_auc")) {
+      history.putIfAbsent(k, new ArrayList<>());
+    }
+
+    try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
+      int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
+      out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + o.batchSize() / Math.max(1, replicas)
+          + " on " + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
+      out.print(model.summary());
+      Sgd sgd = new Sgd(o.learningRate(), o.momentum(), true);
+      long trainSamples = 0;
+      double trainSeconds = 0;
+      float[] lastProbs = null;
+      float[] lastLabels = null;
+      Map<String, Object> lastVal = null;
+      try (StepRunner runner = new StepRunner(backend, replicas, model, o.batchSize(), sgd, o.seed())) {
+        runner.putState(initial);
+        runner.resetTrainMetrics();
+        for (int epoch = firstEpoch; epoch < o.epochs(); epoch++) {
+          out.printf("Epoch %d/%d%n", epoch + 1, o.epochs());
+          ProgressBar bar = new ProgressBar(out, stepsPerEpoch);
+          long t0 = System.nanoTime();
+          WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed() + epoch);
+          try (BatchStream stream = trainData.training(to)) {
+            for (int s = 1; s <= stepsPerEpoch; s++) {
+              Batch b = stream.next();
+              double loss = runner.trainStep(b, epoch * stepsPerEpoch + s);
+              if (Double.isNaN(loss)) {
+                throw new DivergedException("the loss became NaN at epoch " + (epoch + 1) + ", step " + s
+                    + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + Checkpoint.dir(o.out())
+                        : "; no epoch completed, so there is no checkpoint") + ". Try a lower --lr.");
+              }
+              if (bar.wants(s)) {
+                bar.update(s, (long) s * o.batchSize(), format(Metrics.values(runner.readState(StepRunner.metricNames())), ""));
+              }
+            }
+          }
+          double secs = (System.nanoTime() - t0) / 1e9;
+          trainSeconds += secs;
+          trainSamples += (long) stepsPerEpoch * o.batchSize();
+          Metrics.Values tm = Metrics.values(runner.readState(StepRunner.metricNames()));
+          runner.resetTrainMetrics();
+          // validation
+          runner.resetEvalMetrics();
+          float[] probs = new float[validData.windowCount()];
+          float[] labels = new float[validData.windowCount()];
+          long[] windowIds = new long[validData.windowCount()];
+          int k = 0;
+          try (BatchStream vs = validData.validation(o.batchSize(), 2)) {
+            while (vs.hasNext()) {
+              Batch b = vs.next();
+              float[] p = runner.evalStep(b);
+              for (int i = 0; i < b.size(); i++, k++) {
+                probs[k] = p[i];
+                labels[k] = b.label(i);
+                windowIds[k] = b.windowId(i);
+              }
+            }
+          }
+          Metrics.Values vm = Metrics.values(runner.readEvalMetrics());
+          add(history, "loss", tm.loss());
+          add(history, "recall", tm.recall());
+          add(history, "precision", tm.precision());
+          add(history, "auc", tm.auc());
+          add(history, "val_loss", vm.loss());
+          add(history, "val_recall", vm.recall());
+          add(history, "val_precision", vm.precision());
+          add(history, "val_auc", vm.auc());
+          out.printf("%d/%d - %.0fs - %s - %s%n", stepsPerEpoch, stepsPerEpoch, secs, format(tm, ""),
+              format(vm, "val_"));
+          Map<String, Tensor> snapshot = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
+          Checkpoint.save(o.out(), epoch + 1, snapshot, history, o);
+          lastProbs = probs;
+          lastLabels = labels;
+          lastVal = new LinkedHashMap<>();
+          lastVal.put("val_loss", vm.loss());
+          lastVal.put("val_recall", vm.recall());
+          lastVal.put("val_precision", vm.precision());
+          lastVal.put("val_auc", vm.auc());
+          lastVal.put("utility_score", utility(validData, windowIds, probs));
+        }
+        Map<String, Tensor> finalState = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
+        if (lastProbs == null) {
+          // Resumed after the last epoch: evaluate once more for the reports.
+          throw new IllegalStateException("the checkpoint in " + Checkpoint.dir(o.out()) + " already has all "
+              + o.epochs() + " epochs; raise --epochs to train further");
+        }
+        Map<String, Object> metrics = new LinkedHashMap<>(lastVal);
+        metrics.put("backend", backend.name());
+        metrics.put("replicas", replicas);
+        metrics.put("batch_size", o.batchSize());
+        metrics.put("epochs", o.epochs());
+        metrics.put("steps_per_epoch", stepsPerEpoch);
+        metrics.put("samples_per_second", trainSeconds > 0 ? trainSamples / trainSeconds : 0);
+        metrics.put("wall_time_seconds", (System.nanoTime() - wall0) / 1e9);
+        writeReports(model, finalState, history, metrics, lastProbs, lastLabels);
+        return new Result(history, metrics);
+      }
+    }
+  }
+
+  private void writeReports(Model model, Map<String, Tensor> state, Map<String, List<Double>> history,
+      Map<String, Object> metrics, float[] probs, float[] labels) throws IOException {
+    writeJson(o.out().resolve("history.json"), history);
+    writeJson(o.out().resolve("metrics.json"), metrics);
+    ModelFiles.write(o.out(), model, state, o);
+    Plots.writeAll(o.out(), history, probs, labels);
+    out.println("wrote history.json, metrics.json, model.json, model.safetensors and plots/ to " + o.out());
+  }
+
+  /** Writes {@code value} as indented JSON, atomically. */
+  static void writeJson(Path file, Object value) throws IOException {
+    byte[] bytes = JSON.writeValueAsBytes(value);
+    AtomicFiles.write(file, os -> os.write(bytes));
+  }
+
+  /** The competition's utility on the validation windows: act when p > 0.5, on the last row's weight and resp. */
+  static double utility(WindowedDataset data, long[] windowIds, float[] probs) {
+    List<Shard> shards = data.shards();
+    int n = windowIds.length;
+    int[] date = new int[n];
+    float[] weight = new float[n], resp = new float[n];
+    boolean[] action = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      Shard s = shards.get(WindowIndex.shardOf(windowIds[i]));
+      int row = WindowIndex.startOf(windowIds[i]) + data.index().window() - 1;
+      date[i] = (int) s.date(row);
+      weight[i] = s.weight(row);
+      resp[i] = s.resp(row);
+      action[i] = probs[i] > 0.5f;
+    }
+    return UtilityScore.compute(date, weight, resp, action);
+  }
+
+  static String format(Metrics.Values v, String prefix) {
+    return String.format("%sloss: %.4f - %srecall: %.4f - %sprecision: %.4f - %sauc: %.4f", prefix, v.loss(), prefix,
+        v.recall(), prefix, v.precision(), prefix, v.auc());
+  }
+
+  private static void add(Map<String, List<Double>> h, String k, double v) {
+    h.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+  }
+
+  static Tensor toF32(double[] d) {
+    float[] f = new float[d.length];
+    for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+    return Tensor.wrap(DType.F32, Shape.of(d.length), f);
+  }
+
+  /** One replica per accelerator device; CPU backends train as one replica (the cores are shared anyway). */
+  static int defaultReplicas(Backend b) {
+    return b.name().equals("java") || b.name().equals("pjrt:cpu") ? 1 : b.devices().size();
+  }
+
+  static Map<String, Object> clientOptions(TrainOptions o) {
+    // The XLA CPU plugin exposes 4 devices by default; a CPU run uses as many as replicas were asked for.
+    if (o.backend().equals("pjrt:cpu")) return Map.of("cpu_device_count", (long) Math.max(1, o.replicas()));
+    return Map.of();
+  }
+}

@@ -1,0 +1,82 @@
+package dev.kiln.train.cli;
+
+import dev.kiln.train.TrainOptions;
+import dev.kiln.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kiln train}: the seed notebook's training run, with its settings as defaults. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Train the seed's model on a dataset folder and write history, metrics, plots and the model.")
+public final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--data", required = true, description = "Dataset folder (columns.json, stats.json, fold*/).")
+  Path data;
+
+  @Option(names = "--out", description = "Output folder (reports, model, checkpoint); required unless --resume.")
+  Path out;
+
+  @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--batch-size", defaultValue = "4096", description = "Global batch size (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--lr", defaultValue = "0.2", description = "SGD learning rate (default ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum (default ${DEFAULT-VALUE}).")
+  double momentum;
+
+  @Option(names = "--folds", defaultValue = "5", description = "Folds (default ${DEFAULT-VALUE}).")
+  int folds;
+
+  @Option(names = "--holdout", defaultValue = "4", description = "Validation fold (default ${DEFAULT-VALUE}).")
+  int holdout;
+
+  @Option(names = "--window", defaultValue = "20", description = "Rows per window (default ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(names = "--noise", defaultValue = "0.1", description = "Gaussian noise stddev (default ${DEFAULT-VALUE}).")
+  double noise;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of initialization, noise and shuffling (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--backend", defaultValue = "java", description = "auto, java, pjrt:cpu, pjrt:cuda or pjrt:tpu (default ${DEFAULT-VALUE}).")
+  String backend;
+
+  @Option(names = "--plugin", description = "PJRT plugin library (overrides discovery).")
+  Path plugin;
+
+  @Option(names = "--steps-per-epoch", defaultValue = "0", description = "Steps per epoch; 0 = training rows // batch size, as the seed (default).")
+  int stepsPerEpoch;
+
+  @Option(names = "--replicas", defaultValue = "0", description = "Data-parallel replicas; 0 = one per accelerator device (default).")
+  int replicas;
+
+  @Option(names = "--skip-corrupt", description = "Skip corrupt TFRecord records (and report how many) instead of stopping.")
+  boolean skipCorrupt;
+
+  @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
+  Path resume;
+
+  @Override
+  public Integer call() throws Exception {
+    if (resume != null && out != null && !resume.equals(out)) {
+      throw new IllegalArgumentException("--resume continues the run in its own folder; drop --out or make it the same");
+    }
+    Path o = resume != null ? resume : out;
+    if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
+    TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, lr, momentum, folds, holdout, window, noise, seed,
+        backend, plugin, stepsPerEpoch, replicas, skipCorrupt, resume != null);
+    try {
+      new Trainer(opts, System.out).run();
+    } catch (Trainer.DivergedException e) {
+      System.err.println("kiln train: " + e.getMessage());
+      return 3;
+    }
+    return 0;
+  }
+}
