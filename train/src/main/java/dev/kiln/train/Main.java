@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
     subcommands = {CommandLine.HelpCommand.class, dev.kiln.train.cli.ConvertCommand.class,
         dev.kiln.train.cli.SynthCommand.class, dev.kiln.train.cli.InspectCommand.class,
         dev.kiln.train.cli.PluginCommand.class, dev.kiln.train.cli.CheckCommand.class,
-        dev.kiln.train.cli.TrainCommand.class})
+        dev.kiln.train.cli.TrainCommand.class, dev.kiln.train.cli.DemoCommand.class,
+        dev.kiln.train.cli.PredictCommand.class, dev.kiln.train.cli.SummaryCommand.class,
+        dev.kiln.train.cli.BenchCommand.class})
 public final class Main implements Runnable {
 
   @Override

@@ -105,16 +105,33 @@ final class StepRunner implements AutoCloseable {
     if (batch.size() != localBatch * replicas) {
       throw new IllegalStateException("training batch of " + batch.size() + ", expected " + localBatch * replicas);
     }
-    List<List<DeviceArray>> args = new ArrayList<>();
-    List<DeviceArray> transient_ = new ArrayList<>();
+    Map<String, List<DeviceArray>> in = new LinkedHashMap<>();
     Tensor stepT = Tensor.wrap(DType.U32, Shape.scalar(), new int[] {step});
     for (int r = 0; r < replicas; r++) {
-      Map<String, Tensor> in = batchTensors(batch, r);
-      in.put("step", stepT);
-      args.add(arguments(train.inputs(), r, state, in, transient_));
+      Map<String, Tensor> t = batchTensors(batch, r);
+      t.put("step", stepT);
+      for (var e : t.entrySet()) {
+        in.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(backend.put(e.getValue(), devices.get(r)));
+      }
     }
+    try {
+      return trainStep(in, true);
+    } finally {
+      for (List<DeviceArray> l : in.values()) l.forEach(DeviceArray::close);
+    }
+  }
+
+  /**
+   * One training step on batch inputs already on the devices (x, y, step: one array per replica), which stay
+   * there; returns the batch's mean loss when {@code readLoss}, else NaN (no device-to-host transfer).
+   */
+  double trainStep(Map<String, List<DeviceArray>> batchInputs, boolean readLoss) {
+    if (train == null) throw new IllegalStateException("this runner was built for prediction only");
+    Map<String, List<DeviceArray>> both = new LinkedHashMap<>(state);
+    both.putAll(batchInputs);
+    List<List<DeviceArray>> args = new ArrayList<>();
+    for (int r = 0; r < replicas; r++) args.add(arguments(train.inputs(), r, both, Map.of(), null));
     List<List<DeviceArray>> outs = trainExe.execute(args);
-    transient_.forEach(DeviceArray::close);
     List<String> names = train.graph().outputNames();
     double loss = Double.NaN;
     for (int r = 0; r < replicas; r++) {
@@ -123,12 +140,21 @@ final class StepRunner implements AutoCloseable {
         if (o < train.state().size()) {
           state.get(names.get(o)).set(r, a);
         } else {
-          if (r == 0) loss = backend.get(a).item();
+          if (r == 0 && readLoss) loss = backend.get(a).item();
           a.close();
         }
       }
     }
     return loss;
+  }
+
+  /** Puts a host tensor on every replica's device (for resident batch inputs). */
+  List<DeviceArray> putOnAll(Tensor t) {
+    return putEverywhere(t);
+  }
+
+  int localBatch() {
+    return localBatch;
   }
 
   /** One evaluation step on a batch that may be partial; returns the probabilities of its valid samples. */

@@ -1,0 +1,107 @@
+package dev.kiln.train;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.backend.Backend;
+import dev.kiln.core.backend.DeviceArray;
+import dev.kiln.io.dataset.SyntheticMarket;
+import dev.kiln.io.pipeline.BatchStream;
+import dev.kiln.io.pipeline.WindowedDataset;
+import dev.kiln.io.tfrecord.TFRecordReader;
+import dev.kiln.ops.Model;
+import dev.kiln.ops.train.Sgd;
+import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.tpu.Backends;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code kiln bench}: times the seed's compiled training step (i) on a batch and state resident on the devices —
+ * the engine alone — and (ii) fed batch by batch by the real windowed pipeline from a synthetic dataset, so the
+ * difference is the input pipeline's cost. Each is timed as {@code repeats} runs of {@code steps / repeats} steps
+ * after warm-up; the median run gives ms/step.
+ */
+public final class Bench {
+  private Bench() {}
+
+  /** One mode's figures. */
+  public record Figures(String mode, double msPerStep, double samplesPerSecond, double[] runsMs) {}
+
+  public static List<Figures> run(String backendName, Path plugin, int batch, int steps, int repeats, int warmup,
+      int replicasWanted, PrintStream log) throws IOException {
+    if (steps < repeats) throw new IllegalArgumentException("--steps " + steps + " must be at least --repeats " + repeats);
+    Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+    List<Figures> out = new ArrayList<>();
+    try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
+      int replicas = replicasWanted > 0 ? replicasWanted : Trainer.defaultReplicas(backend);
+      log.printf("backend %s, %d replica(s), global batch %d, %d steps in %d runs after %d warm-up steps%n",
+          backend.name(), replicas, batch, steps, repeats, warmup);
+      try (StepRunner runner = new StepRunner(backend, replicas, model, batch, new Sgd(0.2, 0.9, true), 42)) {
+        runner.putState(StepGraphs.initialState(model, 42, Map.of()));
+        runner.resetTrainMetrics();
+        // (i) resident batch
+        SplittableRandom r = new SplittableRandom(7);
+        int local = runner.localBatch();
+        float[] x = new float[local * 20 * Trainer.FEATURES];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        float[] y = new float[local];
+        for (int i = 0; i < y.length; i++) y[i] = r.nextBoolean() ? 1 : 0;
+        Map<String, List<DeviceArray>> in = new LinkedHashMap<>();
+        in.put("x", runner.putOnAll(Tensor.wrap(DType.F32, Shape.of(local, 20, Trainer.FEATURES), x)));
+        in.put("y", runner.putOnAll(Tensor.wrap(DType.F32, Shape.of(local, 1), y)));
+        in.put("step", runner.putOnAll(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {1})));
+        for (int i = 0; i < warmup; i++) runner.trainStep(in, i == warmup - 1);
+        double[] runs = new double[repeats];
+        int per = steps / repeats;
+        for (int k = 0; k < repeats; k++) {
+          long t0 = System.nanoTime();
+          for (int i = 0; i < per; i++) runner.trainStep(in, i == per - 1); // reading the loss waits for the device
+          runs[k] = (System.nanoTime() - t0) / 1e6 / per;
+          log.printf("  resident run %d/%d: %.2f ms/step%n", k + 1, repeats, runs[k]);
+        }
+        in.values().forEach(l -> l.forEach(DeviceArray::close));
+        out.add(figures("resident batch", runs, batch));
+        // (ii) fed by the pipeline
+        Path data = DemoData.ensure(new SyntheticMarket.Settings(100, 1000, 42, 5, 2, -100f, 1.0, 20), log);
+        WindowedDataset ds = WindowedDataset.load(data, List.of(0, 1, 2, 3), 20, TFRecordReader.Options.DEFAULT);
+        double[] fed = new double[repeats];
+        try (BatchStream stream = ds.training(WindowedDataset.TrainingOptions.seeded(batch, 42))) {
+          for (int i = 0; i < warmup; i++) runner.trainStep(stream.next(), i + 2);
+          for (int k = 0; k < repeats; k++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < per; i++) runner.trainStep(stream.next(), k * per + i + 2);
+            fed[k] = (System.nanoTime() - t0) / 1e6 / per;
+            log.printf("  pipeline run %d/%d: %.2f ms/step%n", k + 1, repeats, fed[k]);
+          }
+        }
+        out.add(figures("pipeline-fed", fed, batch));
+      }
+    }
+    return out;
+  }
+
+  private static Figures figures(String mode, double[] runs, int batch) {
+    double[] s = runs.clone();
+    Arrays.sort(s);
+    double med = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    return new Figures(mode, med, batch / (med / 1000), runs);
+  }
+
+  public static String table(List<Figures> f) {
+    StringBuilder b = new StringBuilder(String.format("%-16s %16s %14s%n", "mode", "ms/step (median)", "samples/s"));
+    for (Figures x : f) b.append(String.format("%-16s %16.2f %14.0f%n", x.mode(), x.msPerStep(), x.samplesPerSecond()));
+    if (f.size() == 2) {
+      b.append(String.format("input pipeline cost: %.1f%% of the pipeline-fed step%n",
+          100 * (f.get(1).msPerStep() - f.get(0).msPerStep()) / f.get(1).msPerStep()));
+    }
+    return b.toString();
+  }
+}

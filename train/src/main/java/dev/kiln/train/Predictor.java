@@ -1,0 +1,54 @@
+package dev.kiln.train;
+
+import dev.kiln.core.backend.Backend;
+import dev.kiln.io.AtomicFiles;
+import dev.kiln.io.pipeline.Batch;
+import dev.kiln.io.pipeline.BatchStream;
+import dev.kiln.io.pipeline.WindowedDataset;
+import dev.kiln.io.tfrecord.TFRecordReader;
+import dev.kiln.ops.metrics.Metrics;
+import dev.kiln.tpu.Backends;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code kiln predict}: inference-mode probabilities for every window of a fold, in the validation order, written
+ * as CSV (ts_id and date of the window's last row, label, probability).
+ */
+public final class Predictor {
+  private Predictor() {}
+
+  /** Writes the predictions and returns the fold's metrics. */
+  public static Metrics.Values run(Path modelDir, Path data, int fold, Path csv, String backendName, Path plugin,
+      int batchSize, PrintStream log) throws IOException {
+    ModelFiles.Loaded m = ModelFiles.read(modelDir);
+    WindowedDataset ds = WindowedDataset.load(data, List.of(fold), m.window(), TFRecordReader.Options.DEFAULT);
+    if (ds.windowCount() == 0) throw new IllegalArgumentException("fold " + fold + " of " + data + " has no windows");
+    try (Backend backend = Backends.open(backendName, plugin, Map.of());
+         StepRunner runner = new StepRunner(backend, 1, m.model(), batchSize, null, 0)) {
+      runner.putState(m.variables());
+      runner.resetEvalMetrics();
+      StringBuilder text = new StringBuilder("ts_id,date,label,probability\n");
+      try (BatchStream vs = ds.validation(batchSize, 2)) {
+        while (vs.hasNext()) {
+          Batch b = vs.next();
+          float[] p = runner.evalStep(b);
+          for (int i = 0; i < b.size(); i++) {
+            text.append(b.tsId(i)).append(',').append(b.date(i)).append(',').append(b.label(i)).append(',')
+                .append(p[i]).append('\n');
+          }
+        }
+      }
+      byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+      AtomicFiles.write(csv, out -> out.write(bytes));
+      Metrics.Values v = Metrics.values(runner.readEvalMetrics());
+      log.printf("wrote %,d predictions to %s (%s)%n", ds.windowCount(), csv, Trainer.format(v, ""));
+      return v;
+    }
+  }
+
+}

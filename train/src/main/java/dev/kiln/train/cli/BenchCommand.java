@@ -1,0 +1,39 @@
+package dev.kiln.train.cli;
+
+import dev.kiln.train.Bench;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kiln bench}: samples/s and ms/step of the seed's training step, resident and pipeline-fed. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Time the seed's compiled training step on a backend, resident and fed by the pipeline.")
+public final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--backend", defaultValue = "java", description = "Backend (default ${DEFAULT-VALUE}).")
+  String backend;
+
+  @Option(names = "--plugin", description = "PJRT plugin library (overrides discovery).")
+  Path plugin;
+
+  @Option(names = "--batch", defaultValue = "4096", description = "Global batch size (default ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--steps", defaultValue = "200", description = "Timed steps per mode (default ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--repeats", defaultValue = "5", description = "Timed runs the steps are split into (default ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(names = "--warmup", defaultValue = "5", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--replicas", defaultValue = "0", description = "Replicas; 0 = one per accelerator device (default).")
+  int replicas;
+
+  @Override
+  public Integer call() throws Exception {
+    System.out.print(Bench.table(Bench.run(backend, plugin, batch, steps, repeats, warmup, replicas, System.out)));
+    return 0;
+  }
+}
