@@ -136,8 +136,8 @@ public final class Trainer {
             for (int s = 1; s <= stepsPerEpoch; s++) {
               Batch b = stream.next();
               double loss = runner.trainStep(b, epoch * stepsPerEpoch + s);
-              if (Double.isNaN(loss)) {
-                throw new DivergedException("the loss became NaN at epoch " + (epoch + 1) + ", step " + s
+              if (!Double.isFinite(loss)) {
+                throw new DivergedException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + s
                     + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + Checkpoint.dir(o.out())
                         : "; no epoch completed, so there is no checkpoint") + ". Try a lower --lr.");
               }

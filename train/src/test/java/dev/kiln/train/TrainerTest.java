@@ -1,0 +1,127 @@
+package dev.kiln.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.core.Tensor;
+import dev.kiln.io.dataset.SyntheticMarket;
+import dev.kiln.ops.metrics.Metrics;
+import dev.kiln.train.report.Plots;
+import dev.kiln.train.report.SafeTensors;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The training command end to end on a small synthetic dataset with the Java backend. */
+class TrainerTest {
+  @TempDir
+  static Path shared;
+
+  static Path data;
+
+  @BeforeAll
+  static void makeData() throws IOException {
+    data = shared.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(20, 150, 7, 5, 2, -100f, 1.0, 20), null);
+  }
+
+  static TrainOptions options(Path out, int epochs, double lr, boolean resume) {
+    return new TrainOptions(data, out, epochs, 64, lr, 0.9, 5, 4, 20, 0.1, 42, "java", null, 4, 0, false, resume);
+  }
+
+  static Trainer.Result train(TrainOptions o) throws IOException {
+    return new Trainer(o, new PrintStream(new ByteArrayOutputStream())).run();
+  }
+
+  @Test
+  void writesHistoryMetricsPlotsAndKerasNamedModelFiles(@TempDir Path out) throws IOException {
+    Trainer.Result r = train(options(out, 2, 0.02, false));
+    JsonNode history = new ObjectMapper().readTree(out.resolve("history.json").toFile());
+    for (String k : List.of("loss", "recall", "precision", "auc", "val_loss", "val_recall", "val_precision", "val_auc")) {
+      assertEquals(2, history.get(k).size(), "history." + k);
+    }
+    JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    for (String k : List.of("val_loss", "val_auc", "utility_score", "backend", "samples_per_second", "wall_time_seconds")) {
+      assertTrue(metrics.has(k), "metrics.json lacks " + k);
+    }
+    assertEquals("java", metrics.get("backend").asText());
+    for (String f : Plots.FILES) assertTrue(Files.size(out.resolve("plots").resolve(f)) > 1000, f);
+    JsonNode model = new ObjectMapper().readTree(out.resolve("model.json").toFile());
+    JsonNode layers = model.get("config").get("layers");
+    assertEquals("Functional", model.get("class_name").asText());
+    assertEquals("input_1", layers.get(0).get("name").asText());
+    assertEquals("dense", layers.get(13).get("name").asText());
+    assertEquals("batch_normalization", layers.get(10).get("inbound_nodes").get(0).get(0).get(0).asText());
+    Map<String, Tensor> weights = SafeTensors.read(out.resolve("model.safetensors"));
+    assertEquals(List.of(5, 130, 64), dims(weights.get("conv1d/kernel")));
+    assertTrue(weights.containsKey("batch_normalization/moving_mean") && weights.containsKey("normalization/mean"));
+    assertEquals(r.history().get("val_auc").get(1), metrics.get("val_auc").asDouble(), 1e-12);
+  }
+
+  private static List<Integer> dims(Tensor t) {
+    return java.util.Arrays.stream(t.shape().dims()).boxed().toList();
+  }
+
+  @Test
+  void inGraphValidationMetricsEqualKerasFormulasOnThePredictions(@TempDir Path out) throws IOException {
+    Trainer.Result r = train(options(out, 1, 0.02, false));
+    Path csv = out.resolve("preds.csv");
+    Metrics.Values v = Predictor.run(out, data, 4, csv, "java", null, 64, new PrintStream(new ByteArrayOutputStream()));
+    List<String> lines = Files.readAllLines(csv);
+    assertEquals("ts_id,date,label,probability", lines.get(0));
+    int n = lines.size() - 1;
+    float[] thr = Metrics.thresholds();
+    double[] tp = new double[thr.length], fp = new double[thr.length];
+    double pos = 0, neg = 0, tp05 = 0, fp05 = 0;
+    for (String line : lines.subList(1, lines.size())) {
+      String[] c = line.split(",");
+      float label = Float.parseFloat(c[2]), p = Float.parseFloat(c[3]);
+      boolean positive = label > 0; // 0.5 labels count as positives
+      if (positive) pos++; else neg++;
+      if (p > 0.5f) { if (positive) tp05++; else fp05++; }
+      for (int i = 0; i < thr.length; i++) {
+        if (p > thr[i]) { if (positive) tp[i]++; else fp[i]++; }
+      }
+    }
+    assertTrue(n > 100, "validation windows: " + n);
+    assertEquals(tp05 / pos, v.recall(), 1e-9, "recall");
+    assertEquals(tp05 / (tp05 + fp05), v.precision(), 1e-9, "precision");
+    assertEquals(Metrics.auc(tp, fp, pos, neg), v.auc(), 1e-9, "auc");
+    assertEquals(r.history().get("val_auc").get(0), v.auc(), 1e-9, "predict reproduces validation");
+  }
+
+  @Test
+  void resumeContinuesFromTheLastCheckpointAndRefusesToOverwriteARun(@TempDir Path out) throws IOException {
+    Trainer.Result one = train(options(out, 1, 0.02, false));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> train(options(out, 2, 0.02, false)));
+    assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+    Trainer.Result two = train(options(out, 2, 0.02, true));
+    assertEquals(2, two.history().get("loss").size());
+    assertEquals(one.history().get("loss").get(0), two.history().get("loss").get(0));
+    assertEquals(one.history().get("val_auc").get(0), two.history().get("val_auc").get(0));
+  }
+
+  @Test
+  void aDivergingRunStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint(@TempDir Path out) throws IOException {
+    train(options(out, 1, 0.02, false));
+    byte[] good = Files.readAllBytes(out.resolve("checkpoint.safetensors"));
+    byte[] goodMetrics = Files.readAllBytes(out.resolve("metrics.json"));
+    Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
+        () -> train(new TrainOptions(data, out, 3, 64, 1e30, 0.9, 5, 4, 20, 0.1, 42, "java", null, 4, 0, false, true)));
+    assertTrue(e.getMessage().contains("at epoch 2") && e.getMessage().contains("last good checkpoint (epoch 1)"),
+        e.getMessage());
+    assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(out.resolve("checkpoint.safetensors"))));
+    assertTrue(java.util.Arrays.equals(goodMetrics, Files.readAllBytes(out.resolve("metrics.json"))),
+        "the completed run's reports are left as they were");
+  }
+}
