@@ -54,26 +54,45 @@ public final class Gemm {
     if (m == 0 || n == 0 || k == 0) {
       return;
     }
+    // A skinny B (the convolutions' N = 64 filters) fits L2 whole over a long K: take K in one block, so C is
+    // written once instead of once per K block.
+    int kcMax = n <= 2 * NR ? Math.min(k, 2048) : KC;
+    // Rows of A that are contiguous are read in place: with few columns of B, packing A would cost as much as the
+    // multiply itself.
+    boolean directA = a.cs() == 1;
     int ncMax = Math.min(NC, roundUp(n, NR));
-    float[] bPack = new float[KC * ncMax];
+    float[] bPack = new float[kcMax * ncMax];
     for (int jc = 0; jc < n; jc += NC) {
       int nc = Math.min(NC, n - jc);
-      for (int pc = 0; pc < k; pc += KC) {
-        int kc = Math.min(KC, k - pc);
+      for (int pc = 0; pc < k; pc += kcMax) {
+        int kc = Math.min(kcMax, k - pc);
         packB(b, pc, kc, jc, nc, bPack);
         int mBlocks = (m + MC - 1) / MC;
         final int fjc = jc, fpc = pc;
         ctx.parallelFor(mBlocks, 1, (s, e) -> {
-          float[] aPack = A_PACK.get();
+          float[] aPack = packBuffer(directA ? MR * kc : MC * kc);
           for (int blk = s; blk < e; blk++) {
             int ic = blk * MC;
             int mc = Math.min(MC, m - ic);
-            packA(a, ic, mc, fpc, kc, aPack);
-            macroKernel(mc, nc, kc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
+            if (directA) {
+              macroKernelDirect(mc, nc, kc, a, ic, fpc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
+            } else {
+              packA(a, ic, mc, fpc, kc, aPack);
+              macroKernel(mc, nc, kc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
+            }
           }
         });
       }
     }
+  }
+
+  private static float[] packBuffer(int size) {
+    float[] p = A_PACK.get();
+    if (p.length < size) {
+      p = new float[size];
+      A_PACK.set(p);
+    }
+    return p;
   }
 
   private static int roundUp(int x, int m) {
@@ -126,37 +145,65 @@ public final class Gemm {
       int bOff = j0 * kc;
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int mr = Math.min(MR, mc - i0);
-        microKernel(kc, aPack, i0 * kc, bPack, bOff, c, cOff + i0 * ldc + j0, ldc, mr, nr);
+        microKernel(kc, aPack, i0 * kc, 1, MR, bPack, bOff, c, cOff + i0 * ldc + j0, ldc, mr, nr);
       }
     }
   }
 
-  /** C tile (mr × nr) += Apanel · Bpanel over kc steps with MR × 2 vector accumulators. */
-  private static void microKernel(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc,
-      int mr, int nr) {
+  /**
+   * As {@link #macroKernel} with A read in place (row stride {@code a.rs()}, unit column stride); a partial last
+   * tile of rows is packed with zero padding into {@code tail} first.
+   */
+  private static void macroKernelDirect(int mc, int nc, int kc, F32 a, int ic, int pc, float[] tail, float[] bPack,
+      float[] c, int cOff, int ldc) {
+    float[] ad = a.data();
+    int lda = a.rs();
+    int full = mc / MR * MR;
+    if (full < mc) {
+      packA(a, ic + full, mc - full, pc, kc, tail);
+    }
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+      int nr = Math.min(NR, nc - j0);
+      int bOff = j0 * kc;
+      for (int i0 = 0; i0 < full; i0 += MR) {
+        microKernel(kc, ad, a.off() + (ic + i0) * lda + pc, lda, 1, bPack, bOff, c, cOff + i0 * ldc + j0, ldc, MR, nr);
+      }
+      if (full < mc) {
+        microKernel(kc, tail, 0, 1, MR, bPack, bOff, c, cOff + full * ldc + j0, ldc, mc - full, nr);
+      }
+    }
+  }
+
+  /**
+   * C tile (mr × nr) += A · Bpanel over kc steps with MR × 2 vector accumulators; A's element (r, p) is
+   * {@code ap[aOff + r·rs + p·ps]} (packed: rs = 1, ps = MR; in place: rs = lda, ps = 1).
+   */
+  private static void microKernel(int kc, float[] ap, int aOff, int rs, int ps, float[] bp, int bOff, float[] c,
+      int cOff, int ldc, int mr, int nr) {
     FloatVector z = FloatVector.zero(S);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
     FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
     int a = aOff, b = bOff;
-    for (int p = 0; p < kc; p++, a += MR, b += NR) {
+    int r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
+    for (int p = 0; p < kc; p++, a += ps, b += NR) {
       FloatVector b0 = FloatVector.fromArray(S, bp, b);
       FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
       FloatVector x = FloatVector.broadcast(S, ap[a]);
       c00 = b0.fma(x, c00);
       c01 = b1.fma(x, c01);
-      x = FloatVector.broadcast(S, ap[a + 1]);
+      x = FloatVector.broadcast(S, ap[a + rs]);
       c10 = b0.fma(x, c10);
       c11 = b1.fma(x, c11);
-      x = FloatVector.broadcast(S, ap[a + 2]);
+      x = FloatVector.broadcast(S, ap[a + r2]);
       c20 = b0.fma(x, c20);
       c21 = b1.fma(x, c21);
-      x = FloatVector.broadcast(S, ap[a + 3]);
+      x = FloatVector.broadcast(S, ap[a + r3]);
       c30 = b0.fma(x, c30);
       c31 = b1.fma(x, c31);
-      x = FloatVector.broadcast(S, ap[a + 4]);
+      x = FloatVector.broadcast(S, ap[a + r4]);
       c40 = b0.fma(x, c40);
       c41 = b1.fma(x, c41);
-      x = FloatVector.broadcast(S, ap[a + 5]);
+      x = FloatVector.broadcast(S, ap[a + r5]);
       c50 = b0.fma(x, c50);
       c51 = b1.fma(x, c51);
     }
