@@ -83,13 +83,15 @@ public final class Layout {
 
   /** Row-major strides of a shape. */
   public static int[] strides(int[] dims) {
-    int[] s = new int[dims.length];
-    int acc = 1;
-    for (int i = dims.length - 1; i >= 0; i--) {
-      s[i] = acc;
-      acc *= dims[i];
+    return dev.kiln.core.Shape.of(dims).strides();
+  }
+
+  /** The tensor's data with its dimensions in the given order (no copy when they already are). */
+  public static Object arranged(CpuContext ctx, Tensor x, int[] order) {
+    for (int i = 0; i < order.length; i++) {
+      if (order[i] != i) return transpose(ctx, x.dtype(), x.array(), x.shape().dims(), order);
     }
-    return s;
+    return x.array();
   }
 
   /** Transposes: output dim i is input dim perm[i]. */

@@ -212,8 +212,8 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
     for (int i = 0; i < ns; i++) wPerm[i] = dims.kernelSpatial[i];
     wPerm[ns] = dims.kernelIn;
     wPerm[ns + 1] = dims.kernelOut;
-    Object xc = arrange(ctx, x, xPerm);
-    Object wc = arrange(ctx, w, wPerm);
+    Object xc = Layout.arranged(ctx, x, xPerm);
+    Object wc = Layout.arranged(ctx, w, wPerm);
     int n = x.shape().dim(dims.inBatch), cin = x.shape().dim(dims.inFeature);
     int cout = w.shape().dim(dims.kernelOut);
     int groups = featureGroupCount, cinG = cin / groups, coutG = cout / groups;
@@ -306,12 +306,5 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
         k[i] = 0;
       }
     }
-  }
-
-  private static Object arrange(CpuContext ctx, Tensor x, int[] order) {
-    for (int i = 0; i < order.length; i++) {
-      if (order[i] != i) return Layout.transpose(ctx, x.dtype(), x.array(), x.shape().dims(), order);
-    }
-    return x.array();
   }
 }

@@ -137,8 +137,8 @@ public record DotGeneral(int[] lhsBatch, int[] rhsBatch, int[] lhsContract, int[
     int[] lFree = free(l.shape().rank(), lhsBatch, lhsContract);
     int[] rFree = free(r.shape().rank(), rhsBatch, rhsContract);
     int b = prod(l, lhsBatch), m = prod(l, lFree), k = prod(l, lhsContract), n = prod(r, rFree);
-    Object a = arrange(ctx, l, concat(lhsBatch, lFree, lhsContract));
-    Object bb = arrange(ctx, r, concat(rhsBatch, rhsContract, rFree));
+    Object a = Layout.arranged(ctx, l, concat(lhsBatch, lFree, lhsContract));
+    Object bb = Layout.arranged(ctx, r, concat(rhsBatch, rhsContract, rFree));
     Object c = Tensor.newArray(t.dtype(), b * m * n);
     for (int i = 0; i < b; i++) {
       if (t.dtype() == DType.F32) {
@@ -156,13 +156,5 @@ public record DotGeneral(int[] lhsBatch, int[] rhsBatch, int[] lhsContract, int[
     int p = 1;
     for (int d : dims) p *= x.shape().dim(d);
     return p;
-  }
-
-  /** The operand's data with its dimensions in the given order (no copy when already so). */
-  private static Object arrange(CpuContext ctx, Tensor x, int[] order) {
-    for (int i = 0; i < order.length; i++) {
-      if (order[i] != i) return Layout.transpose(ctx, x.dtype(), x.array(), x.shape().dims(), order);
-    }
-    return x.array();
   }
 }

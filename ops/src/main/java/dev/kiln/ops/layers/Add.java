@@ -1,13 +1,10 @@
 package dev.kiln.ops.layers;
 
-import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.graph.Value;
-import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,10 +14,7 @@ public record Add(String name) implements Layer {
 
   @Override
   public Map<String, Object> config() {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("name", name);
-    c.put("trainable", true);
-    c.put("dtype", "float32");
+    Map<String, Object> c = LayerConfig.base(name);
     return c;
   }
 

@@ -1,13 +1,11 @@
 package dev.kiln.ops.layers;
 
-import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,10 +15,7 @@ public record Flatten(String name) implements Layer {
 
   @Override
   public Map<String, Object> config() {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("name", name);
-    c.put("trainable", true);
-    c.put("dtype", "float32");
+    Map<String, Object> c = LayerConfig.base(name);
     c.put("data_format", "channels_last");
     return c;
   }

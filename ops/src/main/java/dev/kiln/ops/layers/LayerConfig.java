@@ -1,0 +1,14 @@
+package dev.kiln.ops.layers;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The config entries every Keras layer has (name, trainable, dtype), in Keras's order. */
+final class LayerConfig {
+  private LayerConfig() {}
+
+  static Map<String, Object> base(String name) {
+    Map<String, Object> c = LayerConfig.base(name);
+    return c;
+  }
+}
