@@ -71,18 +71,8 @@ final class Pjrt {
 
   /** Waits for an event, destroys it, and throws if it carried an error. Null events are already complete. */
   void await(PJRT_Event event, String what) {
-    if (event == null || event.isNull()) {
-      return;
-    }
-    try (PointerScope scope = new PointerScope()) {
-      PjrtC.PJRT_Event_Args a = args(new PjrtC.PJRT_Event_Args());
-      a.event(event);
-      PJRT_Error err = PjrtC.kiln_call(api, PjrtC.KILN_SLOT_Event_Await, a);
-      PjrtC.PJRT_Event_Args d = args(new PjrtC.PJRT_Event_Args());
-      d.event(event);
-      PJRT_Error derr = PjrtC.kiln_call(api, PjrtC.KILN_SLOT_Event_Destroy, d);
-      check(err, what);
-      check(derr, "destroying the event of " + what);
+    try (PjrtEvent e = new PjrtEvent(this, event, what)) {
+      e.await();
     }
   }
 

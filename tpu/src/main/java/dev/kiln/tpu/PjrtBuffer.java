@@ -44,6 +44,29 @@ public final class PjrtBuffer implements DeviceArray {
   @Override public Device device() { return device; }
   @Override public boolean isDeleted() { return handle == null || donated; }
 
+  /** The dimensions as the plugin reports them (Buffer_Dimensions). */
+  public long[] deviceDimensions() {
+    try (PointerScope scope = new PointerScope()) {
+      PjrtC.PJRT_Buffer_Dimensions_Args a = Pjrt.args(new PjrtC.PJRT_Buffer_Dimensions_Args());
+      a.buffer(handle());
+      client.pjrt().call(PjrtC.KILN_SLOT_Buffer_Dimensions, a, "Buffer_Dimensions");
+      long[] d = new long[(int) a.num_dims()];
+      if (d.length > 0) a.dims().get(d);
+      return d;
+    }
+  }
+
+  /** The element type as the plugin reports it (Buffer_ElementType), as a Kiln dtype. */
+  public DType deviceType() {
+    try (PointerScope scope = new PointerScope()) {
+      PjrtC.PJRT_Buffer_ElementType_Args a = Pjrt.args(new PjrtC.PJRT_Buffer_ElementType_Args());
+      a.buffer(handle());
+      client.pjrt().call(PjrtC.KILN_SLOT_Buffer_ElementType, a, "Buffer_ElementType");
+      for (DType d : DType.values()) if (PjrtClient.bufferType(d) == a.type()) return d;
+      throw new PjrtException(12, "buffer element type " + a.type() + " is not one Kiln uses");
+    }
+  }
+
   /** Copies the buffer to the host (blocking until the transfer completes). */
   public Tensor toHost() {
     PjrtC.PJRT_Buffer h = handle();

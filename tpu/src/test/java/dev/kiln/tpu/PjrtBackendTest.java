@@ -46,6 +46,10 @@ class PjrtBackendTest {
       for (Tensor t : ts) {
         try (DeviceArray a = b.put(t)) {
           Tensor back = b.get(a);
+          PjrtBuffer pb = (PjrtBuffer) a;
+          assertEquals(t.dtype(), pb.deviceType(), "Buffer_ElementType");
+          assertArrayEquals(java.util.Arrays.stream(t.shape().dims()).asLongStream().toArray(), pb.deviceDimensions(),
+              "Buffer_Dimensions");
           assertEquals(t.type(), back.type());
           assertArrayEquals(t.toDoubleArray(), back.toDoubleArray(), 0.0, t.toString());
         }

@@ -1,0 +1,42 @@
+package dev.kiln.tpu;
+
+import dev.kiln.tpu.pjrt.PjrtC;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * A PJRT event (transfer or execution completion). {@link #await} blocks until it fires and rethrows its error;
+ * {@link #close} destroys it. A null event stands for one that has already fired.
+ */
+public final class PjrtEvent implements AutoCloseable {
+  private final Pjrt pjrt;
+  private PjrtC.PJRT_Event handle;
+  private final String what;
+
+  PjrtEvent(Pjrt pjrt, PjrtC.PJRT_Event handle, String what) {
+    this.pjrt = pjrt;
+    this.handle = handle == null || handle.isNull() ? null : handle;
+    this.what = what;
+  }
+
+  /** Waits for the event; throws a PjrtException carrying the event's error. */
+  public void await() {
+    if (handle == null) return;
+    try (PointerScope scope = new PointerScope()) {
+      PjrtC.PJRT_Event_Args a = Pjrt.args(new PjrtC.PJRT_Event_Args());
+      a.event(handle);
+      pjrt.check(PjrtC.kiln_call(pjrt.api(), PjrtC.KILN_SLOT_Event_Await, a), what);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (handle == null) return;
+    try (PointerScope scope = new PointerScope()) {
+      PjrtC.PJRT_Event_Args d = Pjrt.args(new PjrtC.PJRT_Event_Args());
+      d.event(handle);
+      pjrt.call(PjrtC.KILN_SLOT_Event_Destroy, d, "Event_Destroy (" + what + ")");
+    } finally {
+      handle = null;
+    }
+  }
+}
