@@ -21,14 +21,23 @@ import java.util.List;
  */
 public final class JavaBackend implements Backend {
   private static final Device CPU = new Device(0, "cpu");
+  /** Elementwise fusion is on unless KILN_NO_FUSION is set (for comparisons and debugging). */
+  static final boolean FUSE = System.getenv("KILN_NO_FUSION") == null;
   private final CpuContext ctx;
+  private final boolean fuse;
 
   public JavaBackend() {
     this(CpuContext.create());
   }
 
   public JavaBackend(CpuContext ctx) {
+    this(ctx, FUSE);
+  }
+
+  /** A backend on {@code ctx}; {@code fuse} turns elementwise fusion on or off (results are identical). */
+  public JavaBackend(CpuContext ctx, boolean fuse) {
     this.ctx = ctx;
+    this.fuse = fuse;
   }
 
   public CpuContext context() {
@@ -96,6 +105,7 @@ public final class JavaBackend implements Backend {
     private final int[][] inputSlots;
     private final int[][] releaseAfter; // slots whose last use is step i
     private final int[] outputSlots;
+    private final Fusion.Plan fusion;
 
     Plan(Graph graph, CompileOptions options) {
       this.graph = graph;
@@ -109,19 +119,28 @@ public final class JavaBackend implements Backend {
       }
       this.nodes = graph.nodes();
       int n = nodes.size();
+      outputSlots = graph.outputs().stream().mapToInt(graph::indexOf).toArray();
+      boolean[] isOutput = new boolean[n];
+      for (int s : outputSlots) isOutput[s] = true;
+      this.fusion = fuse ? Fusion.plan(graph, isOutput) : null;
       inputSlots = new int[n][];
       int[] lastUse = new int[n];
       Arrays.fill(lastUse, -1);
       for (int i = 0; i < n; i++) {
         List<Value> ins = nodes.get(i).inputs();
         inputSlots[i] = new int[ins.size()];
-        for (int k = 0; k < ins.size(); k++) {
-          int s = graph.indexOf(ins.get(k));
-          inputSlots[i][k] = s;
-          lastUse[s] = i;
+        for (int k = 0; k < ins.size(); k++) inputSlots[i][k] = graph.indexOf(ins.get(k));
+      }
+      // A value is last used where its last reader runs: a fused reader runs at its region's position, and a
+      // virtual broadcast's operand is read by the broadcast's readers.
+      for (int i = 0; i < n; i++) {
+        if (fusion != null && fusion.virtual()[i]) continue;
+        int at = fusion != null && fusion.regionOf()[i] >= 0 ? fusion.regions().get(fusion.regionOf()[i]).position() : i;
+        for (int s : inputSlots[i]) {
+          int src = fusion != null && fusion.virtual()[s] ? inputSlots[s][0] : s;
+          lastUse[src] = Math.max(lastUse[src], at);
         }
       }
-      outputSlots = graph.outputs().stream().mapToInt(graph::indexOf).toArray();
       for (int s : outputSlots) lastUse[s] = Integer.MAX_VALUE;
       List<List<Integer>> rel = new ArrayList<>();
       for (int i = 0; i < n; i++) rel.add(new ArrayList<>());
@@ -158,13 +177,23 @@ public final class JavaBackend implements Backend {
         Value v = nodes.get(i);
         if (v.op() instanceof Parameter p) {
           vals[i] = argTensors[p.index()];
-        } else {
+        } else if (fusion != null && fusion.regionAt()[i] != null) {
+          long t0 = Profile.ENABLED ? System.nanoTime() : 0;
+          try {
+            Fusion.run(ctx, fusion.regionAt()[i], nodes, vals);
+          } catch (RuntimeException e) {
+            throw new IllegalStateException("java backend: fused elementwise region ending at %" + v.id() + " ("
+                + v.op().name() + " : " + v.type() + ") failed: " + e.getMessage(), e);
+          }
+          if (Profile.ENABLED) Profile.add("fused " + fusion.regionAt()[i].members().length + " ops " + v.type(),
+              System.nanoTime() - t0);
+        } else if (fusion == null || (fusion.regionOf()[i] < 0 && !fusion.virtual()[i])) {
           Tensor[] ins = new Tensor[inputSlots[i].length];
           for (int k = 0; k < ins.length; k++) ins[k] = vals[inputSlots[i][k]];
           long t0 = Profile.ENABLED ? System.nanoTime() : 0;
           try {
             vals[i] = v.op().eval(ctx, ins, v.type());
-            if (Profile.ENABLED) Profile.add(v, System.nanoTime() - t0);
+            if (Profile.ENABLED) Profile.add(v.op().name() + " " + v.type(), System.nanoTime() - t0);
           } catch (RuntimeException e) {
             throw new IllegalStateException("java backend: " + v.op().name() + " (%" + v.id() + " : " + v.type()
                 + ") failed: " + e.getMessage(), e);

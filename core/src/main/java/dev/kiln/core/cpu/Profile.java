@@ -1,6 +1,5 @@
 package dev.kiln.core.cpu;
 
-import dev.kiln.core.graph.Value;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,8 +20,7 @@ final class Profile {
 
   private Profile() {}
 
-  static void add(Value v, long nanos) {
-    String key = v.op().name() + " " + v.type();
+  static void add(String key, long nanos) {
     LongAdder[] a = TIMES.computeIfAbsent(key, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
     a[0].add(nanos);
     a[1].increment();

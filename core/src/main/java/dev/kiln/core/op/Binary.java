@@ -15,7 +15,7 @@ import java.util.List;
  * before a binary primitive is applied, as in StableHLO). Integer arithmetic wraps; U32 compares unsigned; shifts
  * by 32 or more give 0, as StableHLO defines them.
  */
-public record Binary(Kind kind) implements Primitive {
+public record Binary(Kind kind) implements Elementwise {
   /** The elementwise function and its StableHLO op. */
   public enum Kind {
     ADD("add"), SUBTRACT("subtract"), MULTIPLY("multiply"), DIVIDE("divide"), MAXIMUM("maximum"),
@@ -86,59 +86,54 @@ public record Binary(Kind kind) implements Primitive {
 
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
-    int n = t.shape().size();
-    Object r = Tensor.newArray(t.dtype(), n);
-    switch (t.dtype()) {
-      case F32 -> {
-        float[] a = in[0].floats(), b = in[1].floats(), o = (float[]) r;
-        ctx.parallelFor(n, 1 << 15, (s, e) -> f32(kind, a, b, o, s, e));
-      }
-      case F64 -> {
-        double[] a = in[0].doubles(), b = in[1].doubles(), o = (double[]) r;
-        ctx.parallelFor(n, 1 << 15, (s, e) -> f64(kind, a, b, o, s, e));
-      }
-      case S32, U32 -> {
-        int[] a = in[0].ints(), b = in[1].ints(), o = (int[]) r;
-        boolean u = t.dtype() == DType.U32;
-        ctx.parallelFor(n, 1 << 15, (s, e) -> ints(kind, u, a, b, o, s, e));
-      }
+    return Elementwise.evalAll(this, ctx, in, t);
+  }
+
+  @Override
+  public void evalRange(Object[] in, int[] io, DType[] inTypes, Object out, int oo, int n, DType outType) {
+    switch (outType) {
+      case F32 -> f32(kind, (float[]) in[0], io[0], (float[]) in[1], io[1], (float[]) out, oo, n);
+      case F64 -> f64(kind, (double[]) in[0], io[0], (double[]) in[1], io[1], (double[]) out, oo, n);
+      case S32, U32 -> ints(kind, outType == DType.U32, (int[]) in[0], io[0], (int[]) in[1], io[1], (int[]) out, oo, n);
       case PRED -> {
-        boolean[] a = in[0].bools(), b = in[1].bools(), o = (boolean[]) r;
+        boolean[] a = (boolean[]) in[0], b = (boolean[]) in[1], o = (boolean[]) out;
         for (int i = 0; i < n; i++) {
-          o[i] = switch (kind) {
-            case AND, MULTIPLY, MINIMUM -> a[i] & b[i];
-            case OR, ADD, MAXIMUM -> a[i] | b[i];
-            case XOR -> a[i] ^ b[i];
+          boolean x = a[io[0] + i], y = b[io[1] + i];
+          o[oo + i] = switch (kind) {
+            case AND, MULTIPLY, MINIMUM -> x & y;
+            case OR, ADD, MAXIMUM -> x | y;
+            case XOR -> x ^ y;
             default -> throw new IllegalStateException(kind + " on PRED");
           };
         }
       }
     }
-    return Tensor.wrap(t.dtype(), t.shape(), r);
   }
 
-  private static void f32(Kind k, float[] a, float[] b, float[] o, int s, int e) {
+  private static void f32(Kind k, float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+    int da = ao - oo, db = bo - oo, e = oo + n;
     switch (k) {
-      case ADD -> { for (int i = s; i < e; i++) o[i] = a[i] + b[i]; }
-      case SUBTRACT -> { for (int i = s; i < e; i++) o[i] = a[i] - b[i]; }
-      case MULTIPLY -> { for (int i = s; i < e; i++) o[i] = a[i] * b[i]; }
-      case DIVIDE -> { for (int i = s; i < e; i++) o[i] = a[i] / b[i]; }
-      case MAXIMUM -> { for (int i = s; i < e; i++) o[i] = Math.max(a[i], b[i]); }
-      case MINIMUM -> { for (int i = s; i < e; i++) o[i] = Math.min(a[i], b[i]); }
-      case POWER -> { for (int i = s; i < e; i++) o[i] = (float) pow(a[i], b[i]); }
+      case ADD -> { for (int i = oo; i < e; i++) o[i] = a[i + da] + b[i + db]; }
+      case SUBTRACT -> { for (int i = oo; i < e; i++) o[i] = a[i + da] - b[i + db]; }
+      case MULTIPLY -> { for (int i = oo; i < e; i++) o[i] = a[i + da] * b[i + db]; }
+      case DIVIDE -> { for (int i = oo; i < e; i++) o[i] = a[i + da] / b[i + db]; }
+      case MAXIMUM -> { for (int i = oo; i < e; i++) o[i] = Math.max(a[i + da], b[i + db]); }
+      case MINIMUM -> { for (int i = oo; i < e; i++) o[i] = Math.min(a[i + da], b[i + db]); }
+      case POWER -> { for (int i = oo; i < e; i++) o[i] = (float) pow(a[i + da], b[i + db]); }
       default -> throw new IllegalStateException(k + " on floats");
     }
   }
 
-  private static void f64(Kind k, double[] a, double[] b, double[] o, int s, int e) {
+  private static void f64(Kind k, double[] a, int ao, double[] b, int bo, double[] o, int oo, int n) {
+    int da = ao - oo, db = bo - oo, e = oo + n;
     switch (k) {
-      case ADD -> { for (int i = s; i < e; i++) o[i] = a[i] + b[i]; }
-      case SUBTRACT -> { for (int i = s; i < e; i++) o[i] = a[i] - b[i]; }
-      case MULTIPLY -> { for (int i = s; i < e; i++) o[i] = a[i] * b[i]; }
-      case DIVIDE -> { for (int i = s; i < e; i++) o[i] = a[i] / b[i]; }
-      case MAXIMUM -> { for (int i = s; i < e; i++) o[i] = Math.max(a[i], b[i]); }
-      case MINIMUM -> { for (int i = s; i < e; i++) o[i] = Math.min(a[i], b[i]); }
-      case POWER -> { for (int i = s; i < e; i++) o[i] = pow(a[i], b[i]); }
+      case ADD -> { for (int i = oo; i < e; i++) o[i] = a[i + da] + b[i + db]; }
+      case SUBTRACT -> { for (int i = oo; i < e; i++) o[i] = a[i + da] - b[i + db]; }
+      case MULTIPLY -> { for (int i = oo; i < e; i++) o[i] = a[i + da] * b[i + db]; }
+      case DIVIDE -> { for (int i = oo; i < e; i++) o[i] = a[i + da] / b[i + db]; }
+      case MAXIMUM -> { for (int i = oo; i < e; i++) o[i] = Math.max(a[i + da], b[i + db]); }
+      case MINIMUM -> { for (int i = oo; i < e; i++) o[i] = Math.min(a[i + da], b[i + db]); }
+      case POWER -> { for (int i = oo; i < e; i++) o[i] = pow(a[i + da], b[i + db]); }
       default -> throw new IllegalStateException(k + " on floats");
     }
   }
@@ -149,10 +144,10 @@ public record Binary(Kind kind) implements Primitive {
     return Math.pow(a, b);
   }
 
-  private static void ints(Kind k, boolean u, int[] a, int[] b, int[] o, int s, int e) {
-    for (int i = s; i < e; i++) {
-      int x = a[i], y = b[i];
-      o[i] = switch (k) {
+  private static void ints(Kind k, boolean u, int[] a, int ao, int[] b, int bo, int[] o, int oo, int n) {
+    for (int i = 0; i < n; i++) {
+      int x = a[ao + i], y = b[bo + i];
+      o[oo + i] = switch (k) {
         case ADD -> x + y;
         case SUBTRACT -> x - y;
         case MULTIPLY -> x * y;

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** {@code stablehlo.compare}: elementwise comparison giving PRED; floats compare as IEEE (NaN is unordered). */
-public record Compare(Ops.Cmp direction) implements Primitive {
+public record Compare(Ops.Cmp direction) implements Elementwise {
   @Override public String name() { return "compare"; }
   @Override public String attributes() { return "comparison_direction=" + direction; }
 
@@ -34,25 +34,21 @@ public record Compare(Ops.Cmp direction) implements Primitive {
 
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
-    int n = t.shape().size();
-    boolean[] o = new boolean[n];
-    DType d = in[0].dtype();
-    if (d.isFloating() || d == DType.U32) {
-      // U32 is compared through its unsigned value; floats through double (exact for F32).
-      boolean f32 = d == DType.F32;
-      float[] fa = f32 ? in[0].floats() : null, fb = f32 ? in[1].floats() : null;
-      ctx.parallelFor(n, 1 << 15, (s, e) -> {
-        for (int i = s; i < e; i++) {
-          double x = f32 ? fa[i] : in[0].getDouble(i), y = f32 ? fb[i] : in[1].getDouble(i);
-          o[i] = test(x, y);
-        }
-      });
+    return Elementwise.evalAll(this, ctx, in, t);
+  }
+
+  @Override
+  public void evalRange(Object[] in, int[] io, DType[] inTypes, Object out, int oo, int n, DType outType) {
+    boolean[] o = (boolean[]) out;
+    if (inTypes[0] == DType.F32) {
+      float[] a = (float[]) in[0], b = (float[]) in[1];
+      for (int i = 0; i < n; i++) o[oo + i] = test(a[io[0] + i], b[io[1] + i]);
     } else {
+      // U32 compares through its unsigned value, PRED as 0/1; both exact in a double.
       for (int i = 0; i < n; i++) {
-        o[i] = test(in[0].getDouble(i), in[1].getDouble(i));
+        o[oo + i] = test(Elementwise.get(in[0], inTypes[0], io[0] + i), Elementwise.get(in[1], inTypes[1], io[1] + i));
       }
     }
-    return Tensor.wrap(DType.PRED, t.shape(), o);
   }
 
   private boolean test(double x, double y) {

@@ -14,7 +14,7 @@ import java.util.List;
  * {@code stablehlo.convert}: element type conversion. Float to integer truncates toward zero (saturating);
  * U32 converts through its unsigned value; anything to PRED tests for non-zero; PRED becomes 0 or 1.
  */
-public record Convert(DType to) implements Primitive {
+public record Convert(DType to) implements Elementwise {
   @Override public String name() { return "convert"; }
   @Override public String attributes() { return "to=" + to; }
 
@@ -37,33 +37,43 @@ public record Convert(DType to) implements Primitive {
 
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
-    Tensor x = in[0];
-    int n = x.size();
-    if (x.dtype() == to) {
-      return Tensor.wrap(to, t.shape(), x.array());
+    if (in[0].dtype() == to) {
+      return Tensor.wrap(to, t.shape(), in[0].array());
     }
-    Object o = Tensor.newArray(to, n);
-    if (x.dtype() == DType.F32 && to == DType.F64) {
-      float[] a = x.floats();
-      double[] d = (double[]) o;
-      for (int i = 0; i < n; i++) d[i] = a[i];
-    } else if (x.dtype() == DType.F64 && to == DType.F32) {
-      double[] a = x.doubles();
-      float[] d = (float[]) o;
-      for (int i = 0; i < n; i++) d[i] = (float) a[i];
+    return Elementwise.evalAll(this, ctx, in, t);
+  }
+
+  @Override
+  public void evalRange(Object[] in, int[] io, DType[] inTypes, Object out, int oo, int n, DType outType) {
+    DType from = inTypes[0];
+    Object a = in[0];
+    int ao = io[0];
+    if (from == to) {
+      System.arraycopy(a, ao, out, oo, n);
+    } else if (from == DType.F32 && to == DType.F64) {
+      float[] x = (float[]) a;
+      double[] d = (double[]) out;
+      for (int i = 0; i < n; i++) d[oo + i] = x[ao + i];
+    } else if (from == DType.F64 && to == DType.F32) {
+      double[] x = (double[]) a;
+      float[] d = (float[]) out;
+      for (int i = 0; i < n; i++) d[oo + i] = (float) x[ao + i];
+    } else if (from == DType.U32 && to == DType.F32) {
+      int[] x = (int[]) a;
+      float[] d = (float[]) out;
+      for (int i = 0; i < n; i++) d[oo + i] = (float) Integer.toUnsignedLong(x[ao + i]);
     } else {
       for (int i = 0; i < n; i++) {
-        double v = x.getDouble(i);
+        double v = Elementwise.get(a, from, ao + i);
         switch (to) {
-          case F32 -> ((float[]) o)[i] = x.dtype() == DType.S32 ? (float) x.ints()[i] : (float) v;
-          case F64 -> ((double[]) o)[i] = v;
-          case S32 -> ((int[]) o)[i] = x.dtype() == DType.U32 ? x.ints()[i] : (int) v;
-          case U32 -> ((int[]) o)[i] = x.dtype() == DType.S32 ? x.ints()[i] : toU32(v);
-          case PRED -> ((boolean[]) o)[i] = v != 0;
+          case F32 -> ((float[]) out)[oo + i] = from == DType.S32 ? (float) ((int[]) a)[ao + i] : (float) v;
+          case F64 -> ((double[]) out)[oo + i] = v;
+          case S32 -> ((int[]) out)[oo + i] = from == DType.U32 ? ((int[]) a)[ao + i] : (int) v;
+          case U32 -> ((int[]) out)[oo + i] = from == DType.S32 ? ((int[]) a)[ao + i] : toU32(v);
+          case PRED -> ((boolean[]) out)[oo + i] = v != 0;
         }
       }
     }
-    return Tensor.wrap(to, t.shape(), o);
   }
 
   /** Float (or U32-as-double) to U32, saturating: NaN and negatives give 0, values ≥ 2^32 give 2^32 − 1. */

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** {@code stablehlo.select(pred, onTrue, onFalse)}; pred is PRED of the operands' shape, or a PRED scalar. */
-public record Select() implements Primitive {
+public record Select() implements Elementwise {
   @Override public String name() { return "select"; }
 
   @Override
@@ -38,19 +38,25 @@ public record Select() implements Primitive {
 
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
-    boolean[] p = in[0].bools();
-    boolean scalar = p.length == 1 && in[0].shape().rank() == 0;
-    int n = t.shape().size();
-    Object a = in[1].array(), b = in[2].array();
-    Object o = Tensor.newArray(t.dtype(), n);
-    if (scalar) {
-      System.arraycopy(p[0] ? a : b, 0, o, 0, n);
-    } else if (t.dtype() == DType.F32) {
-      float[] fa = (float[]) a, fb = (float[]) b, fo = (float[]) o;
-      for (int i = 0; i < n; i++) fo[i] = p[i] ? fa[i] : fb[i];
-    } else {
-      for (int i = 0; i < n; i++) System.arraycopy(p[i] ? a : b, i, o, i, 1);
+    if (in[0].shape().rank() == 0) {
+      Object chosen = in[0].bools()[0] ? in[1].array() : in[2].array();
+      return Tensor.wrap(t.dtype(), t.shape(), chosen);
     }
-    return Tensor.wrap(t.dtype(), t.shape(), o);
+    return Elementwise.evalAll(this, ctx, in, t);
+  }
+
+  @Override
+  public void evalRange(Object[] in, int[] io, DType[] inTypes, Object out, int oo, int n, DType outType) {
+    boolean[] p = (boolean[]) in[0];
+    int po = io[0], ao = io[1], bo = io[2];
+    if (outType == DType.F32) {
+      float[] a = (float[]) in[1], b = (float[]) in[2], o = (float[]) out;
+      for (int i = 0; i < n; i++) o[oo + i] = p[po + i] ? a[ao + i] : b[bo + i];
+    } else {
+      for (int i = 0; i < n; i++) {
+        if (p[po + i]) System.arraycopy(in[1], ao + i, out, oo + i, 1);
+        else System.arraycopy(in[2], bo + i, out, oo + i, 1);
+      }
+    }
   }
 }

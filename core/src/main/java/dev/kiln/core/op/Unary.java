@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Elementwise functions of one operand; {@link Kind} names each and its StableHLO op. */
-public record Unary(Kind kind) implements Primitive {
+public record Unary(Kind kind) implements Elementwise {
   /** The elementwise function. */
   public enum Kind {
     NEGATE("negate", true), EXP("exponential", false), LOG("log", false), LOG1P("log_plus_one", false),
@@ -67,57 +67,65 @@ public record Unary(Kind kind) implements Primitive {
 
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
-    Tensor x = in[0];
-    int n = x.size();
-    Object r = Tensor.newArray(t.dtype(), n);
-    switch (t.dtype()) {
-      case F32 -> { float[] a = x.floats(), o = (float[]) r; ctx.parallelFor(n, 1 << 15, (s, e) -> f32(kind, a, o, s, e)); }
-      case F64 -> { double[] a = x.doubles(), o = (double[]) r; ctx.parallelFor(n, 1 << 15, (s, e) -> f64(kind, a, o, s, e)); }
+    return Elementwise.evalAll(this, ctx, in, t);
+  }
+
+  @Override
+  public void evalRange(Object[] in, int[] io, DType[] inTypes, Object out, int oo, int n, DType outType) {
+    int ao = io[0];
+    switch (outType) {
+      case F32 -> f32(kind, (float[]) in[0], ao, (float[]) out, oo, n);
+      case F64 -> f64(kind, (double[]) in[0], ao, (double[]) out, oo, n);
       case S32, U32 -> {
-        int[] a = x.ints(), o = (int[]) r;
+        int[] a = (int[]) in[0], o = (int[]) out;
         for (int i = 0; i < n; i++) {
-          o[i] = switch (kind) {
-            case NEGATE -> -a[i];
-            case ABS -> Math.abs(a[i]);
-            case SIGN -> Integer.signum(a[i]);
-            case NOT -> ~a[i];
+          int x = a[ao + i];
+          o[oo + i] = switch (kind) {
+            case NEGATE -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Integer.signum(x);
+            case NOT -> ~x;
             default -> throw new IllegalStateException(kind + " on integers");
           };
         }
       }
-      case PRED -> { boolean[] a = x.bools(), o = (boolean[]) r; for (int i = 0; i < n; i++) o[i] = !a[i]; }
+      case PRED -> {
+        boolean[] a = (boolean[]) in[0], o = (boolean[]) out;
+        for (int i = 0; i < n; i++) o[oo + i] = !a[ao + i];
+      }
     }
-    return Tensor.wrap(t.dtype(), t.shape(), r);
   }
 
-  private static void f32(Kind k, float[] a, float[] o, int s, int e) {
+  private static void f32(Kind k, float[] a, int ao, float[] o, int oo, int n) {
+    int d = ao - oo, e = oo + n;
     switch (k) {
-      case NEGATE -> { for (int i = s; i < e; i++) o[i] = -a[i]; }
-      case EXP -> { for (int i = s; i < e; i++) o[i] = (float) Math.exp(a[i]); }
-      case LOG -> { for (int i = s; i < e; i++) o[i] = (float) Math.log(a[i]); }
-      case LOG1P -> { for (int i = s; i < e; i++) o[i] = (float) Math.log1p(a[i]); }
-      case ABS -> { for (int i = s; i < e; i++) o[i] = Math.abs(a[i]); }
-      case SIGN -> { for (int i = s; i < e; i++) o[i] = Math.signum(a[i]); }
-      case SQRT -> { for (int i = s; i < e; i++) o[i] = (float) Math.sqrt(a[i]); }
-      case RSQRT -> { for (int i = s; i < e; i++) o[i] = (float) (1.0 / Math.sqrt(a[i])); }
-      case LOGISTIC -> { for (int i = s; i < e; i++) o[i] = (float) (1.0 / (1.0 + Math.exp(-a[i]))); }
-      case TANH -> { for (int i = s; i < e; i++) o[i] = (float) Math.tanh(a[i]); }
+      case NEGATE -> { for (int i = oo; i < e; i++) o[i] = -a[i + d]; }
+      case EXP -> { for (int i = oo; i < e; i++) o[i] = (float) Math.exp(a[i + d]); }
+      case LOG -> { for (int i = oo; i < e; i++) o[i] = (float) Math.log(a[i + d]); }
+      case LOG1P -> { for (int i = oo; i < e; i++) o[i] = (float) Math.log1p(a[i + d]); }
+      case ABS -> { for (int i = oo; i < e; i++) o[i] = Math.abs(a[i + d]); }
+      case SIGN -> { for (int i = oo; i < e; i++) o[i] = Math.signum(a[i + d]); }
+      case SQRT -> { for (int i = oo; i < e; i++) o[i] = (float) Math.sqrt(a[i + d]); }
+      case RSQRT -> { for (int i = oo; i < e; i++) o[i] = (float) (1.0 / Math.sqrt(a[i + d])); }
+      case LOGISTIC -> { for (int i = oo; i < e; i++) o[i] = (float) (1.0 / (1.0 + Math.exp(-a[i + d]))); }
+      case TANH -> { for (int i = oo; i < e; i++) o[i] = (float) Math.tanh(a[i + d]); }
       case NOT -> throw new IllegalStateException("not on floats");
     }
   }
 
-  private static void f64(Kind k, double[] a, double[] o, int s, int e) {
+  private static void f64(Kind k, double[] a, int ao, double[] o, int oo, int n) {
+    int d = ao - oo, e = oo + n;
     switch (k) {
-      case NEGATE -> { for (int i = s; i < e; i++) o[i] = -a[i]; }
-      case EXP -> { for (int i = s; i < e; i++) o[i] = Math.exp(a[i]); }
-      case LOG -> { for (int i = s; i < e; i++) o[i] = Math.log(a[i]); }
-      case LOG1P -> { for (int i = s; i < e; i++) o[i] = Math.log1p(a[i]); }
-      case ABS -> { for (int i = s; i < e; i++) o[i] = Math.abs(a[i]); }
-      case SIGN -> { for (int i = s; i < e; i++) o[i] = Math.signum(a[i]); }
-      case SQRT -> { for (int i = s; i < e; i++) o[i] = Math.sqrt(a[i]); }
-      case RSQRT -> { for (int i = s; i < e; i++) o[i] = 1.0 / Math.sqrt(a[i]); }
-      case LOGISTIC -> { for (int i = s; i < e; i++) o[i] = 1.0 / (1.0 + Math.exp(-a[i])); }
-      case TANH -> { for (int i = s; i < e; i++) o[i] = Math.tanh(a[i]); }
+      case NEGATE -> { for (int i = oo; i < e; i++) o[i] = -a[i + d]; }
+      case EXP -> { for (int i = oo; i < e; i++) o[i] = Math.exp(a[i + d]); }
+      case LOG -> { for (int i = oo; i < e; i++) o[i] = Math.log(a[i + d]); }
+      case LOG1P -> { for (int i = oo; i < e; i++) o[i] = Math.log1p(a[i + d]); }
+      case ABS -> { for (int i = oo; i < e; i++) o[i] = Math.abs(a[i + d]); }
+      case SIGN -> { for (int i = oo; i < e; i++) o[i] = Math.signum(a[i + d]); }
+      case SQRT -> { for (int i = oo; i < e; i++) o[i] = Math.sqrt(a[i + d]); }
+      case RSQRT -> { for (int i = oo; i < e; i++) o[i] = 1.0 / Math.sqrt(a[i + d]); }
+      case LOGISTIC -> { for (int i = oo; i < e; i++) o[i] = 1.0 / (1.0 + Math.exp(-a[i + d])); }
+      case TANH -> { for (int i = oo; i < e; i++) o[i] = Math.tanh(a[i + d]); }
       case NOT -> throw new IllegalStateException("not on floats");
     }
   }

@@ -8,7 +8,10 @@ final class LayerConfig {
   private LayerConfig() {}
 
   static Map<String, Object> base(String name) {
-    Map<String, Object> c = LayerConfig.base(name);
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", name);
+    c.put("trainable", true);
+    c.put("dtype", "float32");
     return c;
   }
 }

@@ -1,0 +1,79 @@
+package dev.kiln.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Rand;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.graph.Autodiff;
+import dev.kiln.core.graph.Graph;
+import dev.kiln.core.graph.Tracer;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Ops;
+import dev.kiln.core.random.Threefry;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Elementwise fusion changes where intermediates live, not what is computed: fused and unfused evaluation of the
+ * same graphs (chains with fan-out, scalar and trailing broadcasts, compare/select/convert, integer RNG rounds,
+ * several results, sizes that are not multiples of the chunk) give bit-identical results.
+ */
+class FusionTest {
+  private static final Rand R = new Rand();
+
+  private static void assertSameWithAndWithoutFusion(Graph g, Tensor... in) {
+    try (CpuContext c1 = new CpuContext(2); CpuContext c2 = new CpuContext(2)) {
+      List<Tensor> fused = new JavaBackend(c1, true).evaluate(g, in);
+      List<Tensor> plain = new JavaBackend(c2, false).evaluate(g, in);
+      assertEquals(plain.size(), fused.size());
+      for (int i = 0; i < plain.size(); i++) {
+        assertEquals(plain.get(i).type(), fused.get(i).type());
+        assertArrayEquals(plain.get(i).toDoubleArray(), fused.get(i).toDoubleArray(), 0.0, "output " + i + R.tag());
+      }
+    }
+  }
+
+  @Test
+  void regionsPlanAsExpectedOnABatchNormLikeGraph() {
+    Tracer t = new Tracer();
+    Value x = t.parameter("x", DType.F32, 37, 11, 64);
+    Value gamma = t.parameter("gamma", DType.F32, 64);
+    Value m = Ops.mean(x, 0, 1);
+    Value c = x.sub(m);
+    Value y = c.mul(Ops.rsqrt(Ops.mean(c.mul(c), 0, 1).add(1e-3))).mul(gamma).add(1.0);
+    Graph g = t.build(Ops.relu(y), c);
+    boolean[] out = new boolean[g.nodes().size()];
+    for (Value o : g.outputs()) out[g.indexOf(o)] = true;
+    Fusion.Plan p = Fusion.plan(g, out);
+    int virtual = 0;
+    for (boolean v : p.virtual()) if (v) virtual++;
+    assertTrue(virtual >= 3, "broadcasts of the mean, the scale and gamma are read in place: " + virtual);
+    assertTrue(p.regions().stream().anyMatch(r -> r.members().length >= 4), "the normalize-scale-shift-relu chain fuses");
+    assertSameWithAndWithoutFusion(g, R.f32(-2, 2, 37, 11, 64), R.f32(0.5, 1.5, 64));
+  }
+
+  @Test
+  void threefryNormalDrawsAreIdenticalFused() {
+    Tracer t = new Tracer();
+    Value counter = t.parameter("step", DType.U32);
+    Value z = Threefry.normal(Threefry.key(t, 42), counter, DType.F32, 3, 5003);
+    Value bits = Threefry.bits(Threefry.key(t, 7), counter, 10001);
+    assertSameWithAndWithoutFusion(t.build(z, bits), Tensor.wrap(DType.U32, dev.kiln.core.Shape.scalar(), new int[] {9}));
+  }
+
+  @Test
+  void selectsComparesConvertsAndGradientsAreIdenticalFused() {
+    Tracer t = new Tracer();
+    Value a = t.parameter("a", DType.F32, 4099, 3);
+    Value b = t.parameter("b", DType.F32, 3);
+    Value p = Ops.compare(a, Ops.Cmp.GT, Ops.broadcastTo(b, 4099, 3));
+    Value s = Ops.select(p, Ops.exp(a), Ops.neg(a).mul(2.0));
+    Value i = Ops.convert(Ops.convert(s.mul(100.0), DType.S32), DType.F32);
+    Value loss = Ops.sum(s.mul(i).add(Ops.tanh(a)));
+    List<Value> g = Autodiff.grad(loss, List.of(a, b));
+    assertSameWithAndWithoutFusion(t.build(s, i, loss, g.get(0), g.get(1)), R.f32(-1, 1, 4099, 3), R.f32(-0.5, 0.5, 3));
+  }
+}
