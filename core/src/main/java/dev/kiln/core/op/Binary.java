@@ -145,22 +145,32 @@ public record Binary(Kind kind) implements Elementwise {
   }
 
   private static void ints(Kind k, boolean u, int[] a, int ao, int[] b, int bo, int[] o, int oo, int n) {
-    for (int i = 0; i < n; i++) {
-      int x = a[ao + i], y = b[bo + i];
-      o[oo + i] = switch (k) {
-        case ADD -> x + y;
-        case SUBTRACT -> x - y;
-        case MULTIPLY -> x * y;
-        case DIVIDE -> y == 0 ? -1 : (u ? Integer.divideUnsigned(x, y) : (x == Integer.MIN_VALUE && y == -1 ? x : x / y));
-        case MAXIMUM -> u ? (Integer.compareUnsigned(x, y) >= 0 ? x : y) : Math.max(x, y);
-        case MINIMUM -> u ? (Integer.compareUnsigned(x, y) <= 0 ? x : y) : Math.min(x, y);
-        case AND -> x & y;
-        case OR -> x | y;
-        case XOR -> x ^ y;
-        case SHIFT_LEFT -> Integer.toUnsignedLong(y) >= 32 ? 0 : x << y;
-        case SHIFT_RIGHT_LOGICAL -> Integer.toUnsignedLong(y) >= 32 ? 0 : x >>> y;
-        case POWER -> throw new IllegalStateException("power on integers");
-      };
+    int da = ao - oo, db = bo - oo, e = oo + n;
+    switch (k) {
+      case ADD -> { for (int i = oo; i < e; i++) o[i] = a[i + da] + b[i + db]; }
+      case SUBTRACT -> { for (int i = oo; i < e; i++) o[i] = a[i + da] - b[i + db]; }
+      case MULTIPLY -> { for (int i = oo; i < e; i++) o[i] = a[i + da] * b[i + db]; }
+      case AND -> { for (int i = oo; i < e; i++) o[i] = a[i + da] & b[i + db]; }
+      case OR -> { for (int i = oo; i < e; i++) o[i] = a[i + da] | b[i + db]; }
+      case XOR -> { for (int i = oo; i < e; i++) o[i] = a[i + da] ^ b[i + db]; }
+      // StableHLO: a shift by 32 or more gives 0 (Java would use the amount mod 32).
+      case SHIFT_LEFT -> {
+        for (int i = oo; i < e; i++) { int y = b[i + db]; o[i] = (y & ~31) != 0 ? 0 : a[i + da] << y; }
+      }
+      case SHIFT_RIGHT_LOGICAL -> {
+        for (int i = oo; i < e; i++) { int y = b[i + db]; o[i] = (y & ~31) != 0 ? 0 : a[i + da] >>> y; }
+      }
+      default -> {
+        for (int i = oo; i < e; i++) {
+          int x = a[i + da], y = b[i + db];
+          o[i] = switch (k) {
+            case DIVIDE -> y == 0 ? -1 : (u ? Integer.divideUnsigned(x, y) : (x == Integer.MIN_VALUE && y == -1 ? x : x / y));
+            case MAXIMUM -> u ? (Integer.compareUnsigned(x, y) >= 0 ? x : y) : Math.max(x, y);
+            case MINIMUM -> u ? (Integer.compareUnsigned(x, y) <= 0 ? x : y) : Math.min(x, y);
+            default -> throw new IllegalStateException(k + " on integers");
+          };
+        }
+      }
     }
   }
 }
