@@ -99,17 +99,33 @@ public final class Reductions {
     };
   }
 
+  /** Positions the row odometer {@code idx} at input row {@code row}; returns that row's output offset. */
+  private static int seek(int row, int[] dims, int[] outStride, int[] idx) {
+    int o = 0;
+    for (int d = dims.length - 2; d >= 0; d--) {
+      idx[d] = row % dims[d];
+      row /= dims[d];
+      o += idx[d] * outStride[d];
+    }
+    return o;
+  }
+
+  /** Steps the odometer to the next input row; returns the new output offset. */
+  private static int advance(int o, int[] dims, int[] outStride, int[] idx) {
+    for (int d = dims.length - 2; d >= 0; d--) {
+      o += outStride[d];
+      if (++idx[d] < dims[d]) break;
+      o -= outStride[d] * dims[d];
+      idx[d] = 0;
+    }
+    return o;
+  }
+
   private static void walkF(DType dtype, Kind kind, Object src, int[] dims, int[] outStride, int inner,
       boolean innerReduced, int s, int e, double[] acc) {
     int rank = dims.length;
     int[] idx = new int[rank - 1];
-    int rem = s;
-    int o = 0;
-    for (int d = rank - 2; d >= 0; d--) {
-      idx[d] = rem % dims[d];
-      rem /= dims[d];
-      o += idx[d] * outStride[d];
-    }
+    int o = seek(s, dims, outStride, idx);
     float[] f = dtype == DType.F32 ? (float[]) src : null;
     double[] g = dtype == DType.F64 ? (double[]) src : null;
     boolean sum = kind == Kind.SUM;
@@ -134,12 +150,7 @@ public final class Reductions {
           else for (int j = 0; j < inner; j++) acc[o + j] = max(acc[o + j], g[base + j]);
         }
       }
-      for (int d = rank - 2; d >= 0; d--) {
-        o += outStride[d];
-        if (++idx[d] < dims[d]) break;
-        o -= outStride[d] * dims[d];
-        idx[d] = 0;
-      }
+      o = advance(o, dims, outStride, idx);
     }
   }
 
@@ -147,13 +158,7 @@ public final class Reductions {
       boolean innerReduced, int s, int e, int[] acc) {
     int rank = dims.length;
     int[] idx = new int[rank - 1];
-    int rem = s;
-    int o = 0;
-    for (int d = rank - 2; d >= 0; d--) {
-      idx[d] = rem % dims[d];
-      rem /= dims[d];
-      o += idx[d] * outStride[d];
-    }
+    int o = seek(s, dims, outStride, idx);
     boolean unsigned = dtype == DType.U32;
     for (int r = s; r < e; r++) {
       int base = r * inner;
@@ -163,12 +168,7 @@ public final class Reductions {
         if (kind == Kind.SUM) acc[t] += v;
         else if (unsigned ? Integer.compareUnsigned(v, acc[t]) > 0 : v > acc[t]) acc[t] = v;
       }
-      for (int d = rank - 2; d >= 0; d--) {
-        o += outStride[d];
-        if (++idx[d] < dims[d]) break;
-        o -= outStride[d] * dims[d];
-        idx[d] = 0;
-      }
+      o = advance(o, dims, outStride, idx);
     }
   }
 }
