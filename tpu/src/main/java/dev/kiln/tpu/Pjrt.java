@@ -16,6 +16,12 @@ import org.bytedeco.javacpp.PointerScope;
  * error object leaks and no failure passes silently.
  */
 final class Pjrt {
+  /**
+   * The safety net behind {@code close()}: a handle whose owner became unreachable without being closed is destroyed
+   * by this cleaner (errors there are dropped, as there is no caller left to tell).
+   */
+  static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
   private final PJRT_Api api;
   private final String plugin;
 
@@ -73,6 +79,28 @@ final class Pjrt {
   void await(PJRT_Event event, String what) {
     try (PjrtEvent e = new PjrtEvent(this, event, what)) {
       e.await();
+    }
+  }
+
+  /** A pointer to a native address (for destroying a handle known only by its address). */
+  static Pointer at(long addr) {
+    // (Named addr: inside the subclass, "address" would be Pointer's own field.)
+    return new Pointer() {
+      {
+        this.address = addr;
+      }
+    };
+  }
+
+  /**
+   * Destroys the object at {@code address} with a destroy function whose args struct is {@code struct_size,
+   * extension_start, handle} (Buffer_Destroy, LoadedExecutable_Destroy, Client_Destroy).
+   */
+  void destroy(int slot, long address, String what) {
+    try (PointerScope scope = new PointerScope()) {
+      PjrtC.PJRT_Buffer_Destroy_Args d = args(new PjrtC.PJRT_Buffer_Destroy_Args());
+      d.buffer(new PjrtC.PJRT_Buffer(at(address)));
+      call(slot, d, what);
     }
   }
 

@@ -21,12 +21,14 @@ public final class PjrtBuffer implements DeviceArray {
   private final TensorType type;
   private final Device device;
   private boolean donated;
+  private final java.lang.ref.Cleaner.Cleanable cleanable;
 
   PjrtBuffer(PjrtClient client, PjrtC.PJRT_Buffer handle, TensorType type, Device device) {
     this.client = client;
     this.handle = handle;
     this.type = type;
     this.device = device;
+    this.cleanable = client.onUnreachable(this, PjrtC.KILN_SLOT_Buffer_Destroy, handle.address(), "Buffer_Destroy");
   }
 
   PjrtC.PJRT_Buffer handle() {
@@ -92,12 +94,7 @@ public final class PjrtBuffer implements DeviceArray {
   @Override
   public void close() {
     if (handle == null) return;
-    try (PointerScope scope = new PointerScope()) {
-      PjrtC.PJRT_Buffer_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_Buffer_Destroy_Args());
-      d.buffer(handle);
-      client.pjrt().call(PjrtC.KILN_SLOT_Buffer_Destroy, d, "Buffer_Destroy");
-    } finally {
-      handle = null;
-    }
+    handle = null;
+    cleanable.clean();
   }
 }

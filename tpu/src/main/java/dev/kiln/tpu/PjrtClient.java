@@ -24,6 +24,8 @@ public final class PjrtClient implements AutoCloseable {
   private final String platform;
   private final List<PjrtC.PJRT_Device> handles = new ArrayList<>();
   private final List<Device> devices = new ArrayList<>();
+  /** False once the client is destroyed: cleaners of its buffers and executables must not touch it then. */
+  private final java.util.concurrent.atomic.AtomicBoolean alive = new java.util.concurrent.atomic.AtomicBoolean(true);
 
   /** Creates a client with plugin-specific options (e.g. {@code cpu_device_count} for the CPU plugin). */
   public PjrtClient(PjrtPlugin plugin, Map<String, Object> options) {
@@ -69,6 +71,18 @@ public final class PjrtClient implements AutoCloseable {
     k.device_description(g.device_description());
     pjrt.call(PjrtC.KILN_SLOT_DeviceDescription_Kind, k, "DeviceDescription_Kind");
     return new Device(id.id(), Pjrt.string(k.device_kind(), k.device_kind_size()));
+  }
+
+  /**
+   * Registers destroy-on-unreachable for one of this client's objects (slot: its destroy function); the returned
+   * Cleanable is what the owner's close() runs, so the object is destroyed exactly once either way.
+   */
+  java.lang.ref.Cleaner.Cleanable onUnreachable(Object owner, int destroySlot, long address, String what) {
+    java.util.concurrent.atomic.AtomicBoolean clientAlive = alive;
+    Pjrt p = pjrt;
+    return Pjrt.CLEANER.register(owner, () -> {
+      if (clientAlive.get()) p.destroy(destroySlot, address, what);
+    });
   }
 
   public PjrtPlugin plugin() {
@@ -159,6 +173,7 @@ public final class PjrtClient implements AutoCloseable {
   @Override
   public void close() {
     if (client == null) return;
+    alive.set(false);
     try (PointerScope scope = new PointerScope()) {
       PjrtC.PJRT_Client_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_Client_Destroy_Args());
       d.client(client);

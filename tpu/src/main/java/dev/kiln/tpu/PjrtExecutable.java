@@ -19,10 +19,13 @@ public final class PjrtExecutable implements AutoCloseable {
   private final List<TensorType> outputTypes;
   private final List<Device> devices = new ArrayList<>();
   private final int numOutputs;
+  private final java.lang.ref.Cleaner.Cleanable cleanable;
 
   PjrtExecutable(PjrtClient client, PjrtC.PJRT_LoadedExecutable handle, List<TensorType> outputTypes) {
     this.client = client;
     this.handle = handle;
+    this.cleanable = client.onUnreachable(this, PjrtC.KILN_SLOT_LoadedExecutable_Destroy, handle.address(),
+        "LoadedExecutable_Destroy");
     this.outputTypes = List.copyOf(outputTypes);
     Pjrt pjrt = client.pjrt();
     try (PointerScope scope = new PointerScope()) {
@@ -135,12 +138,7 @@ public final class PjrtExecutable implements AutoCloseable {
   @Override
   public void close() {
     if (handle == null) return;
-    try (PointerScope scope = new PointerScope()) {
-      PjrtC.PJRT_LoadedExecutable_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_LoadedExecutable_Destroy_Args());
-      d.executable(handle);
-      client.pjrt().call(PjrtC.KILN_SLOT_LoadedExecutable_Destroy, d, "LoadedExecutable_Destroy");
-    } finally {
-      handle = null;
-    }
+    handle = null;
+    cleanable.clean();
   }
 }

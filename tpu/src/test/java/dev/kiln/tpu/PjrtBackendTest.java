@@ -63,7 +63,7 @@ class PjrtBackendTest {
       Tracer t = new Tracer();
       Value w = t.parameter("w", DType.F32, 4);
       Value g = t.parameter("g", DType.F32, 4);
-      Executable exe = b.compile(t.build(w.sub(g.mul(0.5)), Dummy.sum(w)),
+      Executable exe = b.compile(t.build(w.sub(g.mul(0.5)), dev.kiln.core.op.Ops.sum(w)),
           CompileOptions.DEFAULT.withDonations(Map.of(0, 0)));
       DeviceArray wa = b.put(Tensor.of(new float[] {1, 2, 3, 4}, 4));
       DeviceArray ga = b.put(Tensor.of(new float[] {2, 2, 2, 2}, 4));
@@ -90,12 +90,5 @@ class PjrtBackendTest {
     assertEquals("1a0420012801", HexFormat.of().formatHex(CompileOptionsCodec.encode(1, devs)));
     assertEquals("1a12200428014a0c080410011a060a0400010203",
         HexFormat.of().formatHex(CompileOptionsCodec.encode(4, devs)));
-  }
-
-  /** Small graph helpers. */
-  static final class Dummy {
-    static Value sum(Value v) {
-      return dev.kiln.core.op.Ops.sum(v);
-    }
   }
 }

@@ -64,6 +64,35 @@ class PjrtResourceTest {
   }
 
   @Test
+  void buffersDroppedWithoutCloseAreReclaimedByTheCleaner() throws IOException {
+    try (PjrtBackend b = CpuPlugin.backend(1)) {
+      Tensor in = Tensor.of(new float[4096], 4096);
+      long rss0 = 0;
+      for (int it = 0; it < 10_000; it++) {
+        if (it == 4_000) {
+          collect();
+          rss0 = rss();
+        }
+        b.put(in); // dropped unclosed: only the cleaner can free it
+        if (it % 500 == 0) collect();
+      }
+      collect();
+      long growth = rss() - rss0;
+      assertTrue(growth < 48L << 20, "resident memory grew by " + (growth >> 20) + " MiB over 6,000 unclosed buffers"
+          + " (96 MiB if none were reclaimed)");
+    }
+  }
+
+  private static void collect() {
+    System.gc();
+    try {
+      Thread.sleep(20); // let the cleaner thread run the queued destroys
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void failingCompilesDoNotLeak() throws IOException {
     try (PjrtBackend b = CpuPlugin.backend(1)) {
       long rss0 = 0;
