@@ -16,6 +16,15 @@ public final class Backends {
   /** The names accepted by {@link #open}. */
   public static final String NAMES = "auto, java, pjrt:cpu, pjrt:cuda, pjrt:tpu";
 
+  /** Throws the error {@link #open} would give for an unknown name, without opening anything. */
+  public static void checkName(String name) {
+    if (name.equals("java") || name.equals("auto")) return;
+    if (!name.startsWith("pjrt:")) {
+      throw new IllegalArgumentException("unknown backend '" + name + "': expected one of " + NAMES);
+    }
+    PluginLocator.Kind.of(name.substring(5));
+  }
+
   /**
    * Opens {@code name}. {@code plugin} (may be null) overrides plugin discovery for PJRT names;
    * {@code clientOptions} go to PJRT_Client_Create.

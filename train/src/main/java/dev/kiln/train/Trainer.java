@@ -60,6 +60,7 @@ public final class Trainer {
 
   public Result run() throws IOException {
     long wall0 = System.nanoTime();
+    Backends.checkName(o.backend());
     Files.createDirectories(o.out());
     DatasetFolder folder = DatasetFolder.open(o.data());
     List<Integer> available = folder.folds();
