@@ -49,10 +49,25 @@ public final class AtomicFiles {
           StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
         writer.write(out);
       }
+      // The data reaches the disk before the rename publishes it (writers may close the stream themselves, so the
+      // file is forced through a channel of its own).
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
       move(tmp, abs);
+      syncDirectory(parent);
     } catch (IOException | RuntimeException | Error e) {
       Files.deleteIfExists(tmp);
       throw e;
+    }
+  }
+
+  /** Flushes a folder's entries (the rename) to disk where the platform allows opening a folder for that. */
+  static void syncDirectory(Path dir) {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some file systems refuse to sync a folder; the file itself was forced before the rename.
     }
   }
 

@@ -52,6 +52,34 @@ public final class Model {
     return nodes.get(0).shape().clone();
   }
 
+  /**
+   * The nodes in the order Keras lists a functional model's layers (summary, {@code model.json}): by decreasing
+   * depth (the longest path to the output), ties broken by the order a depth-first walk from the output first meets
+   * them, inputs before outputs of each node in inbound order.
+   */
+  public List<Node> kerasOrder() {
+    Map<Node, Integer> depth = new IdentityHashMap<>();
+    Map<Node, Integer> seen = new IdentityHashMap<>();
+    java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
+    stack.push(output);
+    while (!stack.isEmpty()) {
+      Node n = stack.pop();
+      if (seen.containsKey(n)) continue;
+      seen.put(n, seen.size());
+      for (int i = n.inbound().size() - 1; i >= 0; i--) stack.push(n.inbound().get(i));
+    }
+    depth.put(output, 0);
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      Node n = nodes.get(i);
+      int d = depth.getOrDefault(n, 0);
+      for (Node in : n.inbound()) depth.merge(in, d + 1, Math::max);
+    }
+    List<Node> order = new ArrayList<>(nodes);
+    order.sort((a, b) -> depth.get(a).equals(depth.get(b)) ? Integer.compare(seen.get(a), seen.get(b))
+        : Integer.compare(depth.get(b), depth.get(a)));
+    return order;
+  }
+
   /** Every variable, in layer order. */
   public List<Variable> variables() {
     List<Variable> v = new ArrayList<>();
@@ -105,8 +133,9 @@ public final class Model {
     b.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
     b.append(String.format("%-32s%-21s%-12s%-33s%n", "Layer (type)", "Output Shape", "Param #", "Connected to"));
     b.append("=".repeat(98)).append('\n');
-    for (int i = 0; i < nodes.size(); i++) {
-      Node n = nodes.get(i);
+    List<Node> order = kerasOrder();
+    for (int i = 0; i < order.size(); i++) {
+      Node n = order.get(i);
       StringBuilder shape = new StringBuilder("(None");
       for (int d : n.shape()) shape.append(", ").append(d);
       shape.append(')');
@@ -115,9 +144,9 @@ public final class Model {
       List<String> conn = n.inbound().stream().map(p -> p.layer().name() + "[0][0]").toList();
       String first = conn.isEmpty() ? "" : conn.get(0);
       b.append(String.format("%-32s%-21s%-12s%-33s%n", n.layer().name() + " (" + n.layer().className() + ")",
-          shapeText, String.format("%,d", params), first).stripTrailing()).append('\n');
+          shapeText, Long.toString(params), first).stripTrailing()).append('\n');
       for (int k = 1; k < conn.size(); k++) b.append(String.format("%65s%s%n", "", conn.get(k)));
-      b.append(i == nodes.size() - 1 ? "=".repeat(98) : rule).append('\n');
+      b.append(i == order.size() - 1 ? "=".repeat(98) : rule).append('\n');
     }
     long[] c = parameterCounts();
     b.append(String.format("Total params: %,d%nTrainable params: %,d%nNon-trainable params: %,d%n", c[0], c[1], c[2]));

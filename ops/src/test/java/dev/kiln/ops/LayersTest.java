@@ -111,4 +111,17 @@ class LayersTest {
     assertEquals(1 + 0.9 * vNew - 0.2 * 0.5, out.get(0).floats()[0], 1e-7);
     assertTrue(out.get(0).floats()[0] < 1.1);
   }
+
+  @Test
+  void crossEntropyGradientIsSigmoidMinusLabelIncludingAtZero() {
+    Tracer tr = new Tracer();
+    Value z = tr.parameter("z", DType.F64, 5);
+    double[] zs = {-3, -0.2, 0, 0.2, 3};
+    double[] ys = {1, 0, 1, 0.5, 0};
+    Value loss = dev.kiln.core.op.Ops.sum(dev.kiln.ops.metrics.Metrics.bceFromLogits(z,
+        tr.constant(Tensor.of(ys, 5))));
+    double[] g = BE.evaluate(tr.build(dev.kiln.core.graph.Autodiff.grad(loss, List.of(z)).get(0)),
+        Tensor.of(zs, 5)).get(0).doubles();
+    for (int i = 0; i < 5; i++) assertEquals(1 / (1 + Math.exp(-zs[i])) - ys[i], g[i], 1e-12, "z = " + zs[i]);
+  }
 }

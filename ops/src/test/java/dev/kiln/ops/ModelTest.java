@@ -12,17 +12,20 @@ class ModelTest {
   @Test
   void seedModelHasKerasNamesAndParameterCounts() {
     Model m = Model.seed(20, 130, 0.1);
-    List<String> names = m.nodes().stream().map(n -> n.layer().name()).toList();
-    assertEquals(List.of("input_1", "normalization", "gaussian_noise", "conv1d", "batch_normalization", "conv1d_1",
-        "batch_normalization_1", "activation", "conv1d_2", "batch_normalization_2", "add", "activation_1", "flatten",
-        "dense"), names);
+    // Names follow creation order; Keras lists the layers by decreasing depth (the residual branch's first conv,
+    // conv1d_1, is deeper than the skip conv, conv1d).
+    List<String> names = m.kerasOrder().stream().map(n -> n.layer().name()).toList();
+    assertEquals(List.of("input_1", "normalization", "gaussian_noise", "conv1d_1", "batch_normalization_1",
+        "activation", "conv1d", "conv1d_2", "batch_normalization", "batch_normalization_2", "add", "activation_1",
+        "flatten", "dense"), names);
     assertArrayEquals(new long[] {106_182, 105_537, 645}, m.parameterCounts());
-    assertArrayEquals(new int[] {1280}, m.nodes().get(12).shape());
+    assertArrayEquals(new int[] {1280}, m.kerasOrder().get(12).shape());
     String s = m.summary();
     assertTrue(s.contains("Total params: 106,182"), s);
     assertTrue(s.contains("Trainable params: 105,537"), s);
     assertTrue(s.contains("Non-trainable params: 645"), s);
-    assertTrue(s.contains("conv1d (Conv1D)") && s.contains("(None, 20, 64)") && s.contains("41,664"), s);
+    assertTrue(s.contains("conv1d (Conv1D)") && s.contains("(None, 20, 64)") && s.contains("41664"), s);
+    assertTrue(s.indexOf("conv1d_1 (Conv1D)") < s.indexOf("conv1d (Conv1D)"), s);
     assertTrue(s.contains("add (Add)") && s.contains("batch_normalization[0][0]")
         && s.contains("batch_normalization_2[0][0]"), s);
   }

@@ -2,22 +2,44 @@ package dev.kiln.train;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.kiln.core.Tensor;
+import dev.kiln.core.TensorType;
+import dev.kiln.ops.Model;
+import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.train.report.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The end-of-epoch checkpoint: one safetensors file ({@code checkpoint.safetensors} in the output folder) holding
- * the whole training state — variables, optimizer momenta — with the epochs done and the history so far in its
- * metadata. It is written atomically, so a run killed at any moment leaves the previous complete checkpoint.
+ * the whole training state — variables, optimizer momenta — with the epochs done, the history so far and the run's
+ * settings in its metadata. It is written atomically, so a run killed at any moment leaves the previous complete
+ * checkpoint; a resume must use the same settings (the backend and data path may change).
  */
-record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Double>> history) {
+record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Double>> history,
+    Map<String, Object> settings) {
   static Path dir(Path out) {
     return out.resolve("checkpoint.safetensors");
+  }
+
+  /** The settings a resumed run must share with the run that wrote the checkpoint. */
+  static Map<String, Object> settings(TrainOptions o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("batch_size", o.batchSize());
+    m.put("lr", o.learningRate());
+    m.put("momentum", o.momentum());
+    m.put("folds", o.folds());
+    m.put("holdout", o.holdout());
+    m.put("window", o.window());
+    m.put("noise", o.noise());
+    m.put("seed", o.seed());
+    m.put("steps_per_epoch", o.stepsPerEpoch());
+    m.put("replicas", o.replicas());
+    return m;
   }
 
   static void save(Path out, int epochsDone, Map<String, Tensor> state, Map<String, List<Double>> history,
@@ -26,8 +48,7 @@ record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Do
     meta.put("format", "kiln-checkpoint");
     meta.put("epochs_done", Integer.toString(epochsDone));
     meta.put("history", Trainer.JSON.writeValueAsString(history));
-    meta.put("options", Trainer.JSON.writeValueAsString(Map.of("batch_size", o.batchSize(), "lr", o.learningRate(),
-        "momentum", o.momentum(), "window", o.window(), "noise", o.noise(), "seed", o.seed(), "holdout", o.holdout())));
+    meta.put("options", Trainer.JSON.writeValueAsString(settings(o)));
     SafeTensors.write(dir(out), new LinkedHashMap<>(state), meta);
   }
 
@@ -42,6 +63,37 @@ record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Do
     }
     Map<String, List<Double>> history = Trainer.JSON.readValue(meta.get("history"),
         new TypeReference<LinkedHashMap<String, List<Double>>>() {});
-    return new Checkpoint(Integer.parseInt(meta.get("epochs_done")), c.tensors(), history);
+    Map<String, Object> settings = Trainer.JSON.readValue(meta.get("options"),
+        new TypeReference<LinkedHashMap<String, Object>>() {});
+    return new Checkpoint(Integer.parseInt(meta.get("epochs_done")), c.tensors(), history, settings);
+  }
+
+  /** Fails, listing every difference, when {@code o} is not the run this checkpoint belongs to. */
+  void checkSameRun(TrainOptions o) {
+    Map<String, Object> now = settings(o);
+    List<String> diffs = new ArrayList<>();
+    for (var e : now.entrySet()) {
+      Object saved = settings.get(e.getKey());
+      boolean same = saved instanceof Number n && e.getValue() instanceof Number m
+          ? n.doubleValue() == m.doubleValue() : java.util.Objects.equals(saved, e.getValue());
+      if (!same) diffs.add(e.getKey() + " was " + saved + ", now " + e.getValue());
+    }
+    if (!diffs.isEmpty()) {
+      throw new IllegalArgumentException("--resume needs the settings the run started with: "
+          + String.join("; ", diffs));
+    }
+  }
+
+  /** The saved state, checked against the model's training state (names and types). */
+  Map<String, Tensor> checkedState(Model model) {
+    Map<String, TensorType> want = StepGraphs.trainingState(model);
+    for (var e : want.entrySet()) {
+      Tensor t = state.get(e.getKey());
+      if (t == null || !t.type().equals(e.getValue())) {
+        throw new IllegalArgumentException("checkpoint entry " + e.getKey() + " is "
+            + (t == null ? "missing" : t.type()) + ", the model needs " + e.getValue());
+      }
+    }
+    return state;
   }
 }

@@ -31,7 +31,7 @@ public final class ModelFiles {
 
   static Map<String, Object> json(Model model, TrainOptions o) {
     List<Object> layers = new ArrayList<>();
-    for (Model.Node n : model.nodes()) {
+    for (Model.Node n : model.kerasOrder()) {
       Map<String, Object> l = new LinkedHashMap<>();
       l.put("class_name", n.layer().className());
       l.put("config", n.layer().config());

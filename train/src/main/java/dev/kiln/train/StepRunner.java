@@ -138,7 +138,8 @@ final class StepRunner implements AutoCloseable {
       for (int o = 0; o < names.size(); o++) {
         DeviceArray a = outs.get(r).get(o);
         if (o < train.state().size()) {
-          state.get(names.get(o)).set(r, a);
+          DeviceArray old = state.get(names.get(o)).set(r, a);
+          if (old != a) old.close(); // donated: this frees the handle the plugin no longer uses
         } else {
           if (r == 0 && readLoss) loss = backend.get(a).item();
           a.close();
@@ -177,7 +178,8 @@ final class StepRunner implements AutoCloseable {
       for (int o = 0; o < names.size(); o++) {
         DeviceArray a = outs.get(r).get(o);
         if (o < eval.state().size()) {
-          evalMetrics.get(names.get(o)).set(r, a);
+          DeviceArray old = evalMetrics.get(names.get(o)).set(r, a);
+          if (old != a) old.close();
         } else {
           float[] p = backend.get(a).floats();
           int n = Math.min(localBatch, batch.size() - r * localBatch);

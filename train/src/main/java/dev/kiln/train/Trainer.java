@@ -62,14 +62,37 @@ public final class Trainer {
     long wall0 = System.nanoTime();
     Backends.checkName(o.backend());
     Files.createDirectories(o.out());
+    // The checkpoint first: a resume that cannot work should fail before any data is loaded.
+    Checkpoint ckpt = Checkpoint.load(o.out());
+    if (ckpt != null && !o.resume()) {
+      throw new IllegalArgumentException(o.out() + " already holds a run's checkpoint: continue it with --resume "
+          + o.out() + ", or choose another --out");
+    }
+    if (ckpt == null && o.resume()) {
+      throw new IllegalArgumentException("nothing to resume: no " + Checkpoint.dir(o.out()).getFileName() + " in "
+          + o.out());
+    }
+    if (ckpt != null) {
+      ckpt.checkSameRun(o);
+      if (ckpt.epochsDone() >= o.epochs()) {
+        throw new IllegalArgumentException("the checkpoint in " + o.out() + " already has " + ckpt.epochsDone()
+            + " of " + o.epochs() + " epochs; raise --epochs to train further");
+      }
+    }
     DatasetFolder folder = DatasetFolder.open(o.data());
     List<Integer> available = folder.folds();
-    if (!available.contains(o.holdout())) {
-      throw new IllegalArgumentException("holdout fold " + o.holdout() + " is not in " + o.data() + " (folds "
-          + available + ")");
-    }
     List<Integer> trainFolds = new ArrayList<>();
-    for (int f = 0; f < o.folds(); f++) if (f != o.holdout() && available.contains(f)) trainFolds.add(f);
+    for (int f = 0; f < o.folds(); f++) {
+      if (!available.contains(f)) {
+        throw new IllegalArgumentException("fold " + f + " of --folds " + o.folds() + " is not in " + o.data()
+            + " (it has folds " + available + ")");
+      }
+      if (f != o.holdout()) trainFolds.add(f);
+    }
+    if (available.size() != o.folds()) {
+      throw new IllegalArgumentException(o.data() + " has " + available.size() + " folds " + available + ", not --folds "
+          + o.folds() + " (steps per epoch come from its stats.json, which counts all of them)");
+    }
     TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
     out.println("loading folds " + trainFolds + " (training) and " + o.holdout() + " (validation) from " + o.data());
     WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro);
@@ -84,20 +107,11 @@ public final class Trainer {
         validData.windowCount(), stepsPerEpoch, o.batchSize());
 
     Model model = Model.seed(o.window(), FEATURES, o.noise());
-    Checkpoint ckpt = Checkpoint.load(o.out());
-    if (ckpt != null && !o.resume()) {
-      throw new IllegalArgumentException(o.out() + " already holds a run's checkpoint: continue it with --resume "
-          + o.out() + ", or choose another --out");
-    }
-    if (ckpt == null && o.resume()) {
-      throw new IllegalArgumentException("nothing to resume: no " + Checkpoint.dir(o.out()).getFileName() + " in "
-          + o.out());
-    }
     Map<String, Tensor> initial;
     Map<String, List<Double>> history = new LinkedHashMap<>();
     int firstEpoch = 0;
     if (ckpt != null) {
-      initial = ckpt.state();
+      initial = ckpt.checkedState(model);
       history.putAll(ckpt.history());
       firstEpoch = ckpt.epochsDone();
       out.println("resuming after epoch " + firstEpoch + " from " + Checkpoint.dir(o.out()));
@@ -128,12 +142,14 @@ public final class Trainer {
       try (StepRunner runner = new StepRunner(backend, replicas, model, o.batchSize(), sgd, o.seed())) {
         runner.putState(initial);
         runner.resetTrainMetrics();
-        for (int epoch = firstEpoch; epoch < o.epochs(); epoch++) {
-          out.printf("Epoch %d/%d%n", epoch + 1, o.epochs());
-          ProgressBar bar = new ProgressBar(out, stepsPerEpoch);
-          long t0 = System.nanoTime();
-          WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed() + epoch);
-          try (BatchStream stream = trainData.training(to)) {
+        // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run
+        // starts a fresh stream (seeded by the epoch it resumes at), not the killed run's exact continuation.
+        WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed() + firstEpoch);
+        try (BatchStream stream = trainData.training(to)) {
+          for (int epoch = firstEpoch; epoch < o.epochs(); epoch++) {
+            out.printf("Epoch %d/%d%n", epoch + 1, o.epochs());
+            ProgressBar bar = new ProgressBar(out, stepsPerEpoch);
+            long t0 = System.nanoTime();
             for (int s = 1; s <= stepsPerEpoch; s++) {
               Batch b = stream.next();
               double loss = runner.trainStep(b, epoch * stepsPerEpoch + s);
@@ -146,57 +162,52 @@ public final class Trainer {
                 bar.update(s, (long) s * o.batchSize(), format(Metrics.values(runner.readState(StepRunner.metricNames())), ""));
               }
             }
-          }
-          double secs = (System.nanoTime() - t0) / 1e9;
-          trainSeconds += secs;
-          trainSamples += (long) stepsPerEpoch * o.batchSize();
-          Metrics.Values tm = Metrics.values(runner.readState(StepRunner.metricNames()));
-          runner.resetTrainMetrics();
-          // validation
-          runner.resetEvalMetrics();
-          float[] probs = new float[validData.windowCount()];
-          float[] labels = new float[validData.windowCount()];
-          long[] windowIds = new long[validData.windowCount()];
-          int k = 0;
-          try (BatchStream vs = validData.validation(o.batchSize(), 2)) {
-            while (vs.hasNext()) {
-              Batch b = vs.next();
-              float[] p = runner.evalStep(b);
-              for (int i = 0; i < b.size(); i++, k++) {
-                probs[k] = p[i];
-                labels[k] = b.label(i);
-                windowIds[k] = b.windowId(i);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            trainSeconds += secs;
+            trainSamples += (long) stepsPerEpoch * o.batchSize();
+            Metrics.Values tm = Metrics.values(runner.readState(StepRunner.metricNames()));
+            runner.resetTrainMetrics();
+            // validation
+            runner.resetEvalMetrics();
+            float[] probs = new float[validData.windowCount()];
+            float[] labels = new float[validData.windowCount()];
+            long[] windowIds = new long[validData.windowCount()];
+            int k = 0;
+            try (BatchStream vs = validData.validation(o.batchSize(), 2)) {
+              while (vs.hasNext()) {
+                Batch b = vs.next();
+                float[] p = runner.evalStep(b);
+                for (int i = 0; i < b.size(); i++, k++) {
+                  probs[k] = p[i];
+                  labels[k] = b.label(i);
+                  windowIds[k] = b.windowId(i);
+                }
               }
             }
+            Metrics.Values vm = Metrics.values(runner.readEvalMetrics());
+            add(history, "loss", tm.loss());
+            add(history, "recall", tm.recall());
+            add(history, "precision", tm.precision());
+            add(history, "auc", tm.auc());
+            add(history, "val_loss", vm.loss());
+            add(history, "val_recall", vm.recall());
+            add(history, "val_precision", vm.precision());
+            add(history, "val_auc", vm.auc());
+            out.printf("%d/%d - %.0fs - %s - %s%n", stepsPerEpoch, stepsPerEpoch, secs, format(tm, ""),
+                format(vm, "val_"));
+            Map<String, Tensor> snapshot = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
+            Checkpoint.save(o.out(), epoch + 1, snapshot, history, o);
+            lastProbs = probs;
+            lastLabels = labels;
+            lastVal = new LinkedHashMap<>();
+            lastVal.put("val_loss", vm.loss());
+            lastVal.put("val_recall", vm.recall());
+            lastVal.put("val_precision", vm.precision());
+            lastVal.put("val_auc", vm.auc());
+            lastVal.put("utility_score", utility(validData, windowIds, probs));
           }
-          Metrics.Values vm = Metrics.values(runner.readEvalMetrics());
-          add(history, "loss", tm.loss());
-          add(history, "recall", tm.recall());
-          add(history, "precision", tm.precision());
-          add(history, "auc", tm.auc());
-          add(history, "val_loss", vm.loss());
-          add(history, "val_recall", vm.recall());
-          add(history, "val_precision", vm.precision());
-          add(history, "val_auc", vm.auc());
-          out.printf("%d/%d - %.0fs - %s - %s%n", stepsPerEpoch, stepsPerEpoch, secs, format(tm, ""),
-              format(vm, "val_"));
-          Map<String, Tensor> snapshot = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
-          Checkpoint.save(o.out(), epoch + 1, snapshot, history, o);
-          lastProbs = probs;
-          lastLabels = labels;
-          lastVal = new LinkedHashMap<>();
-          lastVal.put("val_loss", vm.loss());
-          lastVal.put("val_recall", vm.recall());
-          lastVal.put("val_precision", vm.precision());
-          lastVal.put("val_auc", vm.auc());
-          lastVal.put("utility_score", utility(validData, windowIds, probs));
         }
         Map<String, Tensor> finalState = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
-        if (lastProbs == null) {
-          // Resumed after the last epoch: evaluate once more for the reports.
-          throw new IllegalStateException("the checkpoint in " + Checkpoint.dir(o.out()) + " already has all "
-              + o.epochs() + " epochs; raise --epochs to train further");
-        }
         Map<String, Object> metrics = new LinkedHashMap<>(lastVal);
         metrics.put("backend", backend.name());
         metrics.put("replicas", replicas);

@@ -105,6 +105,9 @@ class TrainerTest {
     Trainer.Result one = train(options(out, 1, 0.02, false));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> train(options(out, 2, 0.02, false)));
     assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+    IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+        () -> train(options(out, 2, 0.05, true)));
+    assertTrue(mismatch.getMessage().contains("lr was 0.02, now 0.05"), mismatch.getMessage());
     Trainer.Result two = train(options(out, 2, 0.02, true));
     assertEquals(2, two.history().get("loss").size());
     assertEquals(one.history().get("loss").get(0), two.history().get("loss").get(0));
@@ -114,13 +117,18 @@ class TrainerTest {
   @Test
   void aDivergingRunStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint(@TempDir Path out) throws IOException {
     train(options(out, 1, 0.02, false));
-    byte[] good = Files.readAllBytes(out.resolve("checkpoint.safetensors"));
+    // Make the next step's loss NaN: a NaN in the dense layer's bias (the optimizer cannot recover from it).
+    Path ckpt = out.resolve("checkpoint.safetensors");
+    SafeTensors.Contents c = SafeTensors.readContents(ckpt);
+    java.util.LinkedHashMap<String, Tensor> state = new java.util.LinkedHashMap<>(c.tensors());
+    state.put("dense/bias", Tensor.of(new float[] {Float.NaN}, 1));
+    SafeTensors.write(ckpt, state, c.metadata());
+    byte[] good = Files.readAllBytes(ckpt);
     byte[] goodMetrics = Files.readAllBytes(out.resolve("metrics.json"));
-    Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
-        () -> train(new TrainOptions(data, out, 3, 64, 1e30, 0.9, 5, 4, 20, 0.1, 42, "java", null, 4, 0, false, true)));
-    assertTrue(e.getMessage().contains("at epoch 2") && e.getMessage().contains("last good checkpoint (epoch 1)"),
+    Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class, () -> train(options(out, 3, 0.02, true)));
+    assertTrue(e.getMessage().contains("NaN at epoch 2, step 1") && e.getMessage().contains("last good checkpoint (epoch 1)"),
         e.getMessage());
-    assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(out.resolve("checkpoint.safetensors"))));
+    assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(ckpt)), "the checkpoint is left as it was");
     assertTrue(java.util.Arrays.equals(goodMetrics, Files.readAllBytes(out.resolve("metrics.json"))),
         "the completed run's reports are left as they were");
   }

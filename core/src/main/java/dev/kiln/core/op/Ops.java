@@ -124,9 +124,10 @@ public final class Ops {
   public static Value tanh(Value x) { return unary(Unary.Kind.TANH, x); }
   public static Value not(Value x) { return unary(Unary.Kind.NOT, x); }
 
-  /** max(x, 0). */
+  /** max(x, 0), written as x > 0 ? x : 0 so that its gradient at 0 is 0, as TensorFlow's. */
   public static Value relu(Value x) {
-    return max(x, constantLike(x, 0.0));
+    Value zero = constantLike(x, 0.0);
+    return select(compare(x, Cmp.GT, zero), x, zero);
   }
 
   public static Value compare(Value a, Cmp direction, Value b) {

@@ -94,8 +94,15 @@ public final class Metrics {
     return s;
   }
 
-  /** Per-sample binary cross-entropy from the logit z: max(z, 0) − z·y + log1p(exp(−|z|)). */
+  /**
+   * Per-sample binary cross-entropy from the logit z: max(z, 0) − z·y + log1p(exp(−|z|)), with both kinks taken
+   * on the same side (z ≥ 0) as TensorFlow does, so the gradient is σ(z) − y everywhere, z = 0 included.
+   */
   public static Value bceFromLogits(Value z, Value y) {
-    return Ops.relu(z).sub(z.mul(y)).add(Ops.log1p(Ops.exp(Ops.neg(Ops.abs(z)))));
+    Value zero = Ops.constantLike(z, 0.0);
+    Value nonNegative = Ops.compare(z, Ops.Cmp.GE, zero);
+    Value relu = Ops.select(nonNegative, z, zero);
+    Value negAbs = Ops.select(nonNegative, Ops.neg(z), z);
+    return relu.sub(z.mul(y)).add(Ops.log1p(Ops.exp(negAbs)));
   }
 }
