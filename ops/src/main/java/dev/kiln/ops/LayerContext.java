@@ -16,14 +16,30 @@ public final class LayerContext {
   private final Value rngKey;
   private final Value rngCounter;
   private final int replicas;
+  private final int batchNormGroup;
   private final Map<String, Value> updates = new LinkedHashMap<>();
 
   public LayerContext(Map<String, Value> variables, boolean training, Value rngKey, Value rngCounter, int replicas) {
+    this(variables, training, rngKey, rngCounter, replicas, 0);
+  }
+
+  /**
+   * As above, with batch normalization taking its training statistics over groups of {@code batchNormGroup}
+   * samples (0: the replica's whole batch), as each 512-sample replica of the seed's TPU did.
+   */
+  public LayerContext(Map<String, Value> variables, boolean training, Value rngKey, Value rngCounter, int replicas,
+      int batchNormGroup) {
     this.variables = variables;
     this.training = training;
     this.rngKey = rngKey;
     this.rngCounter = rngCounter;
     this.replicas = replicas;
+    this.batchNormGroup = batchNormGroup;
+  }
+
+  /** Samples per batch-normalization group in training, 0 for the whole (replica's) batch. */
+  public int batchNormGroup() {
+    return batchNormGroup;
   }
 
   /** The value of variable {@code name} (e.g. {@code conv1d/kernel}). */

@@ -124,4 +124,37 @@ class LayersTest {
         Tensor.of(zs, 5)).get(0).doubles();
     for (int i = 0; i < 5; i++) assertEquals(1 / (1 + Math.exp(-zs[i])) - ys[i], g[i], 1e-12, "z = " + zs[i]);
   }
+
+  @Test
+  void groupedBatchNormalizationNormalizesEachGroupOnItsOwn() {
+    Random r = new Random(8);
+    int b = 6, t = 4, c = 2, g = 3;
+    Tensor x = rand(r, 2, b, t, c);
+    Tracer tr = new Tracer();
+    Map<String, Value> vars = new HashMap<>();
+    vars.put("bn/gamma", tr.constant(Tensor.of(new float[] {1, 1}, c)));
+    vars.put("bn/beta", tr.constant(Tensor.of(new float[] {0, 0}, c)));
+    vars.put("bn/moving_mean", tr.constant(Tensor.of(new float[] {0, 0}, c)));
+    vars.put("bn/moving_variance", tr.constant(Tensor.of(new float[] {1, 1}, c)));
+    LayerContext ctx = new LayerContext(vars, true, null, null, 1, g);
+    Value y = BatchNormalization.keras("bn", c).apply(ctx, List.of(tr.constant(x)));
+    List<Tensor> out = BE.evaluate(tr.build(y, ctx.updates().get("bn/moving_mean")));
+    double[] meanOfMeans = new double[c];
+    for (int grp = 0; grp < b / g; grp++) {
+      for (int ch = 0; ch < c; ch++) {
+        double s = 0, ss = 0;
+        int n = g * t;
+        for (int i = 0; i < n; i++) s += x.floats()[(grp * n + i) * c + ch];
+        double m = s / n;
+        meanOfMeans[ch] += m / (b / g);
+        for (int i = 0; i < n; i++) ss += Math.pow(x.floats()[(grp * n + i) * c + ch] - m, 2);
+        double v = ss / n;
+        for (int i = 0; i < n; i++) {
+          int k = (grp * n + i) * c + ch;
+          assertEquals((x.floats()[k] - m) / Math.sqrt(v + 1e-3), out.get(0).floats()[k], 1e-5);
+        }
+      }
+    }
+    for (int ch = 0; ch < c; ch++) assertEquals(0.01 * meanOfMeans[ch], out.get(1).floats()[ch], 1e-6);
+  }
 }

@@ -29,6 +29,15 @@ import org.junit.jupiter.api.Test;
 class ModelGradientTest {
   @Test
   void seedModelGradientsMatchFiniteDifferences() {
+    check(0);
+  }
+
+  @Test
+  void seedModelGradientsMatchFiniteDifferencesWithBatchNormGroups() {
+    check(3);
+  }
+
+  private static void check(int batchNormGroup) {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     int b = 6, window = 7, features = 9;
@@ -50,7 +59,7 @@ class ModelGradientTest {
     Value x = t.constant(Tensor.wrap(DType.F64, Shape.of(b, window, features), xd));
     Value y = t.constant(Tensor.wrap(DType.F64, Shape.of(b, 1), yd));
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, 1),
-        t.constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {3})), 1);
+        t.constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {3})), 1, batchNormGroup);
     Model.Outputs out = model.forward(ctx, x);
     Value loss = dev.kiln.core.op.Ops.mean(Metrics.bceFromLogits(out.logits(), y));
     List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();

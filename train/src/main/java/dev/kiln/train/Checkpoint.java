@@ -39,6 +39,7 @@ record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Do
     m.put("seed", o.seed());
     m.put("steps_per_epoch", o.stepsPerEpoch());
     m.put("replicas", o.replicas());
+    m.put("bn_group", o.batchNormGroup());
     return m;
   }
 

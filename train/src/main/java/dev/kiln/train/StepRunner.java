@@ -37,6 +37,10 @@ final class StepRunner implements AutoCloseable {
   private final float[] weights;
 
   StepRunner(Backend backend, int replicas, Model model, int batchSize, Sgd sgd, long seed) {
+    this(backend, replicas, model, batchSize, sgd, seed, 0);
+  }
+
+  StepRunner(Backend backend, int replicas, Model model, int batchSize, Sgd sgd, long seed, int batchNormGroup) {
     if (batchSize % replicas != 0) {
       throw new IllegalArgumentException("batch size " + batchSize + " does not split into " + replicas + " replicas");
     }
@@ -49,7 +53,7 @@ final class StepRunner implements AutoCloseable {
     this.replicas = replicas;
     this.localBatch = batchSize / replicas;
     // Without an optimizer only the evaluation step is built (prediction).
-    this.train = sgd == null ? null : StepGraphs.training(model, localBatch, replicas, sgd, seed);
+    this.train = sgd == null ? null : StepGraphs.training(model, localBatch, replicas, sgd, seed, batchNormGroup);
     this.eval = StepGraphs.evaluation(model, localBatch, replicas);
     this.trainExe = train == null ? null : backend.compile(train.graph(), train.options());
     this.evalExe = backend.compile(eval.graph(), eval.options());

@@ -8,11 +8,13 @@ import java.nio.file.Path;
  *
  * @param stepsPerEpoch steps per epoch, or 0 for the seed's rule: training rows // batch size
  * @param replicas data-parallel replicas, or 0 for one per device of an accelerator (1 on CPU backends)
+ * @param batchNormGroup samples per batch-normalization group in training, 0 for each replica's whole batch (512
+ *     reproduces the seed's TPU, where each replica normalized over its own 512)
  * @param resume continue from the checkpoint in {@code out} (otherwise {@code out} must not hold one)
  */
 public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
     int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
-    int replicas, boolean skipCorrupt, boolean resume) {
+    int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume) {
 
   public TrainOptions {
     if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
@@ -27,5 +29,6 @@ public record TrainOptions(Path data, Path out, int epochs, int batchSize, doubl
     if (noise < 0) throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
     if (stepsPerEpoch < 0) throw new IllegalArgumentException("--steps-per-epoch must be >= 0, got " + stepsPerEpoch);
     if (replicas < 0) throw new IllegalArgumentException("--replicas must be >= 0, got " + replicas);
+    if (batchNormGroup < 0) throw new IllegalArgumentException("--bn-group must be >= 0, got " + batchNormGroup);
   }
 }

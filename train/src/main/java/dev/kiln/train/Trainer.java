@@ -130,6 +130,11 @@ public final class Trainer {
 
     try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
       int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
+      int local = o.batchSize() / Math.max(1, replicas);
+      if (o.batchNormGroup() > 0 && o.batchNormGroup() < local && local % o.batchNormGroup() != 0) {
+        throw new IllegalArgumentException("--bn-group " + o.batchNormGroup() + " does not divide the replica batch of "
+            + local);
+      }
       out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + o.batchSize() / Math.max(1, replicas)
           + " on " + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
       out.print(model.summary());
@@ -139,7 +144,8 @@ public final class Trainer {
       float[] lastProbs = null;
       float[] lastLabels = null;
       Map<String, Object> lastVal = null;
-      try (StepRunner runner = new StepRunner(backend, replicas, model, o.batchSize(), sgd, o.seed())) {
+      try (StepRunner runner = new StepRunner(backend, replicas, model, o.batchSize(), sgd, o.seed(),
+          o.batchNormGroup())) {
         runner.putState(initial);
         runner.resetTrainMetrics();
         // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run

@@ -36,7 +36,7 @@ class TrainerTest {
   }
 
   static TrainOptions options(Path out, int epochs, double lr, boolean resume) {
-    return new TrainOptions(data, out, epochs, 64, lr, 0.9, 5, 4, 20, 0.1, 42, "java", null, 4, 0, false, resume);
+    return new TrainOptions(data, out, epochs, 64, lr, 0.9, 5, 4, 20, 0.1, 42, "java", null, 4, 0, 0, false, resume);
   }
 
   static Trainer.Result train(TrainOptions o) throws IOException {

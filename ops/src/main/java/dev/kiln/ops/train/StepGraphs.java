@@ -78,6 +78,11 @@ public final class StepGraphs {
    * features], y [b, 1], step (U32: the RNG counter). Outputs: the new state, then the batch's mean loss.
    */
   public static Step training(Model model, int localBatch, int replicas, Sgd sgd, long seed) {
+    return training(model, localBatch, replicas, sgd, seed, 0);
+  }
+
+  /** As above, with batch normalization over groups of {@code batchNormGroup} samples (0: the whole batch). */
+  public static Step training(Model model, int localBatch, int replicas, Sgd sgd, long seed, int batchNormGroup) {
     Tracer t = new Tracer();
     LinkedHashMap<String, TensorType> stateTypes = trainingState(model);
     Map<String, Value> state = new LinkedHashMap<>();
@@ -92,7 +97,7 @@ public final class StepGraphs {
     }
     Map<String, Value> vars = new HashMap<>();
     for (Variable v : model.variables()) vars.put(v.name(), state.get(v.name()));
-    LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, seed), counter, replicas);
+    LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, seed), counter, replicas, batchNormGroup);
     Model.Outputs out = model.forward(ctx, x);
     Value losses = Metrics.bceFromLogits(out.logits(), y);
     // The global batch's mean: each replica's sum over the global batch size; gradients then sum across replicas.

@@ -37,7 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path o = freeFolder(out);
     // Batch 256 with the learning rate scaled down from the seed's 0.2 at 4096, so the run fits a few minutes.
     TrainOptions opts = new TrainOptions(data, o, 2, 256, 0.02, 0.9, 5, 4, 20, 0.1, 42, backend, plugin, 150, 0,
-        false, false);
+        0, false, false);
     Trainer.Result r = new Trainer(opts, System.out).run();
     JsonNode syn = new ObjectMapper().readTree(data.resolve("synthetic.json").toFile());
     double ceiling = syn.get("ceiling_auc").asDouble();

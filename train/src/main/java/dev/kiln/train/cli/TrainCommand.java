@@ -56,6 +56,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--replicas", defaultValue = "0", description = "Data-parallel replicas; 0 = one per accelerator device (default).")
   int replicas;
 
+  @Option(names = "--bn-group", defaultValue = "0",
+      description = "Batch-norm statistics over groups of this many samples in training; 0 = each replica's whole batch (default). 512 reproduces the seed's TPU replicas.")
+  int bnGroup;
+
   @Option(names = "--skip-corrupt", description = "Skip corrupt TFRecord records (and report how many) instead of stopping.")
   boolean skipCorrupt;
 
@@ -70,7 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, lr, momentum, folds, holdout, window, noise, seed,
-        backend, plugin, stepsPerEpoch, replicas, skipCorrupt, resume != null);
+        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null);
     try {
       new Trainer(opts, System.out).run();
     } catch (Trainer.DivergedException e) {
