@@ -33,6 +33,13 @@ public final class CheckCommand implements Callable<Integer> {
   public Integer call() {
     try (Backend candidate = Backends.open(backend, plugin, Map.of()); JavaBackend reference = new JavaBackend()) {
       System.out.println("backend " + candidate.name() + ", devices " + candidate.devices());
+      if (candidate instanceof dev.kiln.tpu.PjrtBackend pb) {
+        var plugin = pb.client().plugin();
+        StringBuilder attrs = new StringBuilder();
+        plugin.attributes().forEach((k, v) -> attrs.append(attrs.isEmpty() ? "" : ", ").append(k).append('=')
+            .append(v instanceof long[] a ? java.util.Arrays.toString(a) : String.valueOf(v)));
+        System.out.println("plugin " + plugin.path() + ", PJRT API " + plugin.apiVersion() + " {" + attrs + "}");
+      }
       long t0 = System.nanoTime();
       List<Conformance.Result> results = Conformance.run(candidate, reference, Conformance.cases(DType.F32, seed));
       System.out.print(Conformance.table(candidate.name(), results));
