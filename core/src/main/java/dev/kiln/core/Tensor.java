@@ -202,8 +202,12 @@ public final class Tensor {
 
   /** Element {@code i} (row-major flat index) as a double; U32 reads as unsigned. */
   public double getDouble(int i) {
-    Object a = array();
-    return switch (dtype) {
+    return elementAsDouble(array(), dtype, i);
+  }
+
+  /** Element i of a backing array of dtype d as a double (U32 unsigned, PRED 0/1). */
+  public static double elementAsDouble(Object a, DType d, int i) {
+    return switch (d) {
       case F32 -> ((float[]) a)[i];
       case F64 -> ((double[]) a)[i];
       case S32 -> ((int[]) a)[i];

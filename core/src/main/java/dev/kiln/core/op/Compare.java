@@ -46,7 +46,8 @@ public record Compare(Ops.Cmp direction) implements Elementwise {
     } else {
       // U32 compares through its unsigned value, PRED as 0/1; both exact in a double.
       for (int i = 0; i < n; i++) {
-        o[oo + i] = test(Elementwise.get(in[0], inTypes[0], io[0] + i), Elementwise.get(in[1], inTypes[1], io[1] + i));
+        o[oo + i] = test(Tensor.elementAsDouble(in[0], inTypes[0], io[0] + i),
+            Tensor.elementAsDouble(in[1], inTypes[1], io[1] + i));
       }
     }
   }

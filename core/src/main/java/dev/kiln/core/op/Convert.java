@@ -64,7 +64,7 @@ public record Convert(DType to) implements Elementwise {
       for (int i = 0; i < n; i++) d[oo + i] = (float) Integer.toUnsignedLong(x[ao + i]);
     } else {
       for (int i = 0; i < n; i++) {
-        double v = Elementwise.get(a, from, ao + i);
+        double v = Tensor.elementAsDouble(a, from, ao + i);
         switch (to) {
           case F32 -> ((float[]) out)[oo + i] = from == DType.S32 ? (float) ((int[]) a)[ao + i] : (float) v;
           case F64 -> ((double[]) out)[oo + i] = v;

@@ -35,15 +35,4 @@ public interface Elementwise extends Primitive {
     });
     return Tensor.wrap(t.dtype(), t.shape(), out);
   }
-
-  /** Element i of an array of dtype d as a double (U32 unsigned, PRED 0/1). */
-  static double get(Object a, DType d, int i) {
-    return switch (d) {
-      case F32 -> ((float[]) a)[i];
-      case F64 -> ((double[]) a)[i];
-      case S32 -> ((int[]) a)[i];
-      case U32 -> Integer.toUnsignedLong(((int[]) a)[i]);
-      case PRED -> ((boolean[]) a)[i] ? 1 : 0;
-    };
-  }
 }
