@@ -143,8 +143,7 @@ public final class Model {
       long params = n.layer().variables().stream().mapToLong(Variable::size).sum();
       List<String> conn = n.inbound().stream().map(p -> p.layer().name() + "[0][0]").toList();
       String first = conn.isEmpty() ? "" : conn.get(0);
-      b.append(String.format("%-32s%-21s%-12s%-33s%n", n.layer().name() + " (" + n.layer().className() + ")",
-          shapeText, Long.toString(params), first).stripTrailing()).append('\n');
+      row(b, n.layer().name() + " (" + n.layer().className() + ")", shapeText, Long.toString(params), first);
       for (int k = 1; k < conn.size(); k++) b.append(String.format("%65s%s%n", "", conn.get(k)));
       b.append(i == order.size() - 1 ? "=".repeat(98) : rule).append('\n');
     }
@@ -152,6 +151,34 @@ public final class Model {
     b.append(String.format("Total params: %,d%nTrainable params: %,d%nNon-trainable params: %,d%n", c[0], c[1], c[2]));
     b.append(rule).append('\n');
     return b.toString().replaceAll("(?m)[ \t]+$", "");
+  }
+
+  /** Column ends of the summary, as Keras's for a functional model at 98 characters. */
+  private static final int[] COLUMNS = {32, 53, 65, 98};
+
+  /**
+   * One summary row. As Keras's {@code print_row}: a field longer than its column (less two spaces between columns)
+   * is cut there, or after a "),"-like break inside that, and continues on the next line in the same column, so
+   * columns stay aligned however long a layer name is.
+   */
+  static void row(StringBuilder b, String... fields) {
+    String[] left = fields.clone();
+    do {
+      StringBuilder line = new StringBuilder();
+      for (int col = 0; col < left.length; col++) {
+        int start = col == 0 ? 0 : COLUMNS[col - 1];
+        int cutoff = Math.min(left[col].length(), COLUMNS[col] - start - (col == COLUMNS.length - 1 ? 0 : 2));
+        String fit = left[col].substring(0, cutoff);
+        for (String brk : new String[] {"),", "},", "],", "',"}) {
+          int at = fit.indexOf(brk);
+          if (at >= 0) cutoff = Math.min(cutoff, at + brk.length());
+        }
+        line.append(left[col], 0, cutoff);
+        line.append(" ".repeat(Math.max(0, COLUMNS[col] - line.length())));
+        left[col] = left[col].substring(cutoff);
+      }
+      b.append(line.toString().stripTrailing()).append('\n');
+    } while (java.util.Arrays.stream(left).anyMatch(f -> !f.isEmpty()));
   }
 
   /** Builds a model layer by layer, naming layers the Keras way. */

@@ -31,6 +31,27 @@ class ModelTest {
   }
 
   @Test
+  void summaryColumnsStayAlignedOnLongNames() {
+    String s = Model.seed(20, 130, 0.1).summary();
+    for (String line : s.split("\n")) {
+      if (line.isEmpty() || line.startsWith("_") || line.startsWith("=") || !line.startsWith(" ") && line.contains(":")
+          && !line.contains("(")) {
+        continue;
+      }
+      // Every column starts at Keras's positions 32, 53, 65: the two characters before each are spaces (or the line
+      // ends before it).
+      for (int col : new int[] {32, 53, 65}) {
+        if (line.length() > col) {
+          assertEquals("  ", line.substring(col - 2, col), "column at " + col + " in:\n" + line + "\n" + s);
+        }
+      }
+    }
+    // The long name is cut where Keras cuts it and continues on the next line, in its column.
+    assertTrue(s.contains("batch_normalization_1 (BatchNo  (None, 20, 64)"), s);
+    assertTrue(s.contains("\nrmalization)\n"), s);
+  }
+
+  @Test
   void variablesAreNamedLayerSlashVariable() {
     Model m = Model.seed(20, 130, 0.1);
     List<String> v = m.variables().stream().map(Variable::name).toList();

@@ -16,7 +16,7 @@ class PjrtConformanceTest {
     long seed = new Random().nextLong();
     try (PjrtBackend pjrt = CpuPlugin.backend(1); JavaBackend java = new JavaBackend()) {
       List<Conformance.Result> results = Conformance.run(pjrt, java, Conformance.cases(DType.F32, seed));
-      String table = Conformance.table(pjrt.name(), results);
+      String table = Conformance.table(pjrt.name(), "java", results);
       assertTrue(results.stream().allMatch(Conformance.Result::passed), "seed " + seed + "\n" + table);
       assertTrue(results.size() > 80, "suspiciously few cases: " + results.size());
     }

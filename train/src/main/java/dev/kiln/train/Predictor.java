@@ -26,10 +26,17 @@ public final class Predictor {
   public static Metrics.Values run(Path modelDir, Path data, int fold, Path csv, String backendName, Path plugin,
       int batchSize, PrintStream log) throws IOException {
     ModelFiles.Loaded m = ModelFiles.read(modelDir);
-    WindowedDataset ds = WindowedDataset.load(data, List.of(fold), m.window(), TFRecordReader.Options.DEFAULT);
-    if (ds.windowCount() == 0) throw new IllegalArgumentException("fold " + fold + " of " + data + " has no windows");
-    try (Backend backend = Backends.open(backendName, plugin, Map.of());
-         StepRunner runner = new StepRunner(backend, 1, m.model(), batchSize, null, 0)) {
+    // The backend (and its plugin) before the data, so a missing plugin fails at once.
+    try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
+      WindowedDataset ds = WindowedDataset.load(data, List.of(fold), m.window(), TFRecordReader.Options.DEFAULT);
+      if (ds.windowCount() == 0) throw new IllegalArgumentException("fold " + fold + " of " + data + " has no windows");
+      return predict(backend, m, ds, batchSize, csv, log);
+    }
+  }
+
+  private static Metrics.Values predict(Backend backend, ModelFiles.Loaded m, WindowedDataset ds, int batchSize,
+      Path csv, PrintStream log) throws IOException {
+    try (StepRunner runner = new StepRunner(backend, 1, m.model(), batchSize, null, 0)) {
       runner.putState(m.variables());
       runner.resetEvalMetrics();
       StringBuilder text = new StringBuilder("ts_id,date,label,probability\n");

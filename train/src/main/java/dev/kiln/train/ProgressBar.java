@@ -4,7 +4,8 @@ import java.io.PrintStream;
 
 /**
  * Keras-style progress for one epoch: step count, a bar, ETA, running loss and metrics, samples/s. On a terminal
- * the line is redrawn in place; otherwise (logs, CI) a line is printed every tenth of the epoch.
+ * the line is redrawn in place; otherwise (logs, CI; see {@link dev.kiln.io.Terminal}) a line is printed every
+ * tenth of the epoch.
  */
 final class ProgressBar {
   private final PrintStream out;
@@ -16,7 +17,7 @@ final class ProgressBar {
   ProgressBar(PrintStream out, int total) {
     this.out = out;
     this.total = total;
-    this.tty = System.console() != null && System.getenv("KILN_PLAIN_PROGRESS") == null;
+    this.tty = dev.kiln.io.Terminal.redraws(out);
   }
 
   /** Whether the bar wants an update at this step (so callers fetch metrics only then). */

@@ -79,6 +79,13 @@ public final class Trainer {
             + " of " + o.epochs() + " epochs; raise --epochs to train further");
       }
     }
+    // The backend next, plugin included: a missing or broken plugin fails before any data is read.
+    try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
+      return fit(backend, ckpt, wall0);
+    }
+  }
+
+  private Result fit(Backend backend, Checkpoint ckpt, long wall0) throws IOException {
     DatasetFolder folder = DatasetFolder.open(o.data());
     List<Integer> available = folder.folds();
     List<Integer> trainFolds = new ArrayList<>();
@@ -128,7 +135,7 @@ public final class Trainer {
       history.putIfAbsent(k, new ArrayList<>());
     }
 
-    try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
+    {
       int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
       int local = o.batchSize() / Math.max(1, replicas);
       if (o.batchNormGroup() > 0 && o.batchNormGroup() < local && local % o.batchNormGroup() != 0) {

@@ -68,6 +68,18 @@ class TrainerTest {
     assertEquals(r.history().get("val_auc").get(1), metrics.get("val_auc").asDouble(), 1e-12);
   }
 
+  @Test
+  void aMissingPluginFailsBeforeAnyDataIsRead(@TempDir Path out) {
+    // The data folder does not exist: an error about it would mean data was touched before the backend.
+    Path plugin = out.resolve("no-such-plugin.so");
+    TrainOptions o = new TrainOptions(out.resolve("no-such-data"), out.resolve("run"), 1, 64, 0.02, 0.9, 5, 4, 20,
+        0.1, 42, "pjrt:cuda", plugin, 4, 0, 0, false, false);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    RuntimeException e = assertThrows(RuntimeException.class, () -> new Trainer(o, new PrintStream(log)).run());
+    assertTrue(e.getMessage().contains("no-such-plugin.so"), e.getMessage());
+    assertEquals("", log.toString(), "nothing is loaded before the backend opens");
+  }
+
   private static List<Integer> dims(Tensor t) {
     return java.util.Arrays.stream(t.shape().dims()).boxed().toList();
   }

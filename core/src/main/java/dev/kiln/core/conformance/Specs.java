@@ -87,10 +87,10 @@ public final class Specs {
     cs.add(Spec.forwardOnly("convert float -> s32 -> float", Convert.class,
         v -> Ops.convert(Ops.convert(v.get(0), DType.S32), v.get(0).dtype()), uniform(-50, 50, 13)));
     cs.add(Spec.forwardOnly("iota", Iota.class,
-        v -> Ops.convert(Ops.iota(v.get(0).tracer(), TensorType.of(DType.S32, 3, 4), 1), DType.F32).add(v.get(0)),
+        v -> Ops.convert(Ops.iota(v.get(0).tracer(), TensorType.of(DType.S32, 3, 4), 1), v.get(0).dtype()).add(v.get(0)),
         uniform(-1, 1, 3, 4)));
-    cs.add(Spec.forwardOnly("constant", Constant.class, v -> v.get(0).tracer().constant(
-        dev.kiln.core.Tensor.of(new float[] {1.5f, -2f, 0.1f}, 3)).add(Ops.convert(v.get(0), DType.F32)),
+    cs.add(Spec.forwardOnly("constant", Constant.class, v -> Ops.convert(v.get(0).tracer().constant(
+        dev.kiln.core.Tensor.of(new float[] {1.5f, -2f, 0.1f}, 3)), v.get(0).dtype()).add(v.get(0)),
         uniform(-1, 1, 3)));
     cs.add(Spec.forwardOnly("parameter passthrough", Parameter.class, v -> v.get(0), uniform(-1, 1, 2, 2)));
     cs.add(Spec.of("broadcast_in_dim [5,2]->[2,3,5] dims [2,0]", BroadcastInDim.class,
@@ -111,7 +111,7 @@ public final class Specs {
     cs.add(Spec.of("reduce max [1]", Reduce.class, v -> Ops.reduceMax(v.get(0), 1), uniform(-1, 1, 4, 6)));
     cs.add(Spec.of("all_reduce (one replica)", AllReduce.class, v -> Ops.allReduceSum(v.get(0)), uniform(-1, 1, 3)));
     cs.add(Spec.forwardOnly("replica_id", ReplicaId.class,
-        v -> Ops.convert(Ops.replicaId(v.get(0).tracer()), DType.F32).add(v.get(0)), uniform(-1, 1, 2)));
+        v -> Ops.convert(Ops.replicaId(v.get(0).tracer()), v.get(0).dtype()).add(v.get(0)), uniform(-1, 1, 2)));
     cs.add(Spec.of("stop_gradient", StopGradient.class,
         v -> v.get(0).mul(Ops.stopGradient(v.get(0))), uniform(-1, 1, 5)).withFiniteDifference(0, 0));
     Convolution.Dims nwc = Convolution.Dims.channelsLast(1);

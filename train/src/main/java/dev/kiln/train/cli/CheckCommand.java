@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code kiln check --backend NAME}: runs the conformance suite (every primitive forward and VJP, and a training
- * step) on a backend against the Java backend and prints a table, so an install can be verified in one command.
+ * step) on a backend and prints a table, so an install can be verified in one command. A PJRT backend is checked
+ * against the Java backend; the Java backend, never its own reference, against the float64 evaluation of the same
+ * graphs.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = "Verify a backend against the Java backend with the conformance suite.")
@@ -32,6 +34,10 @@ public final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (Backend candidate = Backends.open(backend, plugin, Map.of()); JavaBackend reference = new JavaBackend()) {
+      if (backend.equals("auto")) {
+        System.out.println("auto chose " + candidate.name()
+            + (candidate instanceof JavaBackend ? " (no PJRT plugin found: ./kiln plugin list)" : ""));
+      }
       System.out.println("backend " + candidate.name() + ", devices " + candidate.devices());
       if (candidate instanceof dev.kiln.tpu.PjrtBackend pb) {
         var plugin = pb.client().plugin();
@@ -41,8 +47,18 @@ public final class CheckCommand implements Callable<Integer> {
         System.out.println("plugin " + plugin.path() + ", PJRT API " + plugin.apiVersion() + " {" + attrs + "}");
       }
       long t0 = System.nanoTime();
-      List<Conformance.Result> results = Conformance.run(candidate, reference, Conformance.cases(DType.F32, seed));
-      System.out.print(Conformance.table(candidate.name(), results));
+      List<Conformance.Result> results;
+      String versus;
+      if (candidate instanceof JavaBackend) {
+        versus = "float64";
+        System.out.println("reference: the same graphs evaluated in float64 (F32 inputs widened exactly)");
+        results = Conformance.runAgainstF64(candidate, seed);
+      } else {
+        versus = "java";
+        System.out.println("reference: the Java backend on the same F32 graphs");
+        results = Conformance.run(candidate, reference, Conformance.cases(DType.F32, seed));
+      }
+      System.out.print(Conformance.table(candidate.name(), versus, results));
       System.out.printf("tolerance |a-b| <= %.0e + %.0e*|b| (F32); integers exact; %.1f s%n", Conformance.ATOL,
           Conformance.RTOL, (System.nanoTime() - t0) / 1e9);
       return results.stream().allMatch(Conformance.Result::passed) ? 0 : 1;
