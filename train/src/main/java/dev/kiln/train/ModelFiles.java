@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.kiln.core.Tensor;
 import dev.kiln.ops.Model;
 import dev.kiln.ops.Variable;
+import dev.kiln.train.report.KerasWeightsH5;
 import dev.kiln.train.report.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,8 @@ import java.util.Map;
 /**
  * The saved model: {@code model.json} in the shape of Keras's {@code model.to_json()} (layers with names, class
  * names, configs and inbound layers) and {@code model.safetensors} with every variable under its Keras name
- * ({@code conv1d/kernel}, {@code batch_normalization/moving_mean}, {@code normalization/mean}, ...).
+ * ({@code conv1d/kernel}, {@code batch_normalization/moving_mean}, {@code normalization/mean}, ...), and the same
+ * weights as {@code model.h5} in Keras's {@code save_weights} HDF5 layout ({@link KerasWeightsH5}).
  */
 public final class ModelFiles {
   private ModelFiles() {}
@@ -27,7 +29,11 @@ public final class ModelFiles {
     for (Variable v : model.variables()) vars.put(v.name(), state.get(v.name()));
     SafeTensors.write(out.resolve("model.safetensors"), vars,
         Map.of("format", "kiln-model", "window", Integer.toString(o.window()), "noise", Double.toString(o.noise())));
+    KerasWeightsH5.write(out.resolve("model.h5"), model, state, KERAS_VERSION);
   }
+
+  /** The Keras version Kiln's files claim: the Keras 2 layout of {@code to_json()} and {@code save_weights}. */
+  static final String KERAS_VERSION = "2.4.0";
 
   static Map<String, Object> json(Model model, TrainOptions o) {
     List<Object> layers = new ArrayList<>();
@@ -53,7 +59,7 @@ public final class ModelFiles {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("class_name", "Functional");
     root.put("config", config);
-    root.put("keras_version", "2.4.0");
+    root.put("keras_version", KERAS_VERSION);
     root.put("backend", "tensorflow");
     root.put("kiln", Map.of("model", "seed", "window", o.window(), "features", Trainer.FEATURES, "noise", o.noise()));
     return root;

@@ -1,0 +1,56 @@
+package dev.kiln.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.io.dataset.SyntheticMarket;
+import dev.kiln.tpu.PluginLocator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What Kiln trains, Keras loads: {@code scripts/keras_check.py} (TensorFlow 2.21 + tf_keras 2.21, from the venv
+ * {@code scripts/keras-venv.sh} makes) builds the model from Kiln's {@code model.json}, loads {@code model.h5} with
+ * {@code load_weights}, makes the holdout windows from Kiln's TFRecords with tf.data as the seed does, and compares
+ * its predictions with {@code kiln predict}'s to 1e-5, window by window.
+ */
+class KerasRoundTripTest {
+  static Path python() {
+    Path venv = PluginLocator.cacheRoot().resolve("venvs/keras-2.21");
+    Path py = venv.resolve("bin/python");
+    if (!Files.isRegularFile(venv.resolve(".kiln-complete")) || !Files.isExecutable(py)) {
+      throw new AssertionError("the Keras reference venv is missing: " + venv
+          + " (make it with scripts/keras-venv.sh; .ci/run does)");
+    }
+    return py;
+  }
+
+  @Test
+  void kerasLoadsModelJsonAndModelH5AndPredictsAsKiln(@TempDir Path dir) throws Exception {
+    Path py = python();
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(20, 150, 11, 5, 2, -100f, 1.0, 20), null);
+    Path run = dir.resolve("run");
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    new Trainer(new TrainOptions(data, run, 1, 64, 0.02, 0.9, 5, 4, 20, 0.1, 42, "java", null, 6, 0, 0, false, false),
+        quiet).run();
+    assertTrue(Files.size(run.resolve("model.h5")) > 100_000, "model.h5 holds the weights");
+    Path csv = dir.resolve("preds.csv");
+    Predictor.run(run, data, 4, csv, "java", null, 64, quiet);
+
+    Path repo = Path.of("").toAbsolutePath().getParent();
+    Process p = new ProcessBuilder(py.toString(), repo.resolve("scripts/keras_check.py").toString(), "--model",
+        run.toString(), "--data", data.toString(), "--fold", "4", "--preds", csv.toString(), "--tol", "1e-5")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int rc = p.waitFor();
+    System.out.println(out.lines().filter(l -> l.startsWith("keras_check")).reduce("", (a, b) -> a + b + "\n"));
+    assertEquals(0, rc, out);
+    assertTrue(out.contains("keras_check: OK") && out.contains("106182 parameters"), out);
+  }
+}
