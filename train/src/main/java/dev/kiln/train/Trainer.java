@@ -241,7 +241,7 @@ public final class Trainer {
     writeJson(o.out().resolve("metrics.json"), metrics);
     ModelFiles.write(o.out(), model, state, o);
     Plots.writeAll(o.out(), history, probs, labels);
-    out.println("wrote history.json, metrics.json, model.json, model.safetensors and plots/ to " + o.out());
+    out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to " + o.out());
   }
 
   /** Writes {@code value} as indented JSON, atomically. */
