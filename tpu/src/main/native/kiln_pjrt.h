@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <dlfcn.h>
+#include <stdlib.h>
 
 /* Opaque handles owned by the plugin. */
 typedef struct PJRT_Error PJRT_Error;
@@ -23,6 +24,7 @@ typedef struct PJRT_LoadedExecutable PJRT_LoadedExecutable;
 typedef struct PJRT_Buffer PJRT_Buffer;
 typedef struct PJRT_Event PJRT_Event;
 typedef struct PJRT_Extension_Base PJRT_Extension_Base;
+typedef struct PJRT_TopologyDescription PJRT_TopologyDescription;
 
 /* The API table: header, then function pointer slots. */
 typedef struct PJRT_Api_Version {
@@ -57,7 +59,11 @@ enum KILN_PJRT_Slot {
   KILN_SLOT_DeviceDescription_Kind = 26,
   KILN_SLOT_Device_GetDescription = 29,
   KILN_SLOT_Executable_Destroy = 40,
+  KILN_SLOT_Executable_NumReplicas = 42,
   KILN_SLOT_Executable_NumOutputs = 44,
+  KILN_SLOT_Executable_SizeOfGeneratedCodeInBytes = 45,
+  KILN_SLOT_Executable_GetCostAnalysis = 46,
+  KILN_SLOT_Executable_OptimizedProgram = 48,
   KILN_SLOT_LoadedExecutable_Destroy = 50,
   KILN_SLOT_LoadedExecutable_GetExecutable = 51,
   KILN_SLOT_LoadedExecutable_AddressableDevices = 52,
@@ -66,7 +72,12 @@ enum KILN_PJRT_Slot {
   KILN_SLOT_Buffer_ElementType = 59,
   KILN_SLOT_Buffer_Dimensions = 60,
   KILN_SLOT_Buffer_ToHostBuffer = 70,
-  KILN_SLOT_Buffer_ReadyEvent = 72
+  KILN_SLOT_Buffer_ReadyEvent = 72,
+  KILN_SLOT_TopologyDescription_Create = 82,
+  KILN_SLOT_TopologyDescription_Destroy = 83,
+  KILN_SLOT_TopologyDescription_PlatformName = 84,
+  KILN_SLOT_TopologyDescription_GetDeviceDescriptions = 86,
+  KILN_SLOT_Compile = 89
 };
 
 /* Named values (plugin attributes, client create options). value holds the union's 8 bytes. */
@@ -316,6 +327,78 @@ typedef struct PJRT_Buffer_ReadyEvent_Args {
   PJRT_Buffer* buffer;
   PJRT_Event* event;
 } PJRT_Buffer_ReadyEvent_Args;
+
+/* Ahead-of-time compilation for a topology (no device, no client): slots 82-89 and the executable queries. */
+typedef struct PJRT_TopologyDescription_Create_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  const char* topology_name;
+  size_t topology_name_size;
+  const PJRT_NamedValue* create_options;
+  size_t num_options;
+  PJRT_TopologyDescription* topology;
+} PJRT_TopologyDescription_Create_Args;
+
+typedef struct PJRT_TopologyDescription_Destroy_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_TopologyDescription* topology;
+} PJRT_TopologyDescription_Destroy_Args;
+
+typedef struct PJRT_TopologyDescription_PlatformName_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_TopologyDescription* topology;
+  const char* platform_name;
+  size_t platform_name_size;
+} PJRT_TopologyDescription_PlatformName_Args;
+
+typedef struct PJRT_TopologyDescription_GetDeviceDescriptions_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_TopologyDescription* topology;
+  PJRT_DeviceDescription* const* descriptions;
+  size_t num_descriptions;
+} PJRT_TopologyDescription_GetDeviceDescriptions_Args;
+
+typedef struct PJRT_Compile_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  const PJRT_TopologyDescription* topology;
+  const PJRT_Program* program;
+  const char* compile_options;
+  size_t compile_options_size;
+  PJRT_Client* client;
+  PJRT_Executable* executable;
+} PJRT_Compile_Args;
+
+/* NumReplicas, SizeOfGeneratedCodeInBytes: one 8-byte result after the executable. */
+typedef struct PJRT_Executable_Count_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Executable* executable;
+  int64_t value;
+} PJRT_Executable_Count_Args;
+
+typedef struct PJRT_Executable_GetCostAnalysis_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Executable* executable;
+  size_t num_properties;
+  const PJRT_NamedValue* properties;
+} PJRT_Executable_GetCostAnalysis_Args;
+
+typedef struct PJRT_Executable_OptimizedProgram_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Executable* executable;
+  PJRT_Program* program;
+} PJRT_Executable_OptimizedProgram_Args;
+
+/* Sets an environment variable in this process (libtpu reads TPU_* settings when it initializes). */
+static inline int kiln_setenv(const char* name, const char* value) {
+  return setenv(name, value, 1);
+}
 
 /* Loads a plugin library and returns its API table, or NULL (see kiln_dlerror). */
 static inline const PJRT_Api* kiln_load_plugin(const char* path) {

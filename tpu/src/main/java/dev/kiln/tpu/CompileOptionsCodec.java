@@ -14,6 +14,17 @@ import java.util.List;
 public final class CompileOptionsCodec {
   private CompileOptionsCodec() {}
 
+  /**
+   * Options for an ahead-of-time compile for a topology: replicas and one partition, no device assignment (XLA
+   * assigns replica r to device r; libtpu gives the same executable fingerprint either way).
+   */
+  public static byte[] encodeForTopology(int replicas) {
+    ExecutableBuildOptionsProto.Builder b = ExecutableBuildOptionsProto.newBuilder()
+        .setNumReplicas(replicas)
+        .setNumPartitions(1);
+    return CompileOptionsProto.newBuilder().setExecutableBuildOptions(b).build().toByteArray();
+  }
+
   public static byte[] encode(int replicas, List<Device> devices) {
     if (replicas > devices.size()) {
       throw new IllegalArgumentException(replicas + " replicas need " + replicas + " devices; the plugin has "
