@@ -8,13 +8,24 @@ import java.util.Optional;
 
 /**
  * Opens a backend by name: {@code java}, {@code pjrt:cpu}, {@code pjrt:cuda}, {@code pjrt:tpu}, or {@code auto}
- * (the first PJRT plugin found — tpu, then cuda, then cpu — else {@code java}).
+ * (the first PJRT plugin found whose hardware is present — tpu when a TPU is attached, cuda when an NVIDIA driver
+ * is, then cpu — else {@code java}). {@code pjrt:tpu} on a machine without a TPU fails at once with one line, before
+ * libtpu is loaded (its initialization would otherwise wait on cloud metadata for minutes).
  */
 public final class Backends {
   private Backends() {}
 
   /** The names accepted by {@link #open}. */
   public static final String NAMES = "auto, java, pjrt:cpu, pjrt:cuda, pjrt:tpu";
+
+  /** The plugin kinds {@code auto} tries, in order: only those whose hardware this machine has. */
+  static java.util.List<PluginLocator.Kind> autoKinds() {
+    java.util.List<PluginLocator.Kind> kinds = new java.util.ArrayList<>();
+    if (TpuEnvironment.attached()) kinds.add(PluginLocator.Kind.TPU);
+    if (java.nio.file.Files.exists(Path.of("/proc/driver/nvidia/version"))) kinds.add(PluginLocator.Kind.CUDA);
+    kinds.add(PluginLocator.Kind.CPU);
+    return kinds;
+  }
 
   /** Throws the error {@link #open} would give for an unknown name, without opening anything. */
   public static void checkName(String name) {
@@ -34,14 +45,21 @@ public final class Backends {
       case "java":
         return new JavaBackend();
       case "auto": {
-        Optional<PluginLocator.Found> f = PluginLocator.find(null, plugin);
-        return f.isPresent() ? new PjrtBackend(PjrtPlugin.load(f.get().path()), clientOptions) : new JavaBackend();
+        if (plugin != null) return new PjrtBackend(PjrtPlugin.load(plugin), clientOptions);
+        for (PluginLocator.Kind k : autoKinds()) {
+          Optional<PluginLocator.Found> f = PluginLocator.find(k, null);
+          if (f.isPresent()) return new PjrtBackend(PjrtPlugin.load(f.get().path()), clientOptions);
+        }
+        return new JavaBackend();
       }
       default:
         if (!name.startsWith("pjrt:")) {
           throw new IllegalArgumentException("unknown backend '" + name + "': expected one of " + NAMES);
         }
         PluginLocator.Kind kind = PluginLocator.Kind.of(name.substring(5));
+        if (kind == PluginLocator.Kind.TPU && !TpuEnvironment.attached()) {
+          throw new IllegalArgumentException(TpuEnvironment.notAttachedMessage());
+        }
         PluginLocator.Found f = PluginLocator.find(kind, plugin).orElseThrow(() -> new IllegalArgumentException(
             "no " + kind.id + " PJRT plugin found: run './kiln plugin install " + kind.id
                 + "', set KILN_PJRT_PLUGIN, or pass --plugin PATH"));

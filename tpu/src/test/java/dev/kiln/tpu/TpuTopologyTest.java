@@ -94,4 +94,15 @@ class TpuTopologyTest {
         () -> TpuTopology.create(libtpu(), "v3:3x5x7x9"));
     assertTrue(e.getMessage().contains("libtpu does not accept the topology"), e.getMessage());
   }
+
+  @Test
+  void pjrtTpuWithoutATpuFailsAtOnceWithOneLine() {
+    assertEquals(false, TpuEnvironment.attached(), "this test expects a machine without a TPU (as CI's)");
+    long t0 = System.nanoTime();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Backends.open("pjrt:tpu", libtpu(), Map.of()));
+    assertTrue((System.nanoTime() - t0) / 1e9 < 15, "took too long");
+    assertTrue(e.getMessage().contains("no TPU is attached") && e.getMessage().contains("--topology v3-8")
+        && !e.getMessage().contains("\n"), e.getMessage());
+  }
 }

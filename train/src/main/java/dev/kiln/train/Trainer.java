@@ -245,7 +245,7 @@ public final class Trainer {
   }
 
   /** Writes {@code value} as indented JSON, atomically. */
-  static void writeJson(Path file, Object value) throws IOException {
+  public static void writeJson(Path file, Object value) throws IOException {
     byte[] bytes = JSON.writeValueAsBytes(value);
     AtomicFiles.write(file, os -> os.write(bytes));
   }

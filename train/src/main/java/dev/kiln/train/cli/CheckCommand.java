@@ -31,8 +31,25 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--topology", description = "pjrt:tpu only: compile for this TPU topology with no TPU attached "
+      + "(v3-8, v4-8, v5e-4, v3-32, or libtpu's form such as v3:2x2); nothing runs.")
+  String topology;
+
+  @Option(names = "--batch", defaultValue = "0",
+      description = "With --topology: the seed step's global batch; 0 = 512 per device (default).")
+  int batch;
+
+  @Option(names = "--json", description = "With --topology: also write the results (costs, replicas) to this file.")
+  Path json;
+
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
+    if (topology != null) {
+      return topologyCheck();
+    }
+    if (json != null || batch != 0) {
+      throw new IllegalArgumentException("--json and --batch go with --topology");
+    }
     try (Backend candidate = Backends.open(backend, plugin, Map.of()); JavaBackend reference = new JavaBackend()) {
       if (backend.equals("auto")) {
         System.out.println("auto chose " + candidate.name()
@@ -63,6 +80,26 @@ public final class CheckCommand implements Callable<Integer> {
           Conformance.RTOL, (System.nanoTime() - t0) / 1e9);
       return results.stream().allMatch(Conformance.Result::passed) ? 0 : 1;
     }
+  }
+
+  private int topologyCheck() throws java.io.IOException {
+    if (!backend.equals("pjrt:tpu")) {
+      throw new IllegalArgumentException("--topology compiles for a TPU: use it with --backend pjrt:tpu");
+    }
+    dev.kiln.tpu.PluginLocator.Found f = dev.kiln.tpu.PluginLocator.find(dev.kiln.tpu.PluginLocator.Kind.TPU, plugin)
+        .orElseThrow(() -> new IllegalArgumentException("libtpu not found: run './kiln plugin install tpu', set "
+            + "KILN_PJRT_PLUGIN, or pass --plugin PATH"));
+    long t0 = System.nanoTime();
+    dev.kiln.train.TopologyCheck.Report r = dev.kiln.train.TopologyCheck.run(f.path(), topology, batch, seed, System.out);
+    System.out.println("topology " + r.topology() + " (libtpu " + r.libtpuTopology() + "): " + r.devices() + " x "
+        + r.deviceKind() + "; plugin " + r.plugin() + ", PJRT API " + r.apiVersion() + "; no TPU attached is needed");
+    System.out.print(dev.kiln.train.TopologyCheck.table(r));
+    System.out.printf("%.1f s%n", (System.nanoTime() - t0) / 1e9);
+    if (json != null) {
+      dev.kiln.train.Trainer.writeJson(json, dev.kiln.train.TopologyCheck.json(r));
+      System.out.println("wrote " + json);
+    }
+    return r.failed() == 0 ? 0 : 1;
   }
 
   /** Completion candidates for --backend. */

@@ -1,0 +1,158 @@
+package dev.kiln.train;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.backend.CompileOptions;
+import dev.kiln.core.conformance.Conformance;
+import dev.kiln.core.hlo.StableHloWriter;
+import dev.kiln.ops.Model;
+import dev.kiln.ops.train.Sgd;
+import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.tpu.AotExecutable;
+import dev.kiln.tpu.CompileOptionsCodec;
+import dev.kiln.tpu.TpuTopology;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code kiln check --backend pjrt:tpu --topology T}: compiles, with libtpu and no TPU attached, every conformance
+ * graph (one replica) and the seed's training and evaluation steps data-parallel over every device of the topology
+ * (the seed's v3-8: 8 replicas × 512, gradients summed with all_reduce), and reports XLA's per-device cost analysis
+ * of the steps. Nothing runs: this proves that what Kiln emits compiles for a TPU, and estimates how fast.
+ */
+public final class TopologyCheck {
+  private TopologyCheck() {}
+
+  /** One compiled program: whether it compiled, and XLA's figures for it. */
+  public record Row(String name, int replicas, boolean ok, String detail, Map<String, Double> cost, long codeBytes,
+      double compileSeconds) {}
+
+  /** Everything a check found, for the table and the JSON file. */
+  public record Report(String topology, String libtpuTopology, int devices, String deviceKind, String plugin,
+      String apiVersion, int globalBatch, int replicas, List<Row> rows) {
+    public Row step(String name) {
+      return rows.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    public long failed() {
+      return rows.stream().filter(r -> !r.ok()).count();
+    }
+  }
+
+  public static final String TRAIN = "seed training step";
+  public static final String EVAL = "seed evaluation step";
+
+  /**
+   * Compiles everything for {@code topology}. {@code globalBatch} 0 means 512 per device (the seed's per-replica
+   * batch); it must split evenly over the devices.
+   */
+  public static Report run(Path libtpu, String topology, int globalBatch, long seed, PrintStream log) {
+    try (TpuTopology topo = TpuTopology.create(libtpu, topology)) {
+      int replicas = topo.deviceCount();
+      int global = globalBatch > 0 ? globalBatch : 512 * replicas;
+      if (global % replicas != 0) {
+        throw new IllegalArgumentException("--batch " + global + " does not split over the " + replicas + " devices of "
+            + topology);
+      }
+      List<Row> rows = new ArrayList<>();
+      for (Conformance.Case c : Conformance.cases(DType.F32, seed)) {
+        rows.add(compile(topo, c.name(), StableHloWriter.write(c.graph(), CompileOptions.DEFAULT), 1));
+      }
+      Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+      int local = global / replicas;
+      StepGraphs.Step train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
+      StepGraphs.Step eval = StepGraphs.evaluation(model, local, replicas);
+      log.printf("compiling the seed's steps for %s: %d replicas x %d = global batch %d%n", topology, replicas, local,
+          global);
+      rows.add(compile(topo, TRAIN, StableHloWriter.write(train.graph(), train.options()), replicas));
+      rows.add(compile(topo, EVAL, StableHloWriter.write(eval.graph(), eval.options()), replicas));
+      return new Report(topology, topo.name().libtpu(), replicas, topo.deviceKinds().get(0),
+          topo.plugin().path().toString(), topo.plugin().apiVersion(), global, replicas, rows);
+    }
+  }
+
+  static Row compile(TpuTopology topo, String name, String mlir, int replicas) {
+    long t0 = System.nanoTime();
+    try (AotExecutable exe = topo.compile(mlir, CompileOptionsCodec.encodeForTopology(replicas))) {
+      double secs = (System.nanoTime() - t0) / 1e9;
+      if (exe.numReplicas() != replicas) {
+        return new Row(name, replicas, false, "compiled for " + exe.numReplicas() + " replicas, asked " + replicas,
+            Map.of(), 0, secs);
+      }
+      // XLA reports optimal_seconds < 0 when it has no estimate for a program: drop it rather than show -1.
+      Map<String, Double> cost = new LinkedHashMap<>(exe.costAnalysis());
+      cost.computeIfPresent("optimal_seconds", (k, v) -> v < 0 ? null : v);
+      return new Row(name, replicas, true, "", cost, exe.generatedCodeBytes(), secs);
+    } catch (RuntimeException e) {
+      return new Row(name, replicas, false, e.getMessage(), Map.of(), 0, (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /** The plain-text table: the conformance graphs in one line each, then the steps with their costs. */
+  public static String table(Report r) {
+    StringBuilder b = new StringBuilder();
+    int width = r.rows().stream().mapToInt(x -> x.name().length()).max().orElse(10);
+    b.append(String.format("%-" + width + "s  %-8s  %-4s  %s%n", "program (" + r.topology() + ")", "replicas", "ok",
+        "flops/device  bytes/device  optimal_seconds"));
+    for (Row x : r.rows()) {
+      Double secs = x.cost().get("optimal_seconds");
+      String figures = !x.ok() ? x.detail() : String.format("%.4g  %.4g  %s", x.cost().getOrDefault("flops", 0.0),
+          x.cost().getOrDefault("bytes accessed", 0.0), secs == null ? "(no estimate)" : String.format("%.4g", secs));
+      b.append(String.format("%-" + width + "s  %-8d  %-4s  %s%n", x.name(), x.replicas(), x.ok() ? "ok" : "FAIL",
+          figures));
+    }
+    Row train = r.step(TRAIN);
+    if (train.ok()) {
+      double s = train.cost().getOrDefault("optimal_seconds", 0.0);
+      b.append(String.format("seed training step: global batch %d on %d replicas; XLA's estimate %.3f ms/step, "
+          + "%.0f samples/s%n", r.globalBatch(), r.replicas(), s * 1e3, s > 0 ? r.globalBatch() / s : 0));
+    }
+    b.append(String.format("%d compiled, %d failed%n", r.rows().size() - r.failed(), r.failed()));
+    return b.toString();
+  }
+
+  /** The JSON file's content: topology, replicas, every program's outcome, and the steps' costs. */
+  public static Map<String, Object> json(Report r) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("topology", r.topology());
+    root.put("libtpu_topology", r.libtpuTopology());
+    root.put("devices", r.devices());
+    root.put("device_kind", r.deviceKind());
+    root.put("plugin", r.plugin());
+    root.put("pjrt_api_version", r.apiVersion());
+    root.put("replicas", r.replicas());
+    root.put("global_batch", r.globalBatch());
+    for (String step : List.of(TRAIN, EVAL)) {
+      Row x = r.step(step);
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("ok", x.ok());
+      s.put("replicas", x.replicas());
+      Map<String, Object> cost = new LinkedHashMap<>();
+      cost.put("flops", x.cost().get("flops"));
+      cost.put("bytes_accessed", x.cost().get("bytes accessed"));
+      cost.put("optimal_seconds", x.cost().get("optimal_seconds"));
+      s.put("cost", cost);
+      Double secs = x.cost().get("optimal_seconds");
+      s.put("est_samples_per_s", secs != null && secs > 0 ? r.globalBatch() / secs : null);
+      s.put("generated_code_bytes", x.codeBytes());
+      s.put("compile_seconds", x.compileSeconds());
+      if (!x.ok()) s.put("error", x.detail());
+      root.put(step.equals(TRAIN) ? "train_step" : "eval_step", s);
+    }
+    List<Object> cases = new ArrayList<>();
+    for (Row x : r.rows()) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("name", x.name());
+      c.put("ok", x.ok());
+      if (!x.ok()) c.put("error", x.detail());
+      cases.add(c);
+    }
+    root.put("programs", cases);
+    root.put("compiled", r.rows().size() - r.failed());
+    root.put("failed", r.failed());
+    return root;
+  }
+}
