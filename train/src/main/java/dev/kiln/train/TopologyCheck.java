@@ -28,7 +28,7 @@ public final class TopologyCheck {
 
   /** One compiled program: whether it compiled, and XLA's figures for it. */
   public record Row(String name, int replicas, boolean ok, String detail, Map<String, Double> cost, long codeBytes,
-      double compileSeconds) {}
+      double compileSeconds, String mlir) {}
 
   /** Everything a check found, for the table and the JSON file. */
   public record Report(String topology, String libtpuTopology, int devices, String deviceKind, String plugin,
@@ -80,14 +80,28 @@ public final class TopologyCheck {
       double secs = (System.nanoTime() - t0) / 1e9;
       if (exe.numReplicas() != replicas) {
         return new Row(name, replicas, false, "compiled for " + exe.numReplicas() + " replicas, asked " + replicas,
-            Map.of(), 0, secs);
+            Map.of(), 0, secs, mlir);
       }
       // XLA reports optimal_seconds < 0 when it has no estimate for a program: drop it rather than show -1.
       Map<String, Double> cost = new LinkedHashMap<>(exe.costAnalysis());
       cost.computeIfPresent("optimal_seconds", (k, v) -> v < 0 ? null : v);
-      return new Row(name, replicas, true, "", cost, exe.generatedCodeBytes(), secs);
+      return new Row(name, replicas, true, "", cost, exe.generatedCodeBytes(), secs, mlir);
     } catch (RuntimeException e) {
-      return new Row(name, replicas, false, e.getMessage(), Map.of(), 0, (System.nanoTime() - t0) / 1e9);
+      return new Row(name, replicas, false, e.getMessage(), Map.of(), 0, (System.nanoTime() - t0) / 1e9, mlir);
+    }
+  }
+
+  /**
+   * Writes the seed steps' StableHLO as Kiln gives it to XLA ({@code train_step.mlir}, {@code eval_step.mlir}). For
+   * XLA's optimized HLO, run with {@code XLA_FLAGS="--xla_dump_to=DIR --xla_dump_hlo_as_text"} (libtpu honours it).
+   */
+  public static void dump(Report r, Path dir) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(dir);
+    for (String step : List.of(TRAIN, EVAL)) {
+      Row x = r.step(step);
+      String base = step.equals(TRAIN) ? "train_step" : "eval_step";
+      byte[] text = x.mlir().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      dev.kiln.io.AtomicFiles.write(dir.resolve(base + ".mlir"), o -> o.write(text));
     }
   }
 

@@ -42,13 +42,16 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--json", description = "With --topology: also write the results (costs, replicas) to this file.")
   Path json;
 
+  @Option(names = "--dump", description = "With --topology: write the seed steps' StableHLO to this folder.")
+  Path dump;
+
   @Override
   public Integer call() throws java.io.IOException {
     if (topology != null) {
       return topologyCheck();
     }
-    if (json != null || batch != 0) {
-      throw new IllegalArgumentException("--json and --batch go with --topology");
+    if (json != null || batch != 0 || dump != null) {
+      throw new IllegalArgumentException("--json, --batch and --dump go with --topology");
     }
     try (Backend candidate = Backends.open(backend, plugin, Map.of()); JavaBackend reference = new JavaBackend()) {
       if (backend.equals("auto")) {
@@ -98,6 +101,10 @@ public final class CheckCommand implements Callable<Integer> {
     if (json != null) {
       dev.kiln.train.Trainer.writeJson(json, dev.kiln.train.TopologyCheck.json(r));
       System.out.println("wrote " + json);
+    }
+    if (dump != null) {
+      dev.kiln.train.TopologyCheck.dump(r, dump);
+      System.out.println("wrote the seed steps' programs to " + dump);
     }
     return r.failed() == 0 ? 0 : 1;
   }
