@@ -63,7 +63,16 @@ public final class Backends {
         PluginLocator.Found f = PluginLocator.find(kind, plugin).orElseThrow(() -> new IllegalArgumentException(
             "no " + kind.id + " PJRT plugin found: run './kiln plugin install " + kind.id
                 + "', set KILN_PJRT_PLUGIN, or pass --plugin PATH"));
-        PjrtBackend b = new PjrtBackend(PjrtPlugin.load(f.path()), clientOptions);
+        if (kind == PluginLocator.Kind.CUDA) {
+          String missing = CudaLibraries.missing(f.path(), CudaLibraries.check(f.path()));
+          if (missing != null) throw new IllegalArgumentException(missing);
+        }
+        Map<String, Object> opts = clientOptions;
+        if (kind == PluginLocator.Kind.CUDA) {
+          opts = new java.util.LinkedHashMap<>(GpuOptions.current());
+          opts.putAll(clientOptions);
+        }
+        PjrtBackend b = new PjrtBackend(PjrtPlugin.load(f.path()), opts);
         if (!b.name().equals(name)) {
           String got = b.name();
           b.close();

@@ -23,15 +23,15 @@ import java.util.zip.ZipFile;
  * {@code kiln plugin install cpu|cuda|tpu}: downloads the plugin's wheel from PyPI with {@code pip download
  * --no-deps}, extracts its shared library into {@code ~/.cache/kiln/pjrt/<kind>/} atomically (under a file lock,
  * into a temporary directory that is then renamed into place), and checks that the library exports
- * {@code GetPjrtApi}.
+ * {@code GetPjrtApi}. The CUDA plugin also brings CUDA's libraries ({@link CudaInstaller}).
  */
 public final class PluginInstaller {
   private PluginInstaller() {}
 
   /** Wheels to try per kind, in order, with the library inside each. */
-  record Candidate(String wheel, String library) {}
+  public record Candidate(String wheel, String library) {}
 
-  static List<Candidate> candidates(PluginLocator.Kind kind) {
+  public static List<Candidate> candidates(PluginLocator.Kind kind) {
     return switch (kind) {
       case CPU -> List.of(new Candidate("xla-cpu-pjrt", "xla_cpu_pjrt.so"),
           new Candidate("fastatomstruct-xla-cpu", "libpjrt_cpu.so"));
@@ -43,6 +43,11 @@ public final class PluginInstaller {
   /** Installs (or reinstalls) the plugin and returns the library's path. Progress lines go to {@code log}. */
   public static Path install(PluginLocator.Kind kind, Consumer<String> log) throws IOException {
     Path dest = PluginLocator.cacheDir(kind);
+    if (kind == PluginLocator.Kind.CUDA) {
+      // The CUDA plugin is useless without CUDA's libraries: the whole set is installed (CudaInstaller).
+      log.accept("resolving jax-cuda13-pjrt and its NVIDIA wheels with pip (metadata only) ...");
+      return CudaInstaller.install(CudaWheels.resolve(null), CudaInstaller.http(), dest, log);
+    }
     Files.createDirectories(dest.getParent());
     Path lockFile = dest.getParent().resolve(".lock");
     try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -134,7 +139,7 @@ public final class PluginInstaller {
   }
 
   /** Moves {@code staged} to {@code dest}, replacing an older install; the old one is removed after the swap. */
-  private static void replace(Path staged, Path dest) throws IOException {
+  static void replace(Path staged, Path dest) throws IOException {
     Path old = null;
     if (Files.exists(dest)) {
       old = dest.resolveSibling(dest.getFileName() + ".old-" + System.nanoTime());

@@ -78,6 +78,14 @@ public final class PluginLocator {
     for (Kind k : Kind.values()) {
       inCache(k).ifPresent(p -> lines.add(String.format("%-4s cache          %s", k.id, p)));
       inSitePackages(k).ifPresent(p -> lines.add(String.format("%-4s site-packages  %s", k.id, p)));
+      if (k == Kind.CUDA) {
+        for (Path p : java.util.stream.Stream.of(inCache(k), inSitePackages(k)).flatMap(Optional::stream).toList()) {
+          lines.add("     what " + p.getFileName() + " needs:");
+          for (CudaLibraries.Piece piece : CudaLibraries.check(p)) {
+            lines.add(String.format("       %-30s %s", piece.name(), piece.ok() ? piece.found() : "MISSING"));
+          }
+        }
+      }
     }
     return lines;
   }
@@ -85,6 +93,8 @@ public final class PluginLocator {
   static Optional<Path> inCache(Kind k) {
     Path dir = cacheDir(k);
     if (!Files.isDirectory(dir)) return Optional.empty();
+    // The CUDA install is laid out as site-packages (the plugin's RPATH finds the NVIDIA wheels beside it).
+    if (k == Kind.CUDA) return existing(dir.resolve(CudaInstaller.PLUGIN));
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> p.getFileName().toString().endsWith(".so")).sorted().findFirst();
     } catch (IOException e) {

@@ -10,6 +10,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Time the seed's compiled training step on a backend, resident and fed by the pipeline.")
 public final class BenchCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  GpuFlags gpu;
+
   @Option(names = "--backend", defaultValue = "java", description = "Backend (default ${DEFAULT-VALUE}).")
   String backend;
 

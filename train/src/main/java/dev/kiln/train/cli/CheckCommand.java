@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = "Verify a backend against the Java backend with the conformance suite.")
 public final class CheckCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  GpuFlags gpu;
+
   @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES}; default ${DEFAULT-VALUE}.",
       completionCandidates = BackendNames.class)
   String backend;

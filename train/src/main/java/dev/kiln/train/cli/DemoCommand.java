@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Train the seed's model on a small synthetic dataset (a few minutes on 2 cores).")
 public final class DemoCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  GpuFlags gpu;
+
   @Option(names = "--out", defaultValue = "runs/demo",
       description = "Output folder (default ${DEFAULT-VALUE}; an existing non-empty one is kept and -2, -3... used).")
   Path out;

@@ -25,9 +25,23 @@ public final class PluginCommand implements Runnable {
     @Parameters(index = "0", description = "cpu, cuda or tpu")
     String kind;
 
+    @picocli.CommandLine.Option(names = "--dry-run",
+        description = "cuda: list the wheels (the plugin and CUDA's libraries) and their sizes; download nothing.")
+    boolean dryRun;
+
     @Override
     public Integer call() throws Exception {
       PluginLocator.Kind k = PluginLocator.Kind.of(kind);
+      if (dryRun) {
+        if (k != PluginLocator.Kind.CUDA) {
+          System.out.println("would download " + PluginInstaller.candidates(k).get(0).wheel() + " with pip and install "
+              + PluginInstaller.candidates(k).get(0).library() + " into " + PluginLocator.cacheDir(k));
+          return 0;
+        }
+        System.out.print(dev.kiln.tpu.CudaWheels.table(dev.kiln.tpu.CudaWheels.resolve(null)));
+        System.out.println("(dry run: nothing downloaded; install lays them out under " + PluginLocator.cacheDir(k) + ")");
+        return 0;
+      }
       Path lib = PluginInstaller.install(k, line -> System.err.println("kiln: " + line));
       if (k == PluginLocator.Kind.CPU) {
         PjrtPlugin p = PjrtPlugin.load(lib);

@@ -10,6 +10,9 @@ import picocli.CommandLine.Option;
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "Write inference-mode predictions for every window of a fold (validation order) to CSV.")
 public final class PredictCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  GpuFlags gpu;
+
   @Option(names = "--model", required = true, description = "Folder with model.json and model.safetensors.")
   Path model;
 

@@ -11,6 +11,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Train the seed's model on a dataset folder and write history, metrics, plots and the model.")
 public final class TrainCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  GpuFlags gpu;
+
   @Option(names = "--data", required = true, description = "Dataset folder (columns.json, stats.json, fold*/).")
   Path data;
 
