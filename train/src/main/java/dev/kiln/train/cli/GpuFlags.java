@@ -9,21 +9,32 @@ import picocli.CommandLine.Option;
  * {@code JAX_CUDA_VISIBLE_DEVICES}); unset, the plugin's defaults hold (75% of memory preallocated, all devices).
  */
 public final class GpuFlags {
+  @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  private void set(Double f, Boolean p, String d) {
+    try {
+      GpuOptions.setFlags(f, p, d);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
   @Option(names = "--gpu-memory-fraction", paramLabel = "F",
       description = "pjrt:cuda: share of GPU memory to preallocate (default 0.75, or $XLA_PYTHON_CLIENT_MEM_FRACTION).")
   void fraction(double f) {
-    GpuOptions.setFlags(f, null, null);
+    set(f, null, null);
   }
 
   @Option(names = "--gpu-preallocate", paramLabel = "true|false", arity = "1",
       description = "pjrt:cuda: preallocate GPU memory (default true, or $XLA_PYTHON_CLIENT_PREALLOCATE).")
   void preallocate(boolean p) {
-    GpuOptions.setFlags(null, p, null);
+    set(null, p, null);
   }
 
   @Option(names = "--gpu-devices", paramLabel = "IDS",
       description = "pjrt:cuda: visible GPUs, e.g. 0,1 (default all, or $JAX_CUDA_VISIBLE_DEVICES).")
   void devices(String d) {
-    GpuOptions.setFlags(null, null, d);
+    set(null, null, d);
   }
 }
