@@ -63,7 +63,7 @@ public final class Backends {
         PluginLocator.Found f = PluginLocator.find(kind, plugin).orElseThrow(() -> new IllegalArgumentException(
             "no " + kind.id + " PJRT plugin found: run './kiln plugin install " + kind.id
                 + "', set KILN_PJRT_PLUGIN, or pass --plugin PATH"));
-        if (kind == PluginLocator.Kind.CUDA) {
+        if (kind == PluginLocator.Kind.CUDA && CudaLibraries.isCudaPlugin(f.path())) {
           String missing = CudaLibraries.missing(f.path(), CudaLibraries.check(f.path()));
           if (missing != null) throw new IllegalArgumentException(missing);
         }

@@ -110,6 +110,19 @@ public final class CudaLibraries {
     return new ArrayList<>(out);
   }
 
+  /**
+   * Whether {@code lib} is a CUDA plugin whose pieces can be checked: its file name says cuda, or its RPATH points
+   * at NVIDIA's wheels. Another library given as {@code pjrt:cuda} is loaded and rejected by its platform name.
+   */
+  public static boolean isCudaPlugin(Path lib) {
+    if (lib.getFileName().toString().contains("cuda")) return true;
+    try {
+      return ElfSymbols.runPath(lib).stream().anyMatch(d -> d.contains("nvidia"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** One line naming what is missing, or null when everything was found. */
   public static String missing(Path plugin, List<Piece> pieces) {
     List<String> libs = new ArrayList<>();

@@ -18,12 +18,20 @@ import java.util.Map;
  * The end-of-epoch checkpoint: one safetensors file ({@code checkpoint.safetensors} in the output folder) holding
  * the whole training state — variables, optimizer momenta — with the epochs done, the history so far and the run's
  * settings in its metadata. It is written atomically, so a run killed at any moment leaves the previous complete
- * checkpoint; a resume must use the same settings (the backend and data path may change).
+ * checkpoint; a resume must use the same settings (the backend and data path may change). Every tensor carries a
+ * CRC32C, and the previous epoch's checkpoint is kept beside it ({@code checkpoint.previous.safetensors}): a
+ * checkpoint that fails its checksum, or is missing because the run was killed while replacing it, falls back to the
+ * previous one with a one-line warning. The data stream's position (its seed and the batches it has given) is saved
+ * too, so a resumed run continues the very same stream.
  */
-record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Double>> history,
+record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, Map<String, List<Double>> history,
     Map<String, Object> settings) {
   static Path dir(Path out) {
     return out.resolve("checkpoint.safetensors");
+  }
+
+  static Path previous(Path out) {
+    return out.resolve("checkpoint.previous.safetensors");
   }
 
   /** The settings a resumed run must share with the run that wrote the checkpoint. */
@@ -43,20 +51,51 @@ record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Do
     return m;
   }
 
-  static void save(Path out, int epochsDone, Map<String, Tensor> state, Map<String, List<Double>> history,
-      TrainOptions o) throws IOException {
+  /** Saves the state after {@code epochsDone} epochs; the training stream has given {@code dataBatches} batches. */
+  static void save(Path out, int epochsDone, long dataBatches, Map<String, Tensor> state,
+      Map<String, List<Double>> history, TrainOptions o) throws IOException {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "kiln-checkpoint");
     meta.put("epochs_done", Integer.toString(epochsDone));
+    meta.put("data_batches", Long.toString(dataBatches));
     meta.put("history", Trainer.JSON.writeValueAsString(history));
     meta.put("options", Trainer.JSON.writeValueAsString(settings(o)));
+    if (Files.exists(dir(out))) {
+      java.nio.file.Files.move(dir(out), previous(out), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
     SafeTensors.write(dir(out), new LinkedHashMap<>(state), meta);
   }
 
-  /** The checkpoint in {@code out}, or null when there is none. */
-  static Checkpoint load(Path out) throws IOException {
-    Path f = dir(out);
-    if (!Files.exists(f)) return null;
+  /**
+   * The checkpoint in {@code out}, or null when there is none. A corrupt or missing current checkpoint falls back to
+   * the previous one, saying so on {@code log}; when both are unusable the error names both files.
+   */
+  static Checkpoint load(Path out, java.io.PrintStream log) throws IOException {
+    Path cur = dir(out), prev = previous(out);
+    if (!Files.exists(cur) && !Files.exists(prev)) return null;
+    IOException first = null;
+    if (Files.exists(cur)) {
+      try {
+        return read(cur);
+      } catch (IOException e) {
+        if (!Files.exists(prev)) throw e;
+        first = e;
+      }
+    }
+    Checkpoint c;
+    try {
+      c = read(prev);
+    } catch (IOException e) {
+      if (first != null) e.addSuppressed(first);
+      throw new IOException((first != null ? first.getMessage() + "; and " : cur + " is missing; and ") + e.getMessage(), e);
+    }
+    log.println("warning: " + (first != null ? first.getMessage() : cur.getFileName() + " is missing")
+        + "; using the previous checkpoint (" + c.epochsDone() + " epochs done)");
+    return c;
+  }
+
+  private static Checkpoint read(Path f) throws IOException {
     SafeTensors.Contents c = SafeTensors.readContents(f);
     Map<String, String> meta = c.metadata();
     if (!"kiln-checkpoint".equals(meta.get("format"))) {
@@ -66,7 +105,12 @@ record Checkpoint(int epochsDone, Map<String, Tensor> state, Map<String, List<Do
         new TypeReference<LinkedHashMap<String, List<Double>>>() {});
     Map<String, Object> settings = Trainer.JSON.readValue(meta.get("options"),
         new TypeReference<LinkedHashMap<String, Object>>() {});
-    return new Checkpoint(Integer.parseInt(meta.get("epochs_done")), c.tensors(), history, settings);
+    String batches = meta.get("data_batches");
+    if (batches == null) {
+      throw new IOException(f + " has no data position (written by an older Kiln): it cannot be resumed exactly");
+    }
+    return new Checkpoint(Integer.parseInt(meta.get("epochs_done")), Long.parseLong(batches), c.tensors(), history,
+        settings);
   }
 
   /** Fails, listing every difference, when {@code o} is not the run this checkpoint belongs to. */

@@ -63,7 +63,7 @@ public final class Trainer {
     Backends.checkName(o.backend());
     Files.createDirectories(o.out());
     // The checkpoint first: a resume that cannot work should fail before any data is loaded.
-    Checkpoint ckpt = Checkpoint.load(o.out());
+    Checkpoint ckpt = Checkpoint.load(o.out(), out);
     if (ckpt != null && !o.resume()) {
       throw new IllegalArgumentException(o.out() + " already holds a run's checkpoint: continue it with --resume "
           + o.out() + ", or choose another --out");
@@ -156,15 +156,17 @@ public final class Trainer {
         runner.putState(initial);
         runner.resetTrainMetrics();
         // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run
-        // starts a fresh stream (seeded by the epoch it resumes at), not the killed run's exact continuation.
-        WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed() + firstEpoch);
-        try (BatchStream stream = trainData.training(to)) {
+        // continues the killed run's stream exactly, from the position its checkpoint recorded.
+        WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed());
+        long dataBatches = ckpt == null ? 0 : ckpt.dataBatches();
+        try (BatchStream stream = trainData.training(to, dataBatches)) {
           for (int epoch = firstEpoch; epoch < o.epochs(); epoch++) {
             out.printf("Epoch %d/%d%n", epoch + 1, o.epochs());
             ProgressBar bar = new ProgressBar(out, stepsPerEpoch);
             long t0 = System.nanoTime();
             for (int s = 1; s <= stepsPerEpoch; s++) {
               Batch b = stream.next();
+              dataBatches++;
               double loss = runner.trainStep(b, epoch * stepsPerEpoch + s);
               if (!Double.isFinite(loss)) {
                 throw new DivergedException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + s
@@ -209,7 +211,7 @@ public final class Trainer {
             out.printf("%d/%d - %.0fs - %s - %s%n", stepsPerEpoch, stepsPerEpoch, secs, format(tm, ""),
                 format(vm, "val_"));
             Map<String, Tensor> snapshot = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
-            Checkpoint.save(o.out(), epoch + 1, snapshot, history, o);
+            Checkpoint.save(o.out(), epoch + 1, dataBatches, snapshot, history, o);
             lastProbs = probs;
             lastLabels = labels;
             lastVal = new LinkedHashMap<>();

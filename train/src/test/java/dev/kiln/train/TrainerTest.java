@@ -144,4 +144,21 @@ class TrainerTest {
     assertTrue(java.util.Arrays.equals(goodMetrics, Files.readAllBytes(out.resolve("metrics.json"))),
         "the completed run's reports are left as they were");
   }
+
+  @Test
+  void aCorruptCheckpointFallsBackToThePreviousEpochsWithAWarning(@TempDir Path out) throws IOException {
+    Trainer.Result whole = train(options(out.resolve("whole"), 3, 0.02, false));
+    Path run = out.resolve("run");
+    train(options(run, 2, 0.02, false));
+    assertTrue(Files.exists(run.resolve("checkpoint.previous.safetensors")), "the previous epoch's checkpoint is kept");
+    byte[] b = Files.readAllBytes(run.resolve("checkpoint.safetensors"));
+    b[b.length - 5] ^= 0x01; // a data byte of the last tensor
+    Files.write(run.resolve("checkpoint.safetensors"), b);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Trainer.Result resumed = new Trainer(options(run, 3, 0.02, true), new PrintStream(log)).run();
+    String text = log.toString();
+    assertTrue(text.contains("warning: " + run.resolve("checkpoint.safetensors") + ": tensor")
+        && text.contains("is corrupt") && text.contains("using the previous checkpoint (1 epochs done)"), text);
+    assertEquals(whole.history(), resumed.history(), "epochs 2 and 3 are trained again from the previous checkpoint");
+  }
 }

@@ -123,6 +123,21 @@ public final class WindowedDataset {
     return new BatchStream(assembler, trainingSource(o, seedOf(o)), o.batchSize(), o.prefetch());
   }
 
+  /**
+   * The seeded training stream positioned after its first {@code skipBatches} batches: the same batches, in the same
+   * order, as the stream that already gave those (shuffle buffer and RNG replayed over window ids only, no data is
+   * assembled). This is how a resumed run continues the killed run's stream exactly.
+   */
+  public BatchStream training(TrainingOptions o, long skipBatches) {
+    if (o.seed().isEmpty()) throw new IllegalArgumentException("only a seeded stream can be positioned");
+    if (skipBatches < 0) throw new IllegalArgumentException("cannot skip " + skipBatches + " batches");
+    WindowSource source = trainingSource(o, o.seed().getAsLong());
+    for (long i = 0, n = skipBatches * o.batchSize(); i < n; i++) {
+      if (source.next() < 0) break;
+    }
+    return new BatchStream(assembler, source, o.batchSize(), o.prefetch());
+  }
+
   /** The seed a training stream with these options uses (the given one, or a fresh random one). */
   public static long seedOf(TrainingOptions o) {
     return o.seed().isPresent() ? o.seed().getAsLong() : new SecureRandom().nextLong();

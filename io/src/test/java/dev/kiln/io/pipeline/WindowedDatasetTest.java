@@ -251,4 +251,24 @@ class WindowedDatasetTest {
     assertThrows(IllegalArgumentException.class, () -> dataset().validation(0, 0));
     assertEquals(130, Columns.FEATURES);
   }
+
+  @Test
+  void aPositionedStreamContinuesTheSameStreamExactly() {
+    WindowedDataset ds = dataset();
+    WindowedDataset.TrainingOptions o = WindowedDataset.TrainingOptions.seeded(5, 11);
+    List<Long> whole = trainingIds(ds, o, 40);
+    for (int skip : new int[] {0, 1, 7, 33}) {
+      List<Long> rest = new ArrayList<>();
+      try (BatchStream s = ds.training(o, skip)) {
+        for (int b = skip; b < 40; b++) {
+          Batch batch = s.next();
+          for (int i = 0; i < batch.size(); i++) rest.add(batch.windowId(i));
+        }
+      }
+      assertEquals(whole.subList(skip * 5, whole.size()), rest, "after " + skip + " batches");
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> ds.training(new WindowedDataset.TrainingOptions(5, 0, WindowedDataset.Shuffle.BUFFER,
+            OptionalLong.empty(), 0), 3));
+  }
 }

@@ -51,6 +51,12 @@ public final class SafeTensors {
 
   private static final int CHUNK_BYTES = 1 << 16;
   private static final String METADATA = "__metadata__";
+  /**
+   * Metadata key prefix of the per-tensor checksums ({@code crc32c:conv1d/kernel} = 8 hex digits, the CRC32C of the
+   * tensor's bytes, as TensorFlow's checkpoints carry one): verified on every read, so a flipped byte is an error
+   * naming the file and the tensor instead of weights silently loaded. Files without them load unchecked.
+   */
+  static final String CRC_PREFIX = "crc32c:";
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -65,8 +71,8 @@ public final class SafeTensors {
   }
 
   /**
-   * Writes {@code tensors} and {@code metadata} (may be empty or null; then no {@code __metadata__} entry is
-   * written) to {@code file}, atomically: the file appears complete or not at all.
+   * Writes {@code tensors} and {@code metadata} (may be empty or null) to {@code file}, atomically: the file appears
+   * complete or not at all. {@code __metadata__} also carries each tensor's CRC32C ({@link #CRC_PREFIX}).
    *
    * @throws IllegalArgumentException for an empty or reserved tensor name, or a tensor larger than the format allows
    */
@@ -94,13 +100,17 @@ public final class SafeTensors {
     }
 
     ObjectNode header = JSON.createObjectNode();
-    if (metadata != null && !metadata.isEmpty()) {
-      ObjectNode meta = header.putObject(METADATA);
+    ObjectNode meta = header.putObject(METADATA);
+    if (metadata != null) {
       for (Map.Entry<String, String> m : metadata.entrySet()) {
+        if (m.getKey() != null && m.getKey().startsWith(CRC_PREFIX)) {
+          throw new IllegalArgumentException("metadata keys starting with " + CRC_PREFIX + " are Kiln's checksums");
+        }
         meta.put(Objects.requireNonNull(m.getKey(), "metadata key"),
             Objects.requireNonNull(m.getValue(), () -> "metadata value of \"" + m.getKey() + "\""));
       }
     }
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) meta.put(CRC_PREFIX + e.getKey(), crc32c(e.getValue()));
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
       Tensor t = e.getValue();
       ObjectNode info = header.putObject(e.getKey());
@@ -136,7 +146,7 @@ public final class SafeTensors {
   /** Reads only the {@code __metadata__} of {@code file} (empty when it has none), after checking the header and the data offsets. */
   public static Map<String, String> readMetadata(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      return parse(file, ch).metadata;
+      return userMetadata(parse(file, ch).metadata);
     }
   }
 
@@ -149,9 +159,19 @@ public final class SafeTensors {
         ByteBuffer data = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
         readFully(file, ch, data, h.dataStart + e.begin);
         data.flip();
+        String stored = h.metadata.get(CRC_PREFIX + e.name);
+        if (stored != null) {
+          java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+          crc.update(data.duplicate());
+          String computed = String.format("%08x", crc.getValue());
+          if (!computed.equals(stored)) {
+            throw new IOException(file + ": tensor \"" + e.name + "\" is corrupt: its CRC32C is " + computed
+                + ", the file recorded " + stored);
+          }
+        }
         tensors.put(e.name, decode(file, e, data));
       }
-      return new Contents(tensors, h.metadata);
+      return new Contents(tensors, userMetadata(h.metadata));
     }
   }
 
@@ -324,6 +344,32 @@ public final class SafeTensors {
       case U32 -> "U32";
       case PRED -> "BOOL";
     };
+  }
+
+  /** The metadata without Kiln's checksum entries (they are the file's integrity, not its content). */
+  private static Map<String, String> userMetadata(Map<String, String> all) {
+    Map<String, String> out = new LinkedHashMap<>();
+    all.forEach((k, v) -> {
+      if (!k.startsWith(CRC_PREFIX)) out.put(k, v);
+    });
+    return out;
+  }
+
+  /** The CRC32C of a tensor's data as written, as 8 hex digits. */
+  static String crc32c(Tensor t) throws IOException {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    writeData(new OutputStream() {
+      @Override
+      public void write(int b) {
+        crc.update(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        crc.update(b, off, len);
+      }
+    }, t);
+    return String.format("%08x", crc.getValue());
   }
 
   /** Writes a tensor's data little-endian, a chunk at a time, so no second copy of a large tensor is made. */

@@ -36,19 +36,22 @@ class SafeTensorsTest {
     SafeTensors.write(file, tensors, Map.of("format", "kiln"));
 
     // Header order is the map's; data are laid out by decreasing element size: d [0,8), a [8,16), m [16,19).
-    String json = "{\"__metadata__\":{\"format\":\"kiln\"},"
+    byte[] dBytes = {0, 0, 0, 0, 0, 0, (byte) 0xE0, 0x3F}; // 0.5 = 0x3FE0000000000000
+    byte[] aBytes = {0, 0, (byte) 0x80, 0x3F, 0, 0, 0, (byte) 0xC0}; // 1.0f = 0x3F800000, -2.0f = 0xC0000000
+    byte[] mBytes = {1, 0, 1};
+    String json = "{\"__metadata__\":{\"format\":\"kiln\",\"crc32c:m\":\"" + crc(mBytes) + "\",\"crc32c:a\":\""
+        + crc(aBytes) + "\",\"crc32c:d\":\"" + crc(dBytes) + "\"},"
         + "\"m\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[16,19]},"
         + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]},"
         + "\"d\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[0,8]}}";
-    assertEquals(196, json.length());
+    int padded = (json.length() + 7) / 8 * 8;
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    expected.writeBytes(new byte[] {(byte) 200, 0, 0, 0, 0, 0, 0, 0}); // 196 padded to 200
+    expected.writeBytes(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
     expected.writeBytes(json.getBytes(StandardCharsets.US_ASCII));
-    expected.writeBytes("    ".getBytes(StandardCharsets.US_ASCII));
-    expected.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, (byte) 0xE0, 0x3F}); // 0.5 = 0x3FE0000000000000
-    expected.writeBytes(new byte[] {0, 0, (byte) 0x80, 0x3F}); // 1.0f = 0x3F800000
-    expected.writeBytes(new byte[] {0, 0, 0, (byte) 0xC0}); // -2.0f = 0xC0000000
-    expected.writeBytes(new byte[] {1, 0, 1});
+    expected.writeBytes(" ".repeat(padded - json.length()).getBytes(StandardCharsets.US_ASCII));
+    expected.writeBytes(dBytes);
+    expected.writeBytes(aBytes);
+    expected.writeBytes(mBytes);
     assertArrayEquals(expected.toByteArray(), Files.readAllBytes(file));
 
     SafeTensors.Contents back = SafeTensors.readContents(file);
@@ -136,7 +139,8 @@ class SafeTensorsTest {
     SafeTensors.write(file, second, Map.of());
     assertEquals(List.of("y"), List.copyOf(SafeTensors.read(file).keySet()));
     assertEquals(Map.of(), SafeTensors.readMetadata(file));
-    assertTrue(!new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains("__metadata__"));
+    assertTrue(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains("\"crc32c:y\""),
+        "every tensor's checksum is in the header");
     try (Stream<Path> s = Files.list(dir)) {
       assertEquals(List.of(file), s.toList());
     }
@@ -254,5 +258,26 @@ class SafeTensorsTest {
     byte[] bytes = build("{\"b\":{\"dtype\":\"BOOL\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2);
     bytes[bytes.length - 1] = 2;
     assertRejected("bool.safetensors", bytes, "byte 2");
+  }
+
+  @Test
+  void aFlippedDataByteIsAnErrorNamingTheFileAndTheTensor() throws IOException {
+    Path file = dir.resolve("c.safetensors");
+    LinkedHashMap<String, Tensor> t = new LinkedHashMap<>();
+    t.put("dense/kernel", Tensor.of(new float[] {1f, 2f, 3f, 4f}, 2, 2));
+    t.put("dense/bias", Tensor.of(new float[] {0.5f}, 1));
+    SafeTensors.write(file, t, Map.of("format", "kiln-model"));
+    assertEquals(Map.of("format", "kiln-model"), SafeTensors.readMetadata(file), "checksums are not user metadata");
+    byte[] b = Files.readAllBytes(file);
+    b[b.length - 3] ^= 0x10; // inside the last tensor's data (the layout puts 4-byte tensors in insertion order)
+    Files.write(file, b);
+    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> SafeTensors.read(file));
+    assertTrue(e.getMessage().startsWith(file + ": tensor \"dense/bias\" is corrupt"), e.getMessage());
+  }
+
+  private static String crc(byte[] b) {
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    c.update(b);
+    return String.format("%08x", c.getValue());
   }
 }
