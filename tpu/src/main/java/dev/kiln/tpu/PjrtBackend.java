@@ -83,6 +83,15 @@ public final class PjrtBackend implements Backend {
 
     @Override
     public List<List<DeviceArray>> execute(List<List<DeviceArray>> argumentsPerReplica) {
+      return run(argumentsPerReplica, true);
+    }
+
+    @Override
+    public List<List<DeviceArray>> enqueue(List<List<DeviceArray>> argumentsPerReplica) {
+      return run(argumentsPerReplica, false);
+    }
+
+    private List<List<DeviceArray>> run(List<List<DeviceArray>> argumentsPerReplica, boolean wait) {
       List<List<PjrtBuffer>> args = new ArrayList<>();
       for (List<DeviceArray> list : argumentsPerReplica) {
         if (list.size() != graph.parameters().size()) {
@@ -100,7 +109,7 @@ public final class PjrtBackend implements Backend {
         }
         args.add(bs);
       }
-      List<List<PjrtBuffer>> outs = exe.execute(args, options.donations().keySet());
+      List<List<PjrtBuffer>> outs = exe.execute(args, options.donations().keySet(), wait);
       List<List<DeviceArray>> r = new ArrayList<>();
       for (List<PjrtBuffer> o : outs) r.add(new ArrayList<>(o));
       return r;

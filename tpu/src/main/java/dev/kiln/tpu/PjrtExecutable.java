@@ -75,6 +75,15 @@ public final class PjrtExecutable implements AutoCloseable {
    * indices are consumed. Returns each replica's outputs.
    */
   public List<List<PjrtBuffer>> execute(List<List<PjrtBuffer>> args, Set<Integer> donated) {
+    return execute(args, donated, true);
+  }
+
+  /**
+   * As above; with {@code wait} false it returns once the run is enqueued (no completion events are requested), and
+   * the outputs' readiness is awaited when they are read. Inputs may be closed at once: the plugin keeps what an
+   * enqueued run still uses.
+   */
+  public List<List<PjrtBuffer>> execute(List<List<PjrtBuffer>> args, Set<Integer> donated, boolean wait) {
     if (handle == null) throw new IllegalStateException("executable is closed");
     int nd = args.size();
     if (nd != devices.size()) {
@@ -104,7 +113,7 @@ public final class PjrtExecutable implements AutoCloseable {
         outArrays.add(o);
         outLists.put(d, o);
       }
-      PointerPointer<?> events = new PointerPointer<>(nd);
+      PointerPointer<?> events = wait ? new PointerPointer<>(nd) : null;
       PjrtC.PJRT_ExecuteOptions opts = Pjrt.args(new PjrtC.PJRT_ExecuteOptions());
       PjrtC.PJRT_LoadedExecutable_Execute_Args e = Pjrt.args(new PjrtC.PJRT_LoadedExecutable_Execute_Args());
       e.executable(handle).options(opts).argument_lists(argLists).num_devices(nd).num_args(na)
@@ -120,7 +129,7 @@ public final class PjrtExecutable implements AutoCloseable {
         outs.add(r);
       }
       RuntimeException failure = null;
-      for (int d = 0; d < nd; d++) {
+      for (int d = 0; wait && d < nd; d++) {
         try {
           pjrt.await(new PjrtC.PJRT_Event(events.get(d)), "execution on " + devices.get(d));
         } catch (RuntimeException ex) {

@@ -11,7 +11,11 @@ import dev.kiln.io.pipeline.WindowedDataset;
 import dev.kiln.io.tfrecord.TFRecordReader;
 import dev.kiln.ops.Model;
 import dev.kiln.ops.train.Sgd;
+import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.train.loop.DeviceRunner;
+import dev.kiln.train.loop.FitLoop;
+import dev.kiln.train.loop.StreamFeeds;
 import dev.kiln.tpu.Backends;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,50 +46,67 @@ public final class Bench {
     List<Figures> out = new ArrayList<>();
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
       int replicas = replicasWanted > 0 ? replicasWanted : Trainer.defaultReplicas(backend);
+      if (batch % replicas != 0) {
+        throw new IllegalArgumentException("batch size " + batch + " does not split into " + replicas + " replicas");
+      }
+      int local = batch / replicas;
       log.printf("backend %s, %d replica(s), global batch %d, %d steps in %d runs after %d warm-up steps%n",
           backend.name(), replicas, batch, steps, repeats, warmup);
-      try (StepRunner runner = new StepRunner(backend, replicas, model, batch, new Sgd(0.2, 0.9, true), 42)) {
-        runner.putState(StepGraphs.initialState(model, 42, Map.of()));
-        runner.resetTrainMetrics();
-        // (i) resident batch
+      try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
+        StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
+        runner.put(StepGraphs.initialState(model, 42, Map.of()));
+        runner.put(StepGraphs.clearedMonitor());
+        int per = steps / repeats;
+        // (i) resident batch: the same feeds, already on the devices, every step
         SplittableRandom r = new SplittableRandom(7);
-        int local = runner.localBatch();
         float[] x = new float[local * 20 * Trainer.FEATURES];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         float[] y = new float[local];
         for (int i = 0; i < y.length; i++) y[i] = r.nextBoolean() ? 1 : 0;
-        Map<String, List<DeviceArray>> in = new LinkedHashMap<>();
-        in.put("x", runner.putOnAll(Tensor.wrap(DType.F32, Shape.of(local, 20, Trainer.FEATURES), x)));
-        in.put("y", runner.putOnAll(Tensor.wrap(DType.F32, Shape.of(local, 1), y)));
-        in.put("step", runner.putOnAll(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {1})));
-        for (int i = 0; i < warmup; i++) runner.trainStep(in, i == warmup - 1);
-        double[] runs = new double[repeats];
-        int per = steps / repeats;
-        for (int k = 0; k < repeats; k++) {
-          long t0 = System.nanoTime();
-          for (int i = 0; i < per; i++) runner.trainStep(in, i == per - 1); // reading the loss waits for the device
-          runs[k] = (System.nanoTime() - t0) / 1e6 / per;
-          log.printf("  resident run %d/%d: %.2f ms/step%n", k + 1, repeats, runs[k]);
-        }
-        in.values().forEach(l -> l.forEach(DeviceArray::close));
-        out.add(figures("resident batch", runs, batch));
+        Map<String, List<DeviceArray>> resident = new LinkedHashMap<>();
+        resident.put("x", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 20, Trainer.FEATURES), x)));
+        resident.put("y", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 1), y)));
+        resident.put("step", runner.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {1})));
+        FitLoop.Feeds same = new FitLoop.Feeds() {
+          @Override
+          public Map<String, List<DeviceArray>> next(long globalStep) {
+            return resident;
+          }
+
+          @Override
+          public void done(Map<String, List<DeviceArray>> feeds) {}
+        };
+        out.add(figures("resident batch", time(runner, train, same, warmup, repeats, per, "resident", log), batch));
+        DeviceRunner.release(resident);
         // (ii) fed by the pipeline
         Path data = DemoData.ensure(new SyntheticMarket.Settings(100, 1000, 42, 5, 2, -100f, 1.0, 20), log);
         WindowedDataset ds = WindowedDataset.load(data, List.of(0, 1, 2, 3), 20, TFRecordReader.Options.DEFAULT);
-        double[] fed = new double[repeats];
         try (BatchStream stream = ds.training(WindowedDataset.TrainingOptions.seeded(batch, 42))) {
-          for (int i = 0; i < warmup; i++) runner.trainStep(stream.next(), i + 2);
-          for (int k = 0; k < repeats; k++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < per; i++) runner.trainStep(stream.next(), k * per + i + 2);
-            fed[k] = (System.nanoTime() - t0) / 1e6 / per;
-            log.printf("  pipeline run %d/%d: %.2f ms/step%n", k + 1, repeats, fed[k]);
-          }
+          StreamFeeds fed = new StreamFeeds(runner, stream, local, 0);
+          out.add(figures("pipeline-fed", time(runner, train, fed, warmup, repeats, per, "pipeline", log), batch));
         }
-        out.add(figures("pipeline-fed", fed, batch));
       }
     }
     return out;
+  }
+
+  /**
+   * Runs the fit loop: one warm-up "epoch", then {@code repeats} timed ones of {@code per} steps each; the loss is read
+   * (waiting for the device) only at each run's last step, so steps are enqueued back to back as in training.
+   */
+  private static double[] time(DeviceRunner runner, StatefulStep train, FitLoop.Feeds feeds, int warmup, int repeats,
+      int per, String mode, PrintStream log) {
+    if (warmup > 0) new FitLoop(runner, train, s -> false, List.of()).run(0, 1, warmup, feeds);
+    double[] runs = new double[repeats];
+    FitLoop.Hook timing = new FitLoop.Hook() {
+      @Override
+      public void epochEnd(FitLoop.EpochEvent e) {
+        runs[e.epoch()] = e.seconds() * 1e3 / per;
+        log.printf("  %s run %d/%d: %.2f ms/step%n", mode, e.epoch() + 1, repeats, runs[e.epoch()]);
+      }
+    };
+    new FitLoop(runner, train, s -> false, List.of(timing)).run(0, repeats, per, feeds);
+    return runs;
   }
 
   private static Figures figures(String mode, double[] runs, int batch) {

@@ -12,6 +12,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.kiln.io.pipeline.Shard;
+import dev.kiln.io.pipeline.WindowIndex;
+import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.train.loop.DeviceRunner;
+import dev.kiln.train.loop.Evaluator;
 import java.util.List;
 import java.util.Map;
 
@@ -36,26 +41,22 @@ public final class Predictor {
 
   private static Metrics.Values predict(Backend backend, ModelFiles.Loaded m, WindowedDataset ds, int batchSize,
       Path csv, PrintStream log) throws IOException {
-    try (StepRunner runner = new StepRunner(backend, 1, m.model(), batchSize, null, 0)) {
-      runner.putState(m.variables());
-      runner.resetEvalMetrics();
+    try (DeviceRunner runner = new DeviceRunner(backend, 1)) {
+      runner.put(m.variables());
+      Evaluator.Result r = new Evaluator(runner, StepGraphs.evaluation(m.model(), batchSize, 1), batchSize).run(ds);
       StringBuilder text = new StringBuilder("ts_id,date,label,probability\n");
-      try (BatchStream vs = ds.validation(batchSize, 2)) {
-        while (vs.hasNext()) {
-          Batch b = vs.next();
-          float[] p = runner.evalStep(b);
-          for (int i = 0; i < b.size(); i++) {
-            text.append(b.tsId(i)).append(',').append(b.date(i)).append(',').append(b.label(i)).append(',')
-                .append(p[i]).append('\n');
-          }
-        }
+      List<Shard> shards = ds.shards();
+      for (int i = 0; i < r.windowIds().length; i++) {
+        long id = r.windowIds()[i];
+        Shard s = shards.get(WindowIndex.shardOf(id));
+        int row = WindowIndex.startOf(id) + ds.index().window() - 1;
+        text.append((long) s.tsId(row)).append(',').append((int) s.date(row)).append(',').append(r.labels()[i])
+            .append(',').append(r.probabilities()[i]).append('\n');
       }
       byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
       AtomicFiles.write(csv, out -> out.write(bytes));
-      Metrics.Values v = Metrics.values(runner.readEvalMetrics());
-      log.printf("wrote %,d predictions to %s (%s)%n", ds.windowCount(), csv, Trainer.format(v, ""));
-      return v;
+      log.printf("wrote %,d predictions to %s (%s)%n", ds.windowCount(), csv, Trainer.format(r.values(), ""));
+      return r.values();
     }
   }
-
 }

@@ -6,6 +6,7 @@ import dev.kiln.core.conformance.Conformance;
 import dev.kiln.core.hlo.StableHloWriter;
 import dev.kiln.ops.Model;
 import dev.kiln.ops.train.Sgd;
+import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.tpu.AotExecutable;
 import dev.kiln.tpu.CompileOptionsCodec;
@@ -63,8 +64,8 @@ public final class TopologyCheck {
       }
       Model model = Model.seed(20, Trainer.FEATURES, 0.1);
       int local = global / replicas;
-      StepGraphs.Step train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
-      StepGraphs.Step eval = StepGraphs.evaluation(model, local, replicas);
+      StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
+      StatefulStep eval = StepGraphs.evaluation(model, local, replicas);
       log.printf("compiling the seed's steps for %s: %d replicas x %d = global batch %d%n", topology, replicas, local,
           global);
       rows.add(compile(topo, TRAIN, StableHloWriter.write(train.graph(), train.options()), replicas));

@@ -11,10 +11,20 @@ import java.nio.file.Path;
  * @param batchNormGroup samples per batch-normalization group in training, 0 for each replica's whole batch (512
  *     reproduces the seed's TPU, where each replica normalized over its own 512)
  * @param resume continue from the checkpoint in {@code out} (otherwise {@code out} must not hold one)
+ * @param logEvery read the loss back from the device every this many steps (and at each epoch's end); 0 = as
+ *     often as the progress bar redraws. Steps in between are enqueued without waiting.
  */
 public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
     int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
-    int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume) {
+    int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery) {
+
+  /** The options with the loss read as often as the progress bar redraws. */
+  public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
+      int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
+      int batchNormGroup, boolean skipCorrupt, boolean resume) {
+    this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, 0);
+  }
 
   public TrainOptions {
     if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
@@ -30,5 +40,6 @@ public record TrainOptions(Path data, Path out, int epochs, int batchSize, doubl
     if (stepsPerEpoch < 0) throw new IllegalArgumentException("--steps-per-epoch must be >= 0, got " + stepsPerEpoch);
     if (replicas < 0) throw new IllegalArgumentException("--replicas must be >= 0, got " + replicas);
     if (batchNormGroup < 0) throw new IllegalArgumentException("--bn-group must be >= 0, got " + batchNormGroup);
+    if (logEvery < 0) throw new IllegalArgumentException("--log-every must be >= 0, got " + logEvery);
   }
 }

@@ -8,7 +8,6 @@ import dev.kiln.core.Tensor;
 import dev.kiln.core.backend.Backend;
 import dev.kiln.io.AtomicFiles;
 import dev.kiln.io.dataset.DatasetFolder;
-import dev.kiln.io.pipeline.Batch;
 import dev.kiln.io.pipeline.BatchStream;
 import dev.kiln.io.pipeline.FeatureMoments;
 import dev.kiln.io.pipeline.Shard;
@@ -19,7 +18,12 @@ import dev.kiln.ops.Model;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.metrics.UtilityScore;
 import dev.kiln.ops.train.Sgd;
+import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.train.loop.DeviceRunner;
+import dev.kiln.train.loop.Evaluator;
+import dev.kiln.train.loop.FitLoop;
+import dev.kiln.train.loop.StreamFeeds;
 import dev.kiln.tpu.Backends;
 import dev.kiln.train.report.Plots;
 import java.io.IOException;
@@ -30,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 /**
  * The seed notebook as one run: adapt the normalization on the training folds, build the model, compile the
@@ -131,107 +136,53 @@ public final class Trainer {
       norm.put("normalization/count", Tensor.scalar((float) fm.count()));
       initial = StepGraphs.initialState(model, o.seed(), norm);
     }
-    for (String k : List.of("loss", "recall", "precision", "auc", "val_loss", "val_recall", "val_precision", "val_auc")) {
-      history.putIfAbsent(k, new ArrayList<>());
-    }
 
-    {
-      int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
-      int local = o.batchSize() / Math.max(1, replicas);
-      if (o.batchNormGroup() > 0 && o.batchNormGroup() < local && local % o.batchNormGroup() != 0) {
-        throw new IllegalArgumentException("--bn-group " + o.batchNormGroup() + " does not divide the replica batch of "
-            + local);
-      }
-      out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + o.batchSize() / Math.max(1, replicas)
-          + " on " + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
-      out.print(model.summary());
-      Sgd sgd = new Sgd(o.learningRate(), o.momentum(), true);
-      long trainSamples = 0;
-      double trainSeconds = 0;
-      float[] lastProbs = null;
-      float[] lastLabels = null;
-      Map<String, Object> lastVal = null;
-      try (StepRunner runner = new StepRunner(backend, replicas, model, o.batchSize(), sgd, o.seed(),
-          o.batchNormGroup())) {
-        runner.putState(initial);
-        runner.resetTrainMetrics();
-        // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run
-        // continues the killed run's stream exactly, from the position its checkpoint recorded.
-        WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed());
-        long dataBatches = ckpt == null ? 0 : ckpt.dataBatches();
-        try (BatchStream stream = trainData.training(to, dataBatches)) {
-          for (int epoch = firstEpoch; epoch < o.epochs(); epoch++) {
-            out.printf("Epoch %d/%d%n", epoch + 1, o.epochs());
-            ProgressBar bar = new ProgressBar(out, stepsPerEpoch);
-            long t0 = System.nanoTime();
-            for (int s = 1; s <= stepsPerEpoch; s++) {
-              Batch b = stream.next();
-              dataBatches++;
-              double loss = runner.trainStep(b, epoch * stepsPerEpoch + s);
-              if (!Double.isFinite(loss)) {
-                throw new DivergedException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + s
-                    + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + Checkpoint.dir(o.out())
-                        : "; no epoch completed, so there is no checkpoint") + ". Try a lower --lr.");
-              }
-              if (bar.wants(s)) {
-                bar.update(s, (long) s * o.batchSize(), format(Metrics.values(runner.readState(StepRunner.metricNames())), ""));
-              }
-            }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            trainSeconds += secs;
-            trainSamples += (long) stepsPerEpoch * o.batchSize();
-            Metrics.Values tm = Metrics.values(runner.readState(StepRunner.metricNames()));
-            runner.resetTrainMetrics();
-            // validation
-            runner.resetEvalMetrics();
-            float[] probs = new float[validData.windowCount()];
-            float[] labels = new float[validData.windowCount()];
-            long[] windowIds = new long[validData.windowCount()];
-            int k = 0;
-            try (BatchStream vs = validData.validation(o.batchSize(), 2)) {
-              while (vs.hasNext()) {
-                Batch b = vs.next();
-                float[] p = runner.evalStep(b);
-                for (int i = 0; i < b.size(); i++, k++) {
-                  probs[k] = p[i];
-                  labels[k] = b.label(i);
-                  windowIds[k] = b.windowId(i);
-                }
-              }
-            }
-            Metrics.Values vm = Metrics.values(runner.readEvalMetrics());
-            add(history, "loss", tm.loss());
-            add(history, "recall", tm.recall());
-            add(history, "precision", tm.precision());
-            add(history, "auc", tm.auc());
-            add(history, "val_loss", vm.loss());
-            add(history, "val_recall", vm.recall());
-            add(history, "val_precision", vm.precision());
-            add(history, "val_auc", vm.auc());
-            out.printf("%d/%d - %.0fs - %s - %s%n", stepsPerEpoch, stepsPerEpoch, secs, format(tm, ""),
-                format(vm, "val_"));
-            Map<String, Tensor> snapshot = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
-            Checkpoint.save(o.out(), epoch + 1, dataBatches, snapshot, history, o);
-            lastProbs = probs;
-            lastLabels = labels;
-            lastVal = new LinkedHashMap<>();
-            lastVal.put("val_loss", vm.loss());
-            lastVal.put("val_recall", vm.recall());
-            lastVal.put("val_precision", vm.precision());
-            lastVal.put("val_auc", vm.auc());
-            lastVal.put("utility_score", utility(validData, windowIds, probs));
-          }
-        }
-        Map<String, Tensor> finalState = runner.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet()));
-        Map<String, Object> metrics = new LinkedHashMap<>(lastVal);
+    int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
+    int local = o.batchSize() / Math.max(1, replicas);
+    if (o.batchSize() % replicas != 0) {
+      throw new IllegalArgumentException("batch size " + o.batchSize() + " does not split into " + replicas + " replicas");
+    }
+    if (o.batchNormGroup() > 0 && o.batchNormGroup() < local && local % o.batchNormGroup() != 0) {
+      throw new IllegalArgumentException("--bn-group " + o.batchNormGroup() + " does not divide the replica batch of "
+          + local);
+    }
+    out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + local + " on "
+        + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
+    out.print(model.summary());
+    Sgd sgd = new Sgd(o.learningRate(), o.momentum(), true);
+    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model).keySet());
+    try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
+      StatefulStep train = StepGraphs.training(model, local, replicas, sgd, o.seed(), o.batchNormGroup());
+      runner.put(initial);
+      runner.put(StepGraphs.clearedMonitor());
+      // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run
+      // continues the killed run's stream exactly, from the position its checkpoint recorded.
+      WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed());
+      long position = ckpt == null ? 0 : ckpt.dataBatches();
+      try (BatchStream stream = trainData.training(to, position)) {
+        StreamFeeds feeds = new StreamFeeds(runner, stream, local, position);
+        ProgressHook progress = new ProgressHook(out, runner, o.epochs(), stepsPerEpoch, o.batchSize());
+        ValidationHook validation = new ValidationHook(
+            new Evaluator(runner, StepGraphs.evaluation(model, local, replicas), local), validData);
+        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, o.out()), progress, validation,
+            new HistoryHook(history), new CheckpointHook(runner, stateNames, history, feeds::position, o));
+        IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
+        new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), stepsPerEpoch, feeds);
+        Evaluator.Result last = validation.last();
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("val_loss", last.values().loss());
+        metrics.put("val_recall", last.values().recall());
+        metrics.put("val_precision", last.values().precision());
+        metrics.put("val_auc", last.values().auc());
+        metrics.put("utility_score", utility(validData, last.windowIds(), last.probabilities()));
         metrics.put("backend", backend.name());
         metrics.put("replicas", replicas);
         metrics.put("batch_size", o.batchSize());
         metrics.put("epochs", o.epochs());
         metrics.put("steps_per_epoch", stepsPerEpoch);
-        metrics.put("samples_per_second", trainSeconds > 0 ? trainSamples / trainSeconds : 0);
+        metrics.put("samples_per_second", progress.samplesPerSecond());
         metrics.put("wall_time_seconds", (System.nanoTime() - wall0) / 1e9);
-        writeReports(model, finalState, history, metrics, lastProbs, lastLabels);
+        writeReports(model, runner.read(stateNames), history, metrics, last.probabilities(), last.labels());
         return new Result(history, metrics);
       }
     }
@@ -273,10 +224,6 @@ public final class Trainer {
   static String format(Metrics.Values v, String prefix) {
     return String.format("%sloss: %.4f - %srecall: %.4f - %sprecision: %.4f - %sauc: %.4f", prefix, v.loss(), prefix,
         v.recall(), prefix, v.precision(), prefix, v.auc());
-  }
-
-  private static void add(Map<String, List<Double>> h, String k, double v) {
-    h.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
   }
 
   static Tensor toF32(double[] d) {

@@ -11,7 +11,9 @@ import dev.kiln.core.backend.DeviceArray;
 import dev.kiln.core.cpu.JavaBackend;
 import dev.kiln.ops.Model;
 import dev.kiln.ops.train.Sgd;
+import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.train.loop.DeviceRunner;
 import dev.kiln.tpu.Backends;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,9 +35,11 @@ class TrainStepParityTest {
     List<Map<String, Tensor>> states = new ArrayList<>();
     try (Backend java = new JavaBackend(); Backend pjrt = Backends.open("pjrt:cpu", null, Map.of("cpu_device_count", 1L))) {
       for (Backend b : List.of(java, pjrt)) {
-        try (StepRunner r = new StepRunner(b, 1, model, batch, new Sgd(0.05, 0.9, true), 42)) {
-          r.putState(StepGraphs.initialState(model, 42, Map.of()));
-          r.resetTrainMetrics();
+        try (DeviceRunner r = new DeviceRunner(b, 1)) {
+          StatefulStep step = StepGraphs.training(model, batch, 1, new Sgd(0.05, 0.9, true), 42);
+          r.compile(step);
+          r.put(StepGraphs.initialState(model, 42, Map.of()));
+          r.put(StepGraphs.clearedMonitor());
           SplittableRandom rnd = new SplittableRandom(3);
           double[] l = new double[3];
           for (int s = 0; s < 3; s++) {
@@ -44,14 +48,16 @@ class TrainStepParityTest {
             float[] y = new float[batch];
             for (int i = 0; i < batch; i++) y[i] = rnd.nextBoolean() ? 1 : 0;
             Map<String, List<DeviceArray>> in = new LinkedHashMap<>();
-            in.put("x", r.putOnAll(Tensor.wrap(DType.F32, Shape.of(batch, 20, Trainer.FEATURES), x)));
-            in.put("y", r.putOnAll(Tensor.wrap(DType.F32, Shape.of(batch, 1), y)));
-            in.put("step", r.putOnAll(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {s + 1})));
-            l[s] = r.trainStep(in, true);
-            in.values().forEach(a -> a.forEach(DeviceArray::close));
+            in.put("x", r.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(batch, 20, Trainer.FEATURES), x)));
+            in.put("y", r.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(batch, 1), y)));
+            in.put("step", r.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {s + 1})));
+            Map<String, List<DeviceArray>> out = r.run(step, in);
+            l[s] = r.read(out.get("loss").get(0)).item();
+            DeviceRunner.release(out);
+            DeviceRunner.release(in);
           }
           losses.add(l);
-          states.add(r.readState(new ArrayList<>(StepGraphs.trainingState(model).keySet())));
+          states.add(r.read(new ArrayList<>(StepGraphs.trainingState(model).keySet())));
         }
       }
     }

@@ -15,6 +15,15 @@ public interface Executable extends AutoCloseable {
    */
   List<List<DeviceArray>> execute(List<List<DeviceArray>> argumentsPerReplica);
 
+  /**
+   * As {@link #execute}, but may return as soon as the run is enqueued: the outputs become ready later, reading one
+   * ({@code Backend.get}) waits for it, and an error of the run surfaces there. Steps enqueued back to back overlap
+   * with the host's work. Backends that compute synchronously just run.
+   */
+  default List<List<DeviceArray>> enqueue(List<List<DeviceArray>> argumentsPerReplica) {
+    return execute(argumentsPerReplica);
+  }
+
   /** Single-replica shorthand for {@link #execute}. */
   default List<DeviceArray> run(List<DeviceArray> arguments) {
     return execute(List.of(arguments)).get(0);

@@ -4,9 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
-import dev.kiln.core.backend.CompileOptions;
 import dev.kiln.core.graph.Autodiff;
-import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Ops;
@@ -15,7 +13,6 @@ import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Model;
 import dev.kiln.ops.Variable;
 import dev.kiln.ops.metrics.Metrics;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +23,8 @@ import java.util.SplittableRandom;
  * Builds the two graphs a fit runs, each compiled once. The training step is ONE graph: forward with noise and
  * batch statistics, binary cross-entropy from the logit, gradients, the SGD update, the moving statistics and the
  * metric counts. The evaluation step runs the model in inference mode on a (possibly padded) batch and
- * accumulates the metrics. State (variables, momenta, metric counters) goes in and comes out under the same names,
- * and every state input is donated to its output so backends update it in place.
+ * accumulates the metrics. Both are {@link StatefulStep}s: state (variables, momenta, metric counters) is declared
+ * by name and donated to its update, so backends update it in place.
  *
  * <p>With N replicas each graph sees 1/N of the global batch: batch statistics are per replica (as on the seed's
  * TPU), gradients and metric counts are summed across replicas with all_reduce so every replica holds the same
@@ -35,9 +32,6 @@ import java.util.SplittableRandom;
  */
 public final class StepGraphs {
   private StepGraphs() {}
-
-  /** A built step: its graph, the names of its inputs (in parameter order) and its compile options. */
-  public record Step(Graph graph, List<String> inputs, List<String> state, CompileOptions options) {}
 
   /** Names of the optimizer's momentum for a variable. */
   public static String momentum(String variable) {
@@ -74,23 +68,39 @@ public final class StepGraphs {
   }
 
   /**
-   * The training step for {@code localBatch} samples per replica. Inputs: the training state, then x [b, window,
-   * features], y [b, 1], step (U32: the RNG counter). Outputs: the new state, then the batch's mean loss.
+   * The first global step whose loss was not finite (0: none yet), kept on the device by the training step so the
+   * host can read the loss only now and then and still name the exact step that diverged.
    */
-  public static Step training(Model model, int localBatch, int replicas, Sgd sgd, long seed) {
+  public static final String FIRST_NONFINITE_STEP = "monitor/first_nonfinite_step";
+
+  /** The loss at {@link #FIRST_NONFINITE_STEP} (NaN or ±infinity; 0 while there is none). */
+  public static final String FIRST_NONFINITE_LOSS = "monitor/first_nonfinite_loss";
+
+  /** The evaluation step's metric accumulators are the training ones under this prefix. */
+  public static final String EVAL = "eval/";
+
+  /**
+   * The training step for {@code localBatch} samples per replica. State: the training state and
+   * {@link #FIRST_NONFINITE_STEP}; feeds: x [b, window, features], y [b, 1], step (U32, the global step from 1: the
+   * RNG counter); result: "loss", the global batch's mean loss.
+   */
+  public static StatefulStep training(Model model, int localBatch, int replicas, Sgd sgd, long seed) {
     return training(model, localBatch, replicas, sgd, seed, 0);
   }
 
   /** As above, with batch normalization over groups of {@code batchNormGroup} samples (0: the whole batch). */
-  public static Step training(Model model, int localBatch, int replicas, Sgd sgd, long seed, int batchNormGroup) {
-    Tracer t = new Tracer();
-    LinkedHashMap<String, TensorType> stateTypes = trainingState(model);
+  public static StatefulStep training(Model model, int localBatch, int replicas, Sgd sgd, long seed,
+      int batchNormGroup) {
+    StatefulStep.Builder b = StatefulStep.builder(replicas);
+    Tracer t = b.tracer();
     Map<String, Value> state = new LinkedHashMap<>();
-    stateTypes.forEach((k, ty) -> state.put(k, t.parameter(k, ty)));
+    trainingState(model).forEach((k, ty) -> state.put(k, b.state(k, ty)));
+    Value firstBad = b.state(FIRST_NONFINITE_STEP, new TensorType(DType.U32, Shape.scalar()));
+    Value firstBadLoss = b.state(FIRST_NONFINITE_LOSS, new TensorType(DType.F32, Shape.scalar()));
     int[] in = model.inputShape();
-    Value x = t.parameter("x", DType.F32, localBatch, in[0], in[1]);
-    Value y = t.parameter("y", DType.F32, localBatch, 1);
-    Value step = t.parameter("step", DType.U32);
+    Value x = b.feed("x", new TensorType(DType.F32, Shape.of(localBatch, in[0], in[1])));
+    Value y = b.feed("y", new TensorType(DType.F32, Shape.of(localBatch, 1)));
+    Value step = b.feed("step", new TensorType(DType.U32, Shape.scalar()));
     Value counter = step;
     if (replicas > 1) {
       counter = step.mul(t.scalar(replicas, DType.U32)).add(Ops.replicaId(t));
@@ -117,43 +127,42 @@ public final class StepGraphs {
     accumulate(next, state, Metrics.batchCounts(Ops.stopGradient(out.output()), y, Ops.stopGradient(losses), ones),
         replicas);
     Value reportedLoss = replicas > 1 ? Ops.allReduceSum(loss) : loss;
-    return finish(t, next, List.of("loss"), List.of(reportedLoss), List.of("x", "y", "step"), stateTypes, replicas);
+    next.forEach(b::update);
+    // Not finite: NaN (x != x) or infinite (|x| == inf). Only the first such step is kept.
+    Value nonFinite = Ops.or(Ops.compare(reportedLoss, Ops.Cmp.NE, reportedLoss),
+        Ops.compare(Ops.abs(reportedLoss), Ops.Cmp.EQ, Ops.constantLike(reportedLoss, Double.POSITIVE_INFINITY)));
+    Value noneYet = Ops.compare(firstBad, Ops.Cmp.EQ, t.scalar(0, DType.U32));
+    Value first = Ops.and(nonFinite, noneYet);
+    b.update(FIRST_NONFINITE_STEP, Ops.select(first, step, firstBad));
+    b.update(FIRST_NONFINITE_LOSS, Ops.select(first, reportedLoss, firstBadLoss));
+    b.result("loss", reportedLoss);
+    return b.build();
   }
 
   /**
-   * The evaluation step: the model in inference mode. Inputs: model variables, metric accumulators, then
-   * x [b, window, features], y [b, 1] and weight [b, 1] (0 for padding). Outputs: the new accumulators, then the
-   * probabilities [b, 1].
+   * The evaluation step: the model in inference mode. Resident: the model's variables; state: the metric
+   * accumulators under {@link #EVAL}; feeds: x [b, window, features], y [b, 1] and weight [b, 1] (0 for padding);
+   * result: "probabilities" [b, 1].
    */
-  public static Step evaluation(Model model, int localBatch, int replicas) {
-    Tracer t = new Tracer();
-    LinkedHashMap<String, TensorType> types = new LinkedHashMap<>();
-    for (Variable v : model.variables()) types.put(v.name(), new TensorType(DType.F32, v.shape()));
-    Metrics.accumulators().forEach((k, sh) -> types.put(k, new TensorType(DType.F32, sh)));
+  public static StatefulStep evaluation(Model model, int localBatch, int replicas) {
+    StatefulStep.Builder b = StatefulStep.builder(replicas);
+    Tracer t = b.tracer();
     Map<String, Value> params = new LinkedHashMap<>();
-    types.forEach((k, ty) -> params.put(k, t.parameter(k, ty)));
+    for (Variable v : model.variables()) params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
+    Map<String, Value> acc = new LinkedHashMap<>();
+    Metrics.accumulators().forEach((k, sh) -> acc.put(k, b.state(EVAL + k, new TensorType(DType.F32, sh))));
     int[] in = model.inputShape();
-    Value x = t.parameter("x", DType.F32, localBatch, in[0], in[1]);
-    Value y = t.parameter("y", DType.F32, localBatch, 1);
-    Value w = t.parameter("weight", DType.F32, localBatch, 1);
+    Value x = b.feed("x", new TensorType(DType.F32, Shape.of(localBatch, in[0], in[1])));
+    Value y = b.feed("y", new TensorType(DType.F32, Shape.of(localBatch, 1)));
+    Value w = b.feed("weight", new TensorType(DType.F32, Shape.of(localBatch, 1)));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), replicas);
     Model.Outputs out = model.forward(ctx, x);
     Value losses = Metrics.bceFromLogits(out.logits(), y);
     Map<String, Value> next = new LinkedHashMap<>();
-    for (String k : Metrics.accumulators().keySet()) next.put(k, params.get(k));
-    accumulate(next, params, Metrics.batchCounts(out.output(), y, losses, w), replicas);
-    LinkedHashMap<String, TensorType> state = new LinkedHashMap<>();
-    Metrics.accumulators().forEach((k, sh) -> state.put(k, new TensorType(DType.F32, sh)));
-    List<String> inputs = new ArrayList<>(types.keySet());
-    inputs.addAll(List.of("x", "y", "weight"));
-    Map<String, Value> outs = new LinkedHashMap<>();
-    for (String k : state.keySet()) outs.put(k, next.get(k));
-    outs.put("probabilities", out.output());
-    Graph g = t.build(outs);
-    Map<Integer, Integer> donate = new HashMap<>();
-    List<String> stateNames = new ArrayList<>(state.keySet());
-    for (int o = 0; o < stateNames.size(); o++) donate.put(inputs.indexOf(stateNames.get(o)), o);
-    return new Step(g, inputs, stateNames, new CompileOptions(replicas, donate));
+    accumulate(next, acc, Metrics.batchCounts(out.output(), y, losses, w), replicas);
+    next.forEach((k, v) -> b.update(EVAL + k, v));
+    b.result("probabilities", out.output());
+    return b.build();
   }
 
   private static void accumulate(Map<String, Value> next, Map<String, Value> state, Map<String, Value> batch,
@@ -164,24 +173,24 @@ public final class StepGraphs {
     }
   }
 
-  private static Step finish(Tracer t, Map<String, Value> next, List<String> extraNames, List<Value> extras,
-      List<String> batchInputs, LinkedHashMap<String, TensorType> stateTypes, int replicas) {
-    Map<String, Value> outs = new LinkedHashMap<>();
-    for (String k : stateTypes.keySet()) outs.put(k, next.get(k));
-    for (int i = 0; i < extras.size(); i++) outs.put(extraNames.get(i), extras.get(i));
-    Graph g = t.build(outs);
-    List<String> inputs = new ArrayList<>(stateTypes.keySet());
-    inputs.addAll(batchInputs);
-    Map<Integer, Integer> donate = new HashMap<>();
-    for (int i = 0; i < stateTypes.size(); i++) donate.put(i, i);
-    return new Step(g, inputs, new ArrayList<>(stateTypes.keySet()), new CompileOptions(replicas, donate));
+  /** The monitor's state before any step: no non-finite loss seen. */
+  public static Map<String, Tensor> clearedMonitor() {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    m.put(FIRST_NONFINITE_STEP, Tensor.wrap(DType.U32, Shape.scalar(), new int[] {0}));
+    m.put(FIRST_NONFINITE_LOSS, Tensor.scalar(0f));
+    return m;
   }
 
-  /** Metric accumulators reset to zero. */
-  public static Map<String, Tensor> zeroMetrics() {
+  /** Metric accumulators reset to zero, under {@code prefix} ("" for training, {@link #EVAL} for evaluation). */
+  public static Map<String, Tensor> zeroMetrics(String prefix) {
     Map<String, Tensor> m = new LinkedHashMap<>();
-    Metrics.accumulators().forEach((k, sh) -> m.put(k, Tensor.full(new TensorType(DType.F32, sh), 0)));
+    Metrics.accumulators().forEach((k, sh) -> m.put(prefix + k, Tensor.full(new TensorType(DType.F32, sh), 0)));
     return m;
+  }
+
+  /** The accumulator names under {@code prefix}. */
+  public static List<String> metricNames(String prefix) {
+    return Metrics.accumulators().keySet().stream().map(k -> prefix + k).toList();
   }
 
 }

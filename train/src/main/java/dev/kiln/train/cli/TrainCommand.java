@@ -66,6 +66,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--skip-corrupt", description = "Skip corrupt TFRecord records (and report how many) instead of stopping.")
   boolean skipCorrupt;
 
+  @Option(names = "--log-every", defaultValue = "0", paramLabel = "N",
+      description = "Read the loss from the device every N steps (and at each epoch's end); steps in between are "
+          + "enqueued without waiting. 0 = as often as the progress bar redraws (default).")
+  int logEvery;
+
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
@@ -77,7 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, lr, momentum, folds, holdout, window, noise, seed,
-        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null);
+        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery);
     try {
       new Trainer(opts, System.out).run();
     } catch (Trainer.DivergedException e) {

@@ -1,0 +1,35 @@
+package dev.kiln.train;
+
+import dev.kiln.io.pipeline.WindowedDataset;
+import dev.kiln.train.loop.Evaluator;
+import dev.kiln.train.loop.FitLoop;
+
+/**
+ * Validation after every epoch, as Keras's {@code validation_data}: the evaluation step over every holdout window,
+ * its metrics added to the epoch's logs as {@code val_loss}, {@code val_recall}, ...; the last result is kept for
+ * the final reports (utility score, curves).
+ */
+final class ValidationHook implements FitLoop.Hook {
+  private final Evaluator evaluator;
+  private final WindowedDataset data;
+  private Evaluator.Result last;
+
+  ValidationHook(Evaluator evaluator, WindowedDataset data) {
+    this.evaluator = evaluator;
+    this.data = data;
+  }
+
+  @Override
+  public void epochEnd(FitLoop.EpochEvent e) {
+    last = evaluator.run(data);
+    e.logs().put("val_loss", last.values().loss());
+    e.logs().put("val_recall", last.values().recall());
+    e.logs().put("val_precision", last.values().precision());
+    e.logs().put("val_auc", last.values().auc());
+  }
+
+  /** The last epoch's validation, or null before the first. */
+  Evaluator.Result last() {
+    return last;
+  }
+}

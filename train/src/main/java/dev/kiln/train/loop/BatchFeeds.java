@@ -1,0 +1,63 @@
+package dev.kiln.train.loop;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.backend.DeviceArray;
+import dev.kiln.io.pipeline.Batch;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A host batch as a step's feeds: replica r gets rows [r·local, (r+1)·local) of x and y, as tensors over the batch's
+ * direct buffers (no copy on the host), copied to its device; the training step also gets the step number, the
+ * evaluation step a weight that is 0 on the padding of a partial last batch.
+ */
+public final class BatchFeeds {
+  private BatchFeeds() {}
+
+  /** x, y and step for the training step. */
+  public static Map<String, List<DeviceArray>> training(DeviceRunner runner, Batch b, int local, long step) {
+    Map<String, List<DeviceArray>> m = xy(runner, b, local);
+    m.put("step", runner.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {(int) step})));
+    return m;
+  }
+
+  /** x, y and weight for the evaluation step (the batch may be partial). */
+  public static Map<String, List<DeviceArray>> evaluation(DeviceRunner runner, Batch b, int local) {
+    Map<String, List<DeviceArray>> m = xy(runner, b, local);
+    List<Tensor> w = new ArrayList<>();
+    for (int r = 0; r < runner.replicas(); r++) {
+      float[] weights = new float[local];
+      for (int i = 0; i < local; i++) weights[i] = r * local + i < b.size() ? 1f : 0f;
+      w.add(Tensor.of(weights, local, 1));
+    }
+    m.put("weight", runner.scatter(w));
+    return m;
+  }
+
+  private static Map<String, List<DeviceArray>> xy(DeviceRunner runner, Batch b, int local) {
+    int per = b.sampleFloats();
+    List<Tensor> xs = new ArrayList<>(), ys = new ArrayList<>();
+    for (int r = 0; r < runner.replicas(); r++) {
+      ByteBuffer fb = b.featureBytes().duplicate().clear();
+      fb.position(r * local * per * 4).limit((r + 1) * local * per * 4);
+      ByteBuffer lb = b.labelBytes().duplicate().clear();
+      lb.position(r * local * 4).limit((r + 1) * local * 4);
+      xs.add(Tensor.wrap(DType.F32, Shape.of(local, b.window(), b.featureCount()), fb));
+      ys.add(Tensor.wrap(DType.F32, Shape.of(local, 1), lb));
+    }
+    Map<String, List<DeviceArray>> m = new LinkedHashMap<>();
+    m.put("x", runner.scatter(xs));
+    m.put("y", runner.scatter(ys));
+    return m;
+  }
+
+  /** Closes every array of a feeds map. */
+  public static void close(Map<String, List<DeviceArray>> feeds) {
+    DeviceRunner.release(feeds);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.kiln.train.loop;
+
+import dev.kiln.core.backend.DeviceArray;
+import dev.kiln.ops.metrics.Metrics;
+import dev.kiln.ops.train.StatefulStep;
+import dev.kiln.ops.train.StepGraphs;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntPredicate;
+
+/**
+ * The one loop that runs a training step: epochs of steps, each enqueued without waiting for the previous one,
+ * the loss read back only at the steps {@code readAt} asks for (and at each epoch's last), and everything else a
+ * run does (progress, validation, checkpoints, the stop on a non-finite loss, timing) done by {@link Hook}s, in the
+ * order given. {@code train} and {@code bench} both use it; a new behaviour is one new hook.
+ */
+public final class FitLoop {
+  /** Called by the loop; every method is optional. A hook that throws stops the loop. */
+  public interface Hook {
+    default void epochStart(int epoch) {}
+
+    default void step(StepEvent e) {}
+
+    default void epochEnd(EpochEvent e) {}
+  }
+
+  /**
+   * One step done (enqueued). {@code loss} is the step's loss when {@code read}, else NaN and not read: reading waits
+   * for the device.
+   */
+  public record StepEvent(int epoch, int step, int stepsPerEpoch, long globalStep, boolean read, double loss) {}
+
+  /** One epoch done: its wall time and the logs (training metrics; hooks add theirs, e.g. validation). */
+  public record EpochEvent(int epoch, int stepsPerEpoch, double seconds, Map<String, Double> logs) {}
+
+  /** Where each step's feeds come from. */
+  public interface Feeds {
+    /** The feeds of global step {@code globalStep} (from 1), one array per replica each. */
+    Map<String, List<DeviceArray>> next(long globalStep);
+
+    /** Called once the step using {@code feeds} is enqueued. */
+    void done(Map<String, List<DeviceArray>> feeds);
+  }
+
+  private final DeviceRunner runner;
+  private final StatefulStep train;
+  private final List<Hook> hooks;
+  private final IntPredicate readAt;
+
+  public FitLoop(DeviceRunner runner, StatefulStep train, IntPredicate readAt, List<Hook> hooks) {
+    this.runner = runner;
+    this.train = train;
+    this.readAt = readAt;
+    this.hooks = List.copyOf(hooks);
+    runner.compile(train);
+  }
+
+  /** Runs epochs {@code firstEpoch} to {@code epochs - 1} (0-based) of {@code stepsPerEpoch} steps. */
+  public void run(int firstEpoch, int epochs, int stepsPerEpoch, Feeds feeds) {
+    for (int epoch = firstEpoch; epoch < epochs; epoch++) {
+      runner.put(StepGraphs.zeroMetrics(""));
+      for (Hook h : hooks) h.epochStart(epoch);
+      long t0 = System.nanoTime();
+      for (int s = 1; s <= stepsPerEpoch; s++) {
+        long global = (long) epoch * stepsPerEpoch + s;
+        Map<String, List<DeviceArray>> f = feeds.next(global);
+        Map<String, List<DeviceArray>> results = runner.run(train, f);
+        feeds.done(f);
+        boolean read = s == stepsPerEpoch || readAt.test(s);
+        double loss = read ? runner.read(results.get("loss").get(0)).item() : Double.NaN;
+        DeviceRunner.release(results);
+        StepEvent e = new StepEvent(epoch, s, stepsPerEpoch, global, read, loss);
+        for (Hook h : hooks) h.step(e);
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      Map<String, Double> logs = new LinkedHashMap<>();
+      Metrics.Values v = Metrics.values(runner.read(StepGraphs.metricNames("")));
+      logs.put("loss", v.loss());
+      logs.put("recall", v.recall());
+      logs.put("precision", v.precision());
+      logs.put("auc", v.auc());
+      EpochEvent e = new EpochEvent(epoch, stepsPerEpoch, secs, logs);
+      for (Hook h : hooks) h.epochEnd(e);
+    }
+  }
+}
