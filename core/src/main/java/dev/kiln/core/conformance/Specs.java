@@ -99,6 +99,10 @@ public final class Specs {
         v -> Ops.broadcastInDim(v.get(0), new int[] {2, 3, 4}, new int[] {1, 2}), uniform(-1, 1, 3, 1)));
     cs.add(Spec.of("reshape", Reshape.class, v -> Ops.reshape(v.get(0), 12, 5), uniform(-1, 1, 3, 4, 5)));
     cs.add(Spec.of("transpose", Transpose.class, v -> Ops.transpose(v.get(0), 2, 0, 1), uniform(-1, 1, 2, 3, 4)));
+    cs.add(Spec.of("gather row windows (clamped starts)", dev.kiln.core.op.Gather.class,
+        v -> Ops.gatherRows(v.get(0), v.get(1), 3), uniform(-1, 1, 7, 3), s32(-2, 8, 5)));
+    cs.add(Spec.of("gather single rows of a vector", dev.kiln.core.op.Gather.class,
+        v -> Ops.gatherRows(v.get(0), v.get(1), 1), uniform(-1, 1, 9), s32(0, 8, 6)));
     cs.add(Spec.of("slice strided", Slice.class,
         v -> Ops.slice(v.get(0), new int[] {1, 2}, new int[] {6, 9}, new int[] {2, 3}), uniform(-1, 1, 7, 9)));
     cs.add(Spec.of("pad interior and negative edge", Pad.class,

@@ -226,6 +226,11 @@ public final class Ops {
     return dotGeneral(a, b, new int[0], new int[0], new int[] {a.rank() - 1}, new int[] {0});
   }
 
+  /** Windows of {@code window} consecutive rows of {@code x} [N, ...] starting at each S32 index: [B, window, ...]. */
+  public static Value gatherRows(Value x, Value startIndices, int window) {
+    return apply(new Gather(window), x, startIndices);
+  }
+
   public static Value convolution(Value x, Value w, Convolution conv) {
     return apply(conv, x, w);
   }

@@ -301,6 +301,10 @@ class StableHloWriterTest {
         %0 = "stablehlo.slice"(%arg0) {start_indices = array<i64: 1, 0>, limit_indices = array<i64: 5, 7>, strides = array<i64: 2, 3>} : (tensor<5x7xf32>) -> tensor<2x3xf32>
         "func.return"(%0) : (tensor<2x3xf32>) -> ()
         """, t -> out(Ops.slice(p(t, "x", DType.F32, 5, 7), new int[] {1, 0}, new int[] {5, 7}, new int[] {2, 3}))));
+    g.add(golden("gather", """
+        %0 = "stablehlo.gather"(%arg0, %arg1) {dimension_numbers = #stablehlo.gather<offset_dims = [1, 2], start_index_map = [0], index_vector_dim = 1>, indices_are_sorted = false, slice_sizes = array<i64: 3, 4>} : (tensor<10x4xf32>, tensor<5xi32>) -> tensor<5x3x4xf32>
+        "func.return"(%0) : (tensor<5x3x4xf32>) -> ()
+        """, t -> out(Ops.gatherRows(p(t, "x", DType.F32, 10, 4), p(t, "i", DType.S32, 5), 3))));
     g.add(golden("pad", """
         %0 = "stablehlo.pad"(%arg0, %arg1) {edge_padding_low = array<i64: 1, -1>, edge_padding_high = array<i64: 0, 3>, interior_padding = array<i64: 0, 1>} : (tensor<3x4xf32>, tensor<f32>) -> tensor<4x9xf32>
         "func.return"(%0) : (tensor<4x9xf32>) -> ()
