@@ -58,6 +58,7 @@ enum KILN_PJRT_Slot {
   KILN_SLOT_DeviceDescription_Id = 23,
   KILN_SLOT_DeviceDescription_Kind = 26,
   KILN_SLOT_Device_GetDescription = 29,
+  KILN_SLOT_Device_MemoryStats = 34,
   KILN_SLOT_Executable_Destroy = 40,
   KILN_SLOT_Executable_NumReplicas = 42,
   KILN_SLOT_Executable_NumOutputs = 44,
@@ -172,6 +173,34 @@ typedef struct PJRT_Device_GetDescription_Args {
   PJRT_Device* device;
   PJRT_DeviceDescription* device_description;
 } PJRT_Device_GetDescription_Args;
+
+/* Device memory statistics; fields after bytes_in_use are valid when their *_is_set flag is. */
+typedef struct PJRT_Device_MemoryStats_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Device* device;
+  int64_t bytes_in_use;
+  int64_t peak_bytes_in_use;
+  bool peak_bytes_in_use_is_set;
+  int64_t num_allocs;
+  bool num_allocs_is_set;
+  int64_t largest_alloc_size;
+  bool largest_alloc_size_is_set;
+  int64_t bytes_limit;
+  bool bytes_limit_is_set;
+  int64_t bytes_reserved;
+  bool bytes_reserved_is_set;
+  int64_t peak_bytes_reserved;
+  bool peak_bytes_reserved_is_set;
+  int64_t bytes_reservable_limit;
+  bool bytes_reservable_limit_is_set;
+  int64_t largest_free_block_bytes;
+  bool largest_free_block_bytes_is_set;
+  int64_t pool_bytes;
+  bool pool_bytes_is_set;
+  int64_t peak_pool_bytes;
+  bool peak_pool_bytes_is_set;
+} PJRT_Device_MemoryStats_Args;
 
 typedef struct PJRT_DeviceDescription_Id_Args {
   size_t struct_size;

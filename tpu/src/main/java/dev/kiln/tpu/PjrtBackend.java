@@ -49,6 +49,15 @@ public final class PjrtBackend implements Backend {
   }
 
   @Override
+  public java.util.OptionalLong freeMemory(Device device) {
+    java.util.OptionalLong free = client.freeMemory(device);
+    if (free.isPresent() || !name.equals("pjrt:cpu")) return free;
+    // The CPU plugin's device memory is the host's.
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return java.util.OptionalLong.of(os.getFreeMemorySize());
+  }
+
+  @Override
   public DeviceArray put(Tensor tensor, Device device) {
     return client.toDevice(tensor, device);
   }

@@ -108,6 +108,23 @@ public final class PjrtClient implements AutoCloseable {
     return List.copyOf(devices);
   }
 
+  /**
+   * Free device memory in bytes (bytes_limit − bytes_in_use from PJRT_Device_MemoryStats), or empty when the plugin
+   * does not report a limit (the CPU plugin, whose memory is the host's).
+   */
+  public java.util.OptionalLong freeMemory(Device d) {
+    if (!PjrtC.kiln_has_slot(pjrt.api(), PjrtC.KILN_SLOT_Device_MemoryStats)) return java.util.OptionalLong.empty();
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+      var a = Pjrt.args(new PjrtC.PJRT_Device_MemoryStats_Args());
+      a.device(deviceHandle(d));
+      pjrt.call(PjrtC.KILN_SLOT_Device_MemoryStats, a, "Device_MemoryStats");
+      return a.bytes_limit_is_set() ? java.util.OptionalLong.of(Math.max(0, a.bytes_limit() - a.bytes_in_use()))
+          : java.util.OptionalLong.empty();
+    } catch (PjrtException e) {
+      return java.util.OptionalLong.empty(); // unimplemented by this plugin
+    }
+  }
+
   PjrtC.PJRT_Device deviceHandle(Device d) {
     int i = devices.indexOf(d);
     if (i < 0) throw new IllegalArgumentException("device " + d + " is not addressable by this client");

@@ -13,17 +13,19 @@ import java.nio.file.Path;
  * @param resume continue from the checkpoint in {@code out} (otherwise {@code out} must not hold one)
  * @param logEvery read the loss back from the device every this many steps (and at each epoch's end); 0 = as
  *     often as the progress bar redraws. Steps in between are enqueued without waiting.
+ * @param dataOnDevice "auto" (upload the folds' rows to each device when they fit, else stream batches), "always"
+ *     or "never"
  */
 public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
     int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
-    int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery) {
+    int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice) {
 
   /** The options with the loss read as often as the progress bar redraws. */
   public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
       int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
       int batchNormGroup, boolean skipCorrupt, boolean resume) {
     this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
-        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, 0);
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, 0, "auto");
   }
 
   public TrainOptions {
@@ -41,5 +43,8 @@ public record TrainOptions(Path data, Path out, int epochs, int batchSize, doubl
     if (replicas < 0) throw new IllegalArgumentException("--replicas must be >= 0, got " + replicas);
     if (batchNormGroup < 0) throw new IllegalArgumentException("--bn-group must be >= 0, got " + batchNormGroup);
     if (logEvery < 0) throw new IllegalArgumentException("--log-every must be >= 0, got " + logEvery);
+    if (!java.util.List.of("auto", "always", "never").contains(dataOnDevice)) {
+      throw new IllegalArgumentException("--data-on-device must be auto, always or never, got " + dataOnDevice);
+    }
   }
 }

@@ -20,7 +20,10 @@ import dev.kiln.ops.metrics.UtilityScore;
 import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.ops.train.BatchSource;
+import dev.kiln.train.loop.DeviceDataset;
 import dev.kiln.train.loop.DeviceRunner;
+import dev.kiln.train.loop.TableFeeds;
 import dev.kiln.train.loop.Evaluator;
 import dev.kiln.train.loop.FitLoop;
 import dev.kiln.train.loop.StreamFeeds;
@@ -151,19 +154,32 @@ public final class Trainer {
     out.print(model.summary());
     Sgd sgd = new Sgd(o.learningRate(), o.momentum(), true);
     List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model).keySet());
+    DeviceDataset trainTable = DeviceDataset.of(trainData, "data/train/");
+    DeviceDataset validTable = DeviceDataset.of(validData, "data/valid/");
+    boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-      StatefulStep train = StepGraphs.training(model, local, replicas, sgd, o.seed(), o.batchNormGroup());
+      StatefulStep train = StepGraphs.training(model, local, replicas, sgd, o.seed(), o.batchNormGroup(),
+          onDevice ? trainTable.source() : new BatchSource.Fed());
+      Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
+          onDevice ? validTable.source() : new BatchSource.Fed()), local);
       runner.put(initial);
       runner.put(StepGraphs.clearedMonitor());
+      if (onDevice) {
+        trainTable.upload(runner);
+        validTable.upload(runner);
+      }
       // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run
-      // continues the killed run's stream exactly, from the position its checkpoint recorded.
+      // continues the killed run's stream exactly, from the position its checkpoint recorded. On the devices only
+      // the windows' ids are streamed; otherwise whole batches.
       WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed());
       long position = ckpt == null ? 0 : ckpt.dataBatches();
-      try (BatchStream stream = trainData.training(to, position)) {
-        StreamFeeds feeds = new StreamFeeds(runner, stream, local, position);
+      try (BatchStream stream = onDevice ? null : trainData.training(to, position)) {
+        FitLoop.Feeds feeds = onDevice
+            ? new TableFeeds(runner, trainTable, trainData.trainingIds(to, position), local, position)
+            : new StreamFeeds(runner, stream, local, position);
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), stepsPerEpoch, o.batchSize());
         ValidationHook validation = new ValidationHook(
-            new Evaluator(runner, StepGraphs.evaluation(model, local, replicas), local), validData);
+            onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(validData));
         List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, o.out()), progress, validation,
             new HistoryHook(history), new CheckpointHook(runner, stateNames, history, feeds::position, o));
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;

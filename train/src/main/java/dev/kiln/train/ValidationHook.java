@@ -1,6 +1,5 @@
 package dev.kiln.train;
 
-import dev.kiln.io.pipeline.WindowedDataset;
 import dev.kiln.train.loop.Evaluator;
 import dev.kiln.train.loop.FitLoop;
 
@@ -10,18 +9,17 @@ import dev.kiln.train.loop.FitLoop;
  * the final reports (utility score, curves).
  */
 final class ValidationHook implements FitLoop.Hook {
-  private final Evaluator evaluator;
-  private final WindowedDataset data;
+  private final java.util.function.Supplier<Evaluator.Result> evaluate;
   private Evaluator.Result last;
 
-  ValidationHook(Evaluator evaluator, WindowedDataset data) {
-    this.evaluator = evaluator;
-    this.data = data;
+  /** {@code evaluate} runs the evaluator over the validation fold (fed from the host or held on the devices). */
+  ValidationHook(java.util.function.Supplier<Evaluator.Result> evaluate) {
+    this.evaluate = evaluate;
   }
 
   @Override
   public void epochEnd(FitLoop.EpochEvent e) {
-    last = evaluator.run(data);
+    last = evaluate.get();
     e.logs().put("val_loss", last.values().loss());
     e.logs().put("val_recall", last.values().recall());
     e.logs().put("val_precision", last.values().precision());

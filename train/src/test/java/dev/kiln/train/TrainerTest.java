@@ -161,4 +161,24 @@ class TrainerTest {
         && text.contains("is corrupt") && text.contains("using the previous checkpoint (1 epochs done)"), text);
     assertEquals(whole.history(), resumed.history(), "epochs 2 and 3 are trained again from the previous checkpoint");
   }
+
+  static TrainOptions placed(Path out, String dataOnDevice, int logEvery) {
+    return new TrainOptions(data, out, 2, 64, 0.02, 0.9, 5, 4, 20, 0.1, 42, "java", null, 6, 0, 0, false, false,
+        logEvery, dataOnDevice);
+  }
+
+  @Test
+  void dataOnTheDeviceTrainsExactlyAsStreamedBatches(@TempDir Path out) throws IOException {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Trainer.Result streamed = new Trainer(placed(out.resolve("streamed"), "never", 0), new PrintStream(log)).run();
+    assertTrue(log.toString().contains("data: streaming batches from the host (--data-on-device never)"), log.toString());
+    log.reset();
+    Trainer.Result onDevice = new Trainer(placed(out.resolve("device"), "always", 0), new PrintStream(log)).run();
+    assertTrue(log.toString().contains("of rows on each device; steps are fed window start rows only"), log.toString());
+    // Same windows in the same order; the gather copies exactly what the host assembly copies.
+    assertEquals(streamed.history(), onDevice.history());
+    // Reading the loss only every 4th step changes nothing but when the host waits.
+    Trainer.Result sparse = train(placed(out.resolve("sparse"), "always", 4));
+    assertEquals(onDevice.history(), sparse.history());
+  }
 }

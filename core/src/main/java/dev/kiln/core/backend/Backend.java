@@ -29,6 +29,14 @@ public interface Backend extends AutoCloseable {
     return put(tensor, devices().get(0));
   }
 
+  /**
+   * Memory a new array on {@code device} may take, in bytes, where the backend can tell (a GPU's or TPU's free
+   * memory, the JVM's free heap for the Java backend); empty when it cannot.
+   */
+  default java.util.OptionalLong freeMemory(Device device) {
+    return java.util.OptionalLong.empty();
+  }
+
   /** Copies a device array to the host. */
   Tensor get(DeviceArray array);
 

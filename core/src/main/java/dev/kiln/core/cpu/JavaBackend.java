@@ -50,6 +50,12 @@ public final class JavaBackend implements Backend {
   }
 
   @Override
+  public java.util.OptionalLong freeMemory(Device device) {
+    Runtime rt = Runtime.getRuntime();
+    return java.util.OptionalLong.of(rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
+  }
+
+  @Override
   public List<Device> devices() {
     return List.of(CPU);
   }

@@ -129,13 +129,22 @@ public final class WindowedDataset {
    * assembled). This is how a resumed run continues the killed run's stream exactly.
    */
   public BatchStream training(TrainingOptions o, long skipBatches) {
+    return new BatchStream(assembler, positioned(o, skipBatches), o.batchSize(), o.prefetch());
+  }
+
+  /** The window ids of {@link #training(TrainingOptions, long)}'s batches, in the same order, without their data. */
+  public WindowStream trainingIds(TrainingOptions o, long skipBatches) {
+    return new WindowStream(positioned(o, skipBatches));
+  }
+
+  private WindowSource positioned(TrainingOptions o, long skipBatches) {
     if (o.seed().isEmpty()) throw new IllegalArgumentException("only a seeded stream can be positioned");
     if (skipBatches < 0) throw new IllegalArgumentException("cannot skip " + skipBatches + " batches");
     WindowSource source = trainingSource(o, o.seed().getAsLong());
     for (long i = 0, n = skipBatches * o.batchSize(); i < n; i++) {
       if (source.next() < 0) break;
     }
-    return new BatchStream(assembler, source, o.batchSize(), o.prefetch());
+    return source;
   }
 
   /** The seed a training stream with these options uses (the given one, or a fresh random one). */

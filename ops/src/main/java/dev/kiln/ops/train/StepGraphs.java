@@ -91,6 +91,12 @@ public final class StepGraphs {
   /** As above, with batch normalization over groups of {@code batchNormGroup} samples (0: the whole batch). */
   public static StatefulStep training(Model model, int localBatch, int replicas, Sgd sgd, long seed,
       int batchNormGroup) {
+    return training(model, localBatch, replicas, sgd, seed, batchNormGroup, new BatchSource.Fed());
+  }
+
+  /** As above, with the batch from {@code source} (fed x and y, or gathered from a resident dataset table). */
+  public static StatefulStep training(Model model, int localBatch, int replicas, Sgd sgd, long seed,
+      int batchNormGroup, BatchSource source) {
     StatefulStep.Builder b = StatefulStep.builder(replicas);
     Tracer t = b.tracer();
     Map<String, Value> state = new LinkedHashMap<>();
@@ -98,8 +104,8 @@ public final class StepGraphs {
     Value firstBad = b.state(FIRST_NONFINITE_STEP, new TensorType(DType.U32, Shape.scalar()));
     Value firstBadLoss = b.state(FIRST_NONFINITE_LOSS, new TensorType(DType.F32, Shape.scalar()));
     int[] in = model.inputShape();
-    Value x = b.feed("x", new TensorType(DType.F32, Shape.of(localBatch, in[0], in[1])));
-    Value y = b.feed("y", new TensorType(DType.F32, Shape.of(localBatch, 1)));
+    Value[] xy = source.declare(b, localBatch, in[0], in[1]);
+    Value x = xy[0], y = xy[1];
     Value step = b.feed("step", new TensorType(DType.U32, Shape.scalar()));
     Value counter = step;
     if (replicas > 1) {
@@ -145,6 +151,11 @@ public final class StepGraphs {
    * result: "probabilities" [b, 1].
    */
   public static StatefulStep evaluation(Model model, int localBatch, int replicas) {
+    return evaluation(model, localBatch, replicas, new BatchSource.Fed());
+  }
+
+  /** As above, with the batch from {@code source}. */
+  public static StatefulStep evaluation(Model model, int localBatch, int replicas, BatchSource source) {
     StatefulStep.Builder b = StatefulStep.builder(replicas);
     Tracer t = b.tracer();
     Map<String, Value> params = new LinkedHashMap<>();
@@ -152,8 +163,8 @@ public final class StepGraphs {
     Map<String, Value> acc = new LinkedHashMap<>();
     Metrics.accumulators().forEach((k, sh) -> acc.put(k, b.state(EVAL + k, new TensorType(DType.F32, sh))));
     int[] in = model.inputShape();
-    Value x = b.feed("x", new TensorType(DType.F32, Shape.of(localBatch, in[0], in[1])));
-    Value y = b.feed("y", new TensorType(DType.F32, Shape.of(localBatch, 1)));
+    Value[] xy = source.declare(b, localBatch, in[0], in[1]);
+    Value x = xy[0], y = xy[1];
     Value w = b.feed("weight", new TensorType(DType.F32, Shape.of(localBatch, 1)));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), replicas);
     Model.Outputs out = model.forward(ctx, x);

@@ -71,6 +71,11 @@ public final class TrainCommand implements Callable<Integer> {
           + "enqueued without waiting. 0 = as often as the progress bar redraws (default).")
   int logEvery;
 
+  @Option(names = "--data-on-device", defaultValue = "auto", paramLabel = "auto|always|never",
+      description = "Upload the folds' decoded rows to each device once and feed steps only window start rows: auto "
+          + "(when they fit in the device's free memory; default), always, never (stream batches from the host).")
+  String dataOnDevice;
+
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
@@ -82,7 +87,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, lr, momentum, folds, holdout, window, noise, seed,
-        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery);
+        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice);
     try {
       new Trainer(opts, System.out).run();
     } catch (Trainer.DivergedException e) {

@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * Evaluation over every window of a dataset in the seed's validation order: the evaluation step accumulates the
- * metrics on the devices and gives each window's probability. One place for validation in {@code train} and for
- * {@code predict}.
+ * metrics on the devices and gives each window's probability, from batches fed from the host or from a dataset held
+ * on the devices. One place for validation in {@code train} and for {@code predict}.
  */
 public final class Evaluator {
   /** The metrics, and per window (in order) its probability, label and id. */
@@ -30,6 +30,54 @@ public final class Evaluator {
     this.eval = eval;
     this.local = localBatch;
     runner.compile(eval);
+  }
+
+  /**
+   * Evaluates on every window of a dataset held on the devices (the step must read {@code table}'s source): only
+   * the windows' start rows and weights are sent.
+   */
+  public Result run(DeviceDataset table) {
+    runner.put(StepGraphs.zeroMetrics(StepGraphs.EVAL));
+    long[] order = table.data().index().order();
+    int n = order.length, global = local * runner.replicas();
+    float[] probs = new float[n], labels = new float[n];
+    for (int k = 0; k < n; k += global) {
+      int size = Math.min(global, n - k);
+      List<Tensor> starts = new java.util.ArrayList<>(), weights = new java.util.ArrayList<>();
+      for (int r = 0; r < runner.replicas(); r++) {
+        int[] s = new int[local];
+        float[] w = new float[local];
+        for (int i = 0; i < local; i++) {
+          int j = r * local + i;
+          if (j < size) {
+            s[i] = table.start(order[k + j]);
+            w[i] = 1f;
+            labels[k + j] = table.label(order[k + j]);
+          }
+        }
+        starts.add(Tensor.of(s, local));
+        weights.add(Tensor.of(w, local, 1));
+      }
+      Map<String, List<DeviceArray>> feeds = new LinkedHashMap<>();
+      feeds.put("starts", runner.scatter(starts));
+      feeds.put("weight", runner.scatter(weights));
+      Map<String, List<DeviceArray>> results = runner.run(eval, feeds);
+      DeviceRunner.release(feeds);
+      List<DeviceArray> p = results.get("probabilities");
+      for (int r = 0; r < runner.replicas(); r++) {
+        int count = Math.min(local, size - r * local);
+        if (count > 0) System.arraycopy(runner.read(p.get(r)).floats(), 0, probs, k + r * local, count);
+      }
+      DeviceRunner.release(results);
+    }
+    return new Result(metrics(), probs, labels, order);
+  }
+
+  private Metrics.Values metrics() {
+    Map<String, Tensor> acc = new LinkedHashMap<>();
+    runner.read(StepGraphs.metricNames(StepGraphs.EVAL))
+        .forEach((name, t) -> acc.put(name.substring(StepGraphs.EVAL.length()), t));
+    return Metrics.values(acc);
   }
 
   /** Evaluates the model state held by the runner on every window of {@code data}. */
@@ -58,9 +106,6 @@ public final class Evaluator {
         k += b.size();
       }
     }
-    Map<String, Tensor> acc = new LinkedHashMap<>();
-    runner.read(StepGraphs.metricNames(StepGraphs.EVAL))
-        .forEach((name, t) -> acc.put(name.substring(StepGraphs.EVAL.length()), t));
-    return new Result(Metrics.values(acc), probs, labels, ids);
+    return new Result(metrics(), probs, labels, ids);
   }
 }

@@ -41,6 +41,11 @@ public final class FitLoop {
 
     /** Called once the step using {@code feeds} is enqueued. */
     void done(Map<String, List<DeviceArray>> feeds);
+
+    /** How many batches the underlying data stream has given (what a checkpoint records); 0 when not a stream. */
+    default long position() {
+      return 0;
+    }
   }
 
   private final DeviceRunner runner;

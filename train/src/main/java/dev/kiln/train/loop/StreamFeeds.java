@@ -36,6 +36,7 @@ public final class StreamFeeds implements FitLoop.Feeds {
   }
 
   /** Batches given so far. */
+  @Override
   public long position() {
     return position;
   }

@@ -1,0 +1,82 @@
+package dev.kiln.train.loop;
+
+import dev.kiln.core.Tensor;
+import dev.kiln.io.pipeline.BatchAssembler;
+import dev.kiln.io.pipeline.Shard;
+import dev.kiln.io.pipeline.WindowIndex;
+import dev.kiln.io.pipeline.WindowedDataset;
+import dev.kiln.ops.train.BatchSource;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A dataset's decoded rows as the tables a step gathers its windows from ({@link BatchSource.Table}): every shard's
+ * feature rows one after another ([rows, features]), each row's label (the seed's label of the window ending there),
+ * and each shard's first row, so a window id becomes a start row. Uploaded once per device; then a step is fed only
+ * the windows' start rows.
+ */
+public final class DeviceDataset {
+  private final WindowedDataset data;
+  private final BatchSource.Table source;
+  private final int[] offsets;
+  private final int rows;
+  private final int features;
+
+  private DeviceDataset(WindowedDataset data, String prefix) {
+    this.data = data;
+    List<Shard> shards = data.shards();
+    offsets = new int[shards.size()];
+    long total = 0;
+    for (int s = 0; s < shards.size(); s++) {
+      offsets[s] = (int) total;
+      total += shards.get(s).rows();
+    }
+    if (total > Integer.MAX_VALUE) throw new IllegalArgumentException(total + " rows do not fit one S32-indexed table");
+    rows = (int) total;
+    features = rows == 0 ? 0 : shards.get(0).features().length / Math.max(1, shards.get(0).rows());
+    source = new BatchSource.Table(prefix, Math.max(1, rows));
+  }
+
+  /** The tables of {@code data}, named with {@code prefix} (e.g. "data/train/"). */
+  public static DeviceDataset of(WindowedDataset data, String prefix) {
+    return new DeviceDataset(data, prefix);
+  }
+
+  public BatchSource.Table source() {
+    return source;
+  }
+
+  public WindowedDataset data() {
+    return data;
+  }
+
+  /** Bytes each device holds: the feature rows and the labels, float32. */
+  public long bytes() {
+    return (long) rows * (features + 1) * 4;
+  }
+
+  /** The start row of window {@code id} in the tables. */
+  public int start(long id) {
+    return offsets[WindowIndex.shardOf(id)] + WindowIndex.startOf(id);
+  }
+
+  /** The label of window {@code id} (its last row's). */
+  public float label(long id) {
+    Shard s = data.shards().get(WindowIndex.shardOf(id));
+    return BatchAssembler.label(s.resp(WindowIndex.startOf(id) + data.index().window() - 1));
+  }
+
+  /** Builds the tables on the host and puts them on every device of {@code runner}. */
+  public void upload(DeviceRunner runner) {
+    float[] table = new float[Math.max(1, rows) * features];
+    float[] labels = new float[Math.max(1, rows)];
+    List<Shard> shards = data.shards();
+    for (int s = 0; s < shards.size(); s++) {
+      Shard sh = shards.get(s);
+      System.arraycopy(sh.features(), 0, table, offsets[s] * features, sh.rows() * features);
+      for (int r = 0; r < sh.rows(); r++) labels[offsets[s] + r] = BatchAssembler.label(sh.resp(r));
+    }
+    runner.put(Map.of(source.features(), Tensor.of(table, Math.max(1, rows), features),
+        source.labels(), Tensor.of(labels, Math.max(1, rows), 1)));
+  }
+}
