@@ -13,8 +13,8 @@ out="$root/dist/device"
 rm -rf "$out"
 mkdir -p "$out"
 # java.desktop: JFreeChart's PNG plots; jdk.unsupported: protobuf and JavaCPP use sun.misc.Unsafe; java.net.http and
-# jdk.zipfs: plugin install.
-jlink --add-modules java.base,java.desktop,java.logging,java.management,java.net.http,jdk.zipfs,jdk.unsupported,jdk.incubator.vector \
+# jdk.zipfs: plugin install; jdk.management: the host's free memory (--data-on-device auto on pjrt:cpu).
+jlink --add-modules java.base,java.desktop,java.logging,java.management,java.net.http,jdk.management,jdk.zipfs,jdk.unsupported,jdk.incubator.vector \
   --strip-debug --no-header-files --no-man-pages --output "$out/jre"
 cp train/target/kiln-train.jar "$out/"
 cp -r train/target/lib "$out/lib"
