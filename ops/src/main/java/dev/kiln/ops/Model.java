@@ -28,11 +28,29 @@ public final class Model {
   private final String name;
   private final List<Node> nodes;
   private final Node output;
+  private final List<Node> order;
+  private final String json;
 
-  private Model(String name, List<Node> nodes, Node output) {
+  private Model(String name, List<Node> nodes, Node output, List<Node> order, String json) {
     this.name = name;
     this.nodes = List.copyOf(nodes);
     this.output = output;
+    this.order = order == null ? null : List.copyOf(order);
+    this.json = json;
+  }
+
+  /**
+   * A model read from a Keras {@code model.json}: its nodes (the input first, each after its inputs), the output,
+   * the layers in the file's order (Keras's {@code model.layers}, used by summary and model.h5) and the file's text,
+   * which is what Kiln writes back as the trained model's {@code model.json}.
+   */
+  public static Model functional(String name, List<Node> nodes, Node output, List<Node> kerasOrder, String json) {
+    return new Model(name, nodes, output, kerasOrder, json);
+  }
+
+  /** The Keras JSON this model was read from, or null for a model built in Java (such as {@link #seed}). */
+  public String sourceJson() {
+    return json;
   }
 
   public String name() {
@@ -58,6 +76,7 @@ public final class Model {
    * them, inputs before outputs of each node in inbound order.
    */
   public List<Node> kerasOrder() {
+    if (order != null) return order;
     Map<Node, Integer> depth = new IdentityHashMap<>();
     Map<Node, Integer> seen = new IdentityHashMap<>();
     java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
@@ -93,7 +112,10 @@ public final class Model {
     throw new IllegalArgumentException("no layer '" + layerName + "' in model " + name);
   }
 
-  /** The traced output and, when the output layer is a Dense, its pre-activation (for the loss). */
+  /**
+   * The traced output and, when the output is a Dense or an Activation('sigmoid'), its pre-activation (the loss
+   * takes the logits, as Keras rewrites sigmoid + binary cross-entropy).
+   */
   public record Outputs(Value output, Value logits) {}
 
   /** Traces the model on a [batch, ...input shape] value. */
@@ -109,6 +131,9 @@ public final class Model {
       if (n == output && n.layer() instanceof Dense d) {
         logits = d.logits(ctx, in.get(0));
         vals.put(n, new Activation("output_activation", d.activation()).apply(ctx, List.of(logits)));
+      } else if (n == output && n.layer() instanceof Activation a && a.activation().equals("sigmoid")) {
+        logits = in.get(0);
+        vals.put(n, n.layer().apply(ctx, in));
       } else {
         vals.put(n, n.layer().apply(ctx, in));
       }
@@ -256,7 +281,7 @@ public final class Model {
 
     public Model build(Node output) {
       if (nodes.isEmpty() || !nodes.get(0).inbound().isEmpty()) throw new IllegalStateException("declare the input first");
-      return new Model(name, nodes, output);
+      return new Model(name, nodes, output, null, null);
     }
   }
 

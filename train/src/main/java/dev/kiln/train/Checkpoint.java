@@ -48,10 +48,22 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
     m.put("steps_per_epoch", o.stepsPerEpoch());
     m.put("replicas", o.replicas());
     m.put("bn_group", o.batchNormGroup());
+    m.put("model", modelId(o));
     return m;
   }
 
   /** Saves the state after {@code epochsDone} epochs; the training stream has given {@code dataBatches} batches. */
+  /** "seed", or the SHA-256 of the --model file's bytes: a resumed run must train the same architecture. */
+  static String modelId(TrainOptions o) {
+    if (o.modelFile() == null) return "seed";
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(o.modelFile()));
+      return "sha256:" + java.util.HexFormat.of().formatHex(d);
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalArgumentException("cannot read --model " + o.modelFile() + ": " + e.getMessage(), e);
+    }
+  }
+
   static void save(Path out, int epochsDone, long dataBatches, Map<String, Tensor> state,
       Map<String, List<Double>> history, TrainOptions o) throws IOException {
     Map<String, String> meta = new LinkedHashMap<>();

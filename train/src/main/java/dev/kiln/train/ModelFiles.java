@@ -18,13 +18,20 @@ import java.util.Map;
  * The saved model: {@code model.json} in the shape of Keras's {@code model.to_json()} (layers with names, class
  * names, configs and inbound layers) and {@code model.safetensors} with every variable under its Keras name
  * ({@code conv1d/kernel}, {@code batch_normalization/moving_mean}, {@code normalization/mean}, ...), and the same
- * weights as {@code model.h5} in Keras's {@code save_weights} HDF5 layout ({@link KerasWeightsH5}).
+ * weights as {@code model.h5} in Keras's {@code save_weights} HDF5 layout ({@link KerasWeightsH5}). A model trained
+ * from a Keras {@code model.json} ({@code train --model}) gets that file back, unchanged.
  */
 public final class ModelFiles {
   private ModelFiles() {}
 
   static void write(Path out, Model model, Map<String, Tensor> state, TrainOptions o) throws IOException {
-    Trainer.writeJson(out.resolve("model.json"), json(model, o));
+    if (model.sourceJson() != null) {
+      // A model given as Keras JSON is written back exactly as it was given.
+      byte[] text = model.sourceJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      dev.kiln.io.AtomicFiles.write(out.resolve("model.json"), os -> os.write(text));
+    } else {
+      Trainer.writeJson(out.resolve("model.json"), json(model, o));
+    }
     LinkedHashMap<String, Tensor> vars = new LinkedHashMap<>();
     for (Variable v : model.variables()) vars.put(v.name(), state.get(v.name()));
     SafeTensors.write(out.resolve("model.safetensors"), vars,
@@ -75,12 +82,14 @@ public final class ModelFiles {
     }
     Map<String, Object> root = Trainer.JSON.readValue(json.toFile(), new TypeReference<Map<String, Object>>() {});
     Object k = root.get("kiln");
-    if (!(k instanceof Map<?, ?> kiln) || !"seed".equals(kiln.get("model"))) {
-      throw new IOException(json + " was not written by Kiln (no \"kiln\" section naming the seed model)");
+    Model model;
+    if (k instanceof Map<?, ?> kiln && "seed".equals(kiln.get("model"))) {
+      model = Model.seed(((Number) kiln.get("window")).intValue(), ((Number) kiln.get("features")).intValue(),
+          ((Number) kiln.get("noise")).doubleValue());
+    } else {
+      model = dev.kiln.ops.keras.KerasModels.read(json); // a Keras model.json given to train --model
     }
-    int window = ((Number) kiln.get("window")).intValue();
-    double noise = ((Number) kiln.get("noise")).doubleValue();
-    Model model = Model.seed(window, ((Number) kiln.get("features")).intValue(), noise);
+    int window = model.inputShape()[0];
     LinkedHashMap<String, Tensor> vars = SafeTensors.read(weights);
     for (Variable v : model.variables()) {
       Tensor t = vars.get(v.name());

@@ -15,17 +15,27 @@ import java.nio.file.Path;
  *     often as the progress bar redraws. Steps in between are enqueued without waiting.
  * @param dataOnDevice "auto" (upload the folds' rows to each device when they fit, else stream batches), "always"
  *     or "never"
+ * @param modelFile a Keras {@code model.json} to train instead of the seed's model, or null
  */
 public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
     int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
-    int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice) {
+    int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice,
+    Path modelFile) {
 
   /** The options with the loss read as often as the progress bar redraws. */
   public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
       int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
       int batchNormGroup, boolean skipCorrupt, boolean resume) {
     this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
-        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, 0, "auto");
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, 0, "auto", null);
+  }
+
+  /** The options with the seed's model. */
+  public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
+      int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
+      int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice) {
+    this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, logEvery, dataOnDevice, null);
   }
 
   public TrainOptions {

@@ -87,13 +87,28 @@ public final class Trainer {
             + " of " + o.epochs() + " epochs; raise --epochs to train further");
       }
     }
+    // The model next: an unsupported layer or config value in --model fails before any data is read.
+    Model model = model(o);
     // The backend next, plugin included: a missing or broken plugin fails before any data is read.
     try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
-      return fit(backend, ckpt, wall0);
+      return fit(backend, model, ckpt, wall0);
     }
   }
 
-  private Result fit(Backend backend, Checkpoint ckpt, long wall0) throws IOException {
+  /** The seed's model, or the one in {@code --model}, whose input must be [--window, 130]. */
+  static Model model(TrainOptions o) throws IOException {
+    if (o.modelFile() == null) return Model.seed(o.window(), FEATURES, o.noise());
+    Model m = dev.kiln.ops.keras.KerasModels.read(o.modelFile());
+    int[] in = m.inputShape();
+    if (in.length != 2 || in[1] != FEATURES || in[0] != o.window()) {
+      throw new IllegalArgumentException(o.modelFile() + ": the model's input is " + java.util.Arrays.toString(in)
+          + "; the data gives windows of [" + o.window() + ", " + FEATURES + "]"
+          + (in.length == 2 && in[1] == FEATURES ? " (pass --window " + in[0] + ")" : ""));
+    }
+    return m;
+  }
+
+  private Result fit(Backend backend, Model model, Checkpoint ckpt, long wall0) throws IOException {
     DatasetFolder folder = DatasetFolder.open(o.data());
     List<Integer> available = folder.folds();
     List<Integer> trainFolds = new ArrayList<>();
@@ -121,7 +136,6 @@ public final class Trainer {
     out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
         validData.windowCount(), stepsPerEpoch, o.batchSize());
 
-    Model model = Model.seed(o.window(), FEATURES, o.noise());
     Map<String, Tensor> initial;
     Map<String, List<Double>> history = new LinkedHashMap<>();
     int firstEpoch = 0;

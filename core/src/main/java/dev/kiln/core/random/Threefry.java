@@ -81,6 +81,20 @@ public final class Threefry {
     return Ops.reshape(all, shape);
   }
 
+  /**
+   * The key of a separate stream: Threefry of the block (salt, 0) under {@code key}. Layers that draw (dropout) use
+   * their own, so their numbers are independent of other layers' at the same counter.
+   */
+  public static Value derive(Value key, int salt) {
+    Tracer t = key.tracer();
+    Value k0 = Ops.reshape(Ops.sliceAxis(key, 0, 0, 1));
+    Value k1 = Ops.reshape(Ops.sliceAxis(key, 0, 1, 2));
+    Value x0 = t.constant(Tensor.ofUnsigned(new int[] {salt}, 1));
+    Value x1 = t.constant(Tensor.ofUnsigned(new int[] {0}, 1));
+    Value[] y = hash(k0, k1, x0, x1);
+    return Ops.concatenate(0, List.of(y[0], y[1]));
+  }
+
   /** Uniform draws in [0, 1) with 24 random bits each. */
   public static Value uniform(Value key, Value counter, DType dtype, int... shape) {
     Value b = Ops.shiftRightLogical(bits(key, counter, shape), u32(key, 8));

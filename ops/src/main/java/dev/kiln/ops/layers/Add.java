@@ -10,6 +10,14 @@ import java.util.Map;
 
 /** Keras Add: the elementwise sum of its inputs. */
 public record Add(String name) implements Layer {
+  /** Reads Keras's config; every input must have the same shape. */
+  public static Add fromKeras(dev.kiln.ops.keras.KerasConfig c, List<int[]> in) {
+    c.common();
+    c.finish();
+    Merging.sameShapes(c, in);
+    return new Add(c.layer());
+  }
+
   @Override public String className() { return "Add"; }
 
   @Override

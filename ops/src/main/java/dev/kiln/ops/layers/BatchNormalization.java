@@ -15,9 +15,36 @@ import java.util.Map;
  * and moving = momentum·moving + (1 − momentum)·batch statistic (averaged over groups and replicas, as variable
  * aggregation MEAN does on a TPU). Inference uses the moving statistics.
  */
-public record BatchNormalization(String name, int features, double momentum, double epsilon) implements Layer {
+public record BatchNormalization(String name, int features, double momentum, double epsilon, boolean center,
+    boolean scale) implements Layer {
   public static BatchNormalization keras(String name, int features) {
-    return new BatchNormalization(name, features, 0.99, 1e-3);
+    return new BatchNormalization(name, features, 0.99, 1e-3, true, true);
+  }
+
+  /** Reads Keras's config (every field honoured or rejected); only the last (feature) axis is supported. */
+  public static BatchNormalization fromKeras(dev.kiln.ops.keras.KerasConfig c, List<int[]> in) {
+    c.common();
+    int rank = in.get(0).length + 1;
+    c.require("axis", List.of(-1), List.of(rank - 1), -1, rank - 1);
+    double momentum = c.getDouble("momentum", 0.99), epsilon = c.getDouble("epsilon", 1e-3);
+    boolean center = c.getBool("center", true), scale = c.getBool("scale", true);
+    c.require("beta_initializer", "Zeros");
+    c.require("gamma_initializer", "Ones");
+    c.require("moving_mean_initializer", "Zeros");
+    c.require("moving_variance_initializer", "Ones");
+    for (String f : List.of("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")) {
+      c.require(f, (Object) null);
+    }
+    c.require("renorm", false);
+    c.require("virtual_batch_size", (Object) null);
+    c.require("adjustment", (Object) null);
+    c.require("fused", (Object) null, true, false);
+    c.require("synchronized", false);
+    c.accept("renorm_clipping");
+    c.accept("renorm_momentum");
+    c.finish();
+    int[] s = in.get(0);
+    return new BatchNormalization(c.layer(), s[s.length - 1], momentum, epsilon, center, scale);
   }
 
   @Override public String className() { return "BatchNormalization"; }
@@ -28,17 +55,19 @@ public record BatchNormalization(String name, int features, double momentum, dou
     c.put("axis", List.of(-1));
     c.put("momentum", momentum);
     c.put("epsilon", epsilon);
-    c.put("center", true);
-    c.put("scale", true);
+    c.put("center", center);
+    c.put("scale", scale);
     return c;
   }
 
   @Override
   public List<Variable> variables() {
-    return List.of(new Variable(name + "/gamma", Shape.of(features), true, new Variable.Fill(1)),
-        new Variable(name + "/beta", Shape.of(features), true, new Variable.Fill(0)),
-        new Variable(name + "/moving_mean", Shape.of(features), false, new Variable.Fill(0)),
-        new Variable(name + "/moving_variance", Shape.of(features), false, new Variable.Fill(1)));
+    List<Variable> v = new java.util.ArrayList<>();
+    if (scale) v.add(new Variable(name + "/gamma", Shape.of(features), true, new Variable.Fill(1)));
+    if (center) v.add(new Variable(name + "/beta", Shape.of(features), true, new Variable.Fill(0)));
+    v.add(new Variable(name + "/moving_mean", Shape.of(features), false, new Variable.Fill(0)));
+    v.add(new Variable(name + "/moving_variance", Shape.of(features), false, new Variable.Fill(1)));
+    return v;
   }
 
   @Override public int[] outputShape(List<int[]> in) { return in.get(0); }
@@ -46,7 +75,7 @@ public record BatchNormalization(String name, int features, double momentum, dou
   @Override
   public Value apply(LayerContext ctx, List<Value> in) {
     Value x = in.get(0);
-    Value gamma = ctx.variable(name + "/gamma"), beta = ctx.variable(name + "/beta");
+    Value gamma = scale ? ctx.variable(name + "/gamma") : null, beta = center ? ctx.variable(name + "/beta") : null;
     Value mean, var;
     if (ctx.training()) {
       int b = x.dim(0), g = ctx.batchNormGroup();
@@ -73,7 +102,7 @@ public record BatchNormalization(String name, int features, double momentum, dou
       var = Ops.mean(centered.mul(centered), axes);
       Value scale = Ops.rsqrt(var.add(epsilon));
       Value normed = centered.mul(grouped ? Ops.broadcastInDim(scale, xs.shape().dims(), keep) : scale);
-      Value y = Ops.reshape(normed, gdims).mul(gamma).add(beta);
+      Value y = affine(Ops.reshape(normed, gdims), gamma, beta);
       // The moving statistics take the mean of the groups' (and replicas') batch statistics.
       Value mBatch = Ops.stopGradient(grouped ? Ops.mean(mean, 0) : mean);
       Value vBatch = Ops.stopGradient(grouped ? Ops.mean(var, 0) : var);
@@ -88,6 +117,11 @@ public record BatchNormalization(String name, int features, double momentum, dou
     }
     mean = ctx.variable(name + "/moving_mean");
     var = ctx.variable(name + "/moving_variance");
-    return x.sub(mean).mul(Ops.rsqrt(var.add(epsilon))).mul(gamma).add(beta);
+    return affine(x.sub(mean).mul(Ops.rsqrt(var.add(epsilon))), gamma, beta);
+  }
+
+  private static Value affine(Value x, Value gamma, Value beta) {
+    Value y = gamma == null ? x : x.mul(gamma);
+    return beta == null ? y : y.add(beta);
   }
 }

@@ -11,6 +11,14 @@ import java.util.Map;
 
 /** Keras Flatten: [batch, d1, d2, ...] → [batch, d1·d2·...], row-major (index t·channels + c for [B, T, C]). */
 public record Flatten(String name) implements Layer {
+  /** Reads Keras's config. */
+  public static Flatten fromKeras(dev.kiln.ops.keras.KerasConfig c, List<int[]> in) {
+    c.common();
+    c.require("data_format", "channels_last");
+    c.finish();
+    return new Flatten(c.layer());
+  }
+
   @Override public String className() { return "Flatten"; }
 
   @Override

@@ -11,6 +11,16 @@ import dev.kiln.core.random.Threefry;
 
 /** Keras GaussianNoise: adds N(0, stddev²) in training (counter-based draws), identity in inference. */
 public record GaussianNoise(String name, double stddev) implements Layer {
+  /** Reads Keras's config; a seed is accepted, but draws come from the run's --seed (Kiln's counter-based RNG). */
+  public static GaussianNoise fromKeras(dev.kiln.ops.keras.KerasConfig c, List<int[]> in) {
+    c.common();
+    double stddev = c.getDouble("stddev", -1);
+    if (stddev < 0) throw c.error("stddev", "must be >= 0");
+    c.accept("seed");
+    c.finish();
+    return new GaussianNoise(c.layer(), stddev);
+  }
+
   @Override public String className() { return "GaussianNoise"; }
 
   @Override

@@ -12,6 +12,26 @@ import java.util.Map;
 
 /** Keras InputLayer: the model's input of a fixed shape (batch dimension excluded). */
 public record InputLayer(String name, int[] shape) implements Layer {
+  /** Reads Keras's config: a float32 input of a fixed shape. */
+  public static InputLayer fromKeras(dev.kiln.ops.keras.KerasConfig c) {
+    com.fasterxml.jackson.databind.JsonNode shape = c.raw("batch_input_shape");
+    if (shape == null || !shape.isArray() || shape.size() < 2 || !shape.get(0).isNull()) {
+      throw c.error("batch_input_shape", "must be [null, d1, ...] (a batch dimension, then fixed sizes)");
+    }
+    int[] dims = new int[shape.size() - 1];
+    for (int i = 1; i < shape.size(); i++) {
+      if (!shape.get(i).isIntegralNumber()) throw c.error("batch_input_shape", "has an unknown size " + shape);
+      dims[i - 1] = shape.get(i).intValue();
+    }
+    c.accept("name");
+    c.require("dtype", "float32");
+    c.require("sparse", false);
+    c.require("ragged", false);
+    c.require("optional", false);
+    c.finish();
+    return new InputLayer(c.layer(), dims);
+  }
+
   @Override public String className() { return "InputLayer"; }
 
   @Override

@@ -17,6 +17,22 @@ import java.util.Map;
 public record Normalization(String name, int features) implements Layer {
   public static final double EPSILON = 1e-7;
 
+  /** Reads Keras's config: the last axis, not inverted, statistics left to Kiln's adapt. */
+  public static Normalization fromKeras(dev.kiln.ops.keras.KerasConfig c, List<int[]> in) {
+    c.common();
+    int rank = in.get(0).length + 1;
+    c.require("axis", List.of(-1), List.of(rank - 1), -1, rank - 1);
+    c.require("invert", false);
+    if (c.has("mean") || c.has("variance")) {
+      throw c.error("mean/variance", "are given; Kiln adapts them on the training folds, so they must be null");
+    }
+    c.accept("mean");
+    c.accept("variance");
+    c.finish();
+    int[] s = in.get(0);
+    return new Normalization(c.layer(), s[s.length - 1]);
+  }
+
   @Override public String className() { return "Normalization"; }
 
   @Override

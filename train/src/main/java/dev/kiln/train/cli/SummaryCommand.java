@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code kiln summary}: the seed model's Keras-like summary. */
-@Command(name = "summary", mixinStandardHelpOptions = true, description = "Print the seed model's summary.")
+@Command(name = "summary", mixinStandardHelpOptions = true, description = "Print the seed model's (or a Keras model.json's) summary.")
 public final class SummaryCommand implements Callable<Integer> {
   @Option(names = "--window", defaultValue = "20", description = "Rows per window (default ${DEFAULT-VALUE}).")
   int window;
@@ -15,9 +15,13 @@ public final class SummaryCommand implements Callable<Integer> {
   @Option(names = "--noise", defaultValue = "0.1", description = "Gaussian noise stddev (default ${DEFAULT-VALUE}).")
   double noise;
 
+  @Option(names = "--model", paramLabel = "FILE.json", description = "A Keras model.json instead of the seed's model.")
+  java.nio.file.Path model;
+
   @Override
-  public Integer call() {
-    System.out.print(Model.seed(window, Trainer.FEATURES, noise).summary());
+  public Integer call() throws java.io.IOException {
+    System.out.print((model == null ? Model.seed(window, Trainer.FEATURES, noise)
+        : dev.kiln.ops.keras.KerasModels.read(model)).summary());
     return 0;
   }
 }

@@ -76,6 +76,10 @@ public final class TrainCommand implements Callable<Integer> {
           + "(when they fit in the device's free memory; default), always, never (stream batches from the host).")
   String dataOnDevice;
 
+  @Option(names = "--model", paramLabel = "FILE.json",
+      description = "Train this Keras functional model (model.to_json(), Keras 2 / tf_keras) instead of the seed's.")
+  Path model;
+
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
@@ -87,7 +91,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, lr, momentum, folds, holdout, window, noise, seed,
-        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice);
+        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model);
     try {
       new Trainer(opts, System.out).run();
     } catch (Trainer.DivergedException e) {

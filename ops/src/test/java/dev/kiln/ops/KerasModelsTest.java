@@ -1,0 +1,102 @@
+package dev.kiln.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.ops.keras.KerasModels;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keras {@code model.json} in: three architectures written with tf_keras 2.21 ({@code scripts/keras_fixtures.py},
+ * committed as test resources with Keras's own parameter counts) build into Kiln models with Keras's counts and
+ * gradients that match finite differences; unsupported classes and config values fail naming layer and field.
+ */
+class KerasModelsTest {
+  static final List<String> FIXTURES = List.of("seed", "deeper", "normalized");
+
+  static String fixture(String name) throws IOException {
+    try (InputStream in = KerasModelsTest.class.getResourceAsStream("/keras/" + name)) {
+      if (in == null) throw new AssertionError("missing test resource keras/" + name);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void parameterCountsEqualKerasOnEveryFixture() throws IOException {
+    for (String f : FIXTURES) {
+      Model m = KerasModels.fromJson(fixture(f + ".json"));
+      JsonNode counts = new ObjectMapper().readTree(fixture(f + ".counts.json"));
+      assertArrayEquals(new long[] {counts.get("total").asLong(), counts.get("trainable").asLong(),
+          counts.get("non_trainable").asLong()}, m.parameterCounts(), f);
+      assertEquals(f.equals("seed") ? "dense" : f.equals("deeper") ? "dense_2" : "dense_3",
+          m.output().layer().name(), f);
+    }
+  }
+
+  @Test
+  void theSeedFixtureIsTheSeedModel() throws IOException {
+    Model keras = KerasModels.fromJson(fixture("seed.json"));
+    Model seed = Model.seed(20, 130, 0.1);
+    java.util.Comparator<Variable> byName = java.util.Comparator.comparing(Variable::name);
+    assertEquals(seed.variables().stream().sorted(byName).toList(), keras.variables().stream().sorted(byName).toList());
+    // Kiln orders the seed's layers as Keras does; the imported model keeps the file's (Keras's) order.
+    assertEquals(seed.summary(), keras.summary());
+  }
+
+  @Test
+  void everyFixturesGradientsMatchFiniteDifferences() throws IOException {
+    for (String f : FIXTURES) ModelGradientTest.check(KerasModels.fromJson(fixture(f + ".json")), 4, 0);
+  }
+
+  /** The seed fixture with one edit to layer {@code layer}'s config. */
+  static String edited(String layer, Consumer<ObjectNode> edit) throws IOException {
+    ObjectNode root = (ObjectNode) new ObjectMapper().readTree(fixture("deeper.json"));
+    for (JsonNode l : root.get("config").get("layers")) {
+      if (l.get("name").asText().equals(layer)) edit.accept((ObjectNode) l);
+    }
+    return root.toString();
+  }
+
+  static String error(String json) {
+    return assertThrows(IllegalArgumentException.class, () -> KerasModels.fromJson(json)).getMessage();
+  }
+
+  @Test
+  void unsupportedLayersAndValuesAreNamed() throws IOException {
+    String cls = error(edited("dropout", l -> l.put("class_name", "LSTM")));
+    assertTrue(cls.startsWith("layer 'dropout': class LSTM is not supported; supported: Activation, Add,"), cls);
+    String pad = error(edited("max_pooling1d", l -> ((ObjectNode) l.get("config")).put("padding", "same")));
+    assertEquals("layer 'max_pooling1d' (MaxPooling1D): padding 'same' is not supported; supported: valid", pad);
+    String reg = error(edited("conv1d_3", l -> ((ObjectNode) l.get("config")).putObject("kernel_regularizer")
+        .put("class_name", "L2")));
+    assertEquals("layer 'conv1d_3' (Conv1D): kernel_regularizer is L2; supported: null", reg);
+    String act = error(edited("activation_2", l -> ((ObjectNode) l.get("config")).put("activation", "softmax")));
+    assertTrue(act.startsWith("layer 'activation_2' (Activation): activation 'softmax' is not supported; supported: "
+        + "relu, sigmoid, tanh, linear, elu, gelu, swish"), act);
+    String unknown = error(edited("dense_1", l -> ((ObjectNode) l.get("config")).put("lora_rank", 4)));
+    assertTrue(unknown.startsWith("layer 'dense_1' (Dense): unsupported config field(s) [lora_rank]"), unknown);
+    String frozen = error(edited("dense_1", l -> ((ObjectNode) l.get("config")).put("trainable", false)));
+    assertEquals("layer 'dense_1' (Dense): trainable is false; supported: true", frozen);
+  }
+
+  @Test
+  void theOutputMustBeOneSigmoidUnit() throws IOException {
+    String linear = error(edited("dense_2", l -> ((ObjectNode) l.get("config")).put("activation", "linear")));
+    assertTrue(linear.contains("the output layer 'dense_2' (Dense) gives [1] without a sigmoid"), linear);
+    String wide = error(edited("dense_2", l -> ((ObjectNode) l.get("config")).put("units", 3)));
+    assertTrue(wide.contains("gives [3]") && wide.contains("one sigmoid output of shape [None, 1]"), wide);
+    String shared = error(edited("dense_1", l -> ((ArrayNode) l.get("inbound_nodes")).add(l.get("inbound_nodes").get(0))));
+    assertTrue(shared.contains("layer 'dense_1' is called 2 times"), shared);
+  }
+}

@@ -1,0 +1,75 @@
+"""Writes the Keras architectures Kiln's importer is tested on: each built with tf_keras, saved with to_json(), with
+its parameter counts beside it (<name>.json, <name>.counts.json). Run with the venv from scripts/keras-venv.sh:
+  python scripts/keras_fixtures.py ops/src/test/resources/keras
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tf_keras as keras  # noqa: E402
+from tf_keras import layers  # noqa: E402
+
+
+def seed():
+    """The seed notebook's model."""
+    inp = layers.Input(shape=(20, 130))
+    x = layers.experimental.preprocessing.Normalization()(inp)
+    x = layers.GaussianNoise(0.1)(x)
+    skip = layers.BatchNormalization()(layers.Conv1D(64, 5, padding="same")(x))
+    h = layers.Conv1D(64, 5, padding="same")(x)
+    h = layers.Activation("relu")(layers.BatchNormalization()(h))
+    h = layers.BatchNormalization()(layers.Conv1D(64, 5, padding="same")(h))
+    x = layers.Activation("relu")(layers.Add()([skip, h]))
+    out = layers.Dense(1, activation="sigmoid")(layers.Flatten()(x))
+    return keras.Model(inp, out)
+
+
+def deeper():
+    """Causal dilated convolutions, dropout, pooling and global pooling."""
+    inp = layers.Input(shape=(20, 130))
+    x = layers.experimental.preprocessing.Normalization()(inp)
+    x = layers.Conv1D(32, 3, padding="causal", dilation_rate=2, activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Conv1D(32, 3, padding="causal", dilation_rate=4, use_bias=False)(x)
+    x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x)
+    x = layers.Activation("elu")(x)
+    x = layers.MaxPooling1D(2)(x)
+    x = layers.Conv1D(16, 3, strides=2, padding="valid", activation="swish")(x)
+    x = layers.AveragePooling1D(2)(x)
+    x = layers.GlobalAveragePooling1D()(x)
+    x = layers.Dense(8, activation="tanh")(x)
+    out = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inp, out)
+
+
+def normalized():
+    """LayerNormalization, Concatenate and Multiply."""
+    inp = layers.Input(shape=(20, 130))
+    a = layers.LayerNormalization(epsilon=1e-6)(layers.Conv1D(16, 3, padding="same")(inp))
+    b = layers.Activation("gelu")(layers.Conv1D(16, 1)(inp))
+    g = layers.Activation("sigmoid")(layers.Conv1D(32, 1)(inp))
+    x = layers.Multiply()([layers.Concatenate()([a, b]), g])
+    x = layers.BatchNormalization(center=False, scale=False)(x)
+    out = layers.Dense(1, activation="sigmoid")(layers.Flatten()(x))
+    return keras.Model(inp, out)
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for name, build in (("seed", seed), ("deeper", deeper), ("normalized", normalized)):
+        m = build()
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            f.write(json.dumps(json.loads(m.to_json()), indent=1) + "\n")
+        trainable = sum(int(w.shape.num_elements()) for w in m.trainable_weights)
+        non = sum(int(w.shape.num_elements()) for w in m.non_trainable_weights)
+        with open(os.path.join(out, name + ".counts.json"), "w") as f:
+            json.dump({"total": trainable + non, "trainable": trainable, "non_trainable": non,
+                       "keras": keras.__version__}, f)
+            f.write("\n")
+        print(name, trainable + non, trainable, non)
+
+
+if __name__ == "__main__":
+    main()
