@@ -53,4 +53,40 @@ class KerasRoundTripTest {
     assertEquals(0, rc, out);
     assertTrue(out.contains("keras_check: OK") && out.contains("106182 parameters"), out);
   }
+
+  /** The tf_keras-written architectures of the importer's tests (ops' test resources). */
+  static Path fixture(String name) {
+    return Path.of("").toAbsolutePath().getParent().resolve("ops/src/test/resources/keras").resolve(name + ".json");
+  }
+
+  /**
+   * {@code train --model} on each tf_keras-written architecture: the model.json written back is the file given, byte
+   * for byte, and Keras (model_from_json + load_weights of Kiln's model.h5) predicts every holdout window as
+   * {@code kiln predict} does, within 1e-5.
+   */
+  @Test
+  void modelsGivenAsKerasJsonTrainAndComeBackToKeras(@TempDir Path dir) throws Exception {
+    Path py = python();
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(20, 150, 13, 5, 2, -100f, 1.0, 20), null);
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    Path repo = Path.of("").toAbsolutePath().getParent();
+    for (String name : java.util.List.of("deeper", "normalized")) {
+      Path run = dir.resolve(name);
+      new Trainer(new TrainOptions(data, run, 1, 64, 0.02, 0.9, 5, 4, 20, 0.1, 42, "java", null, 6, 0, 0, false, false,
+          0, "auto", fixture(name)), quiet).run();
+      assertEquals(Files.readString(fixture(name)), Files.readString(run.resolve("model.json")), name);
+      Path csv = dir.resolve(name + ".csv");
+      Predictor.run(run, data, 4, csv, "java", null, 64, quiet);
+      Process p = new ProcessBuilder(py.toString(), repo.resolve("scripts/keras_check.py").toString(), "--model",
+          run.toString(), "--data", data.toString(), "--fold", "4", "--preds", csv.toString(), "--tol", "1e-5")
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int rc = p.waitFor();
+      System.out.println(name + ": " + out.lines().filter(l -> l.startsWith("keras_check")).reduce("", (a, b) -> a + b
+          + "\n"));
+      assertEquals(0, rc, name + ":\n" + out);
+      assertTrue(out.contains("keras_check: OK"), out);
+    }
+  }
 }

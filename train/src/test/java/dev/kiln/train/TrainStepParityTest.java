@@ -29,7 +29,18 @@ import org.junit.jupiter.api.Test;
 class TrainStepParityTest {
   @Test
   void seedTrainingStepsAgreeBetweenJavaAndPjrtCpu() {
-    Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+    parity(Model.seed(20, Trainer.FEATURES, 0.1));
+  }
+
+  /** The importer's architectures: every new layer's StableHLO (forward and VJP) runs on pjrt:cpu as on java. */
+  @Test
+  void kerasFixtureTrainingStepsAgreeBetweenJavaAndPjrtCpu() throws java.io.IOException {
+    for (String name : List.of("deeper", "normalized")) {
+      parity(dev.kiln.ops.keras.KerasModels.read(KerasRoundTripTest.fixture(name)));
+    }
+  }
+
+  private static void parity(Model model) {
     int batch = 32;
     List<double[]> losses = new ArrayList<>();
     List<Map<String, Tensor>> states = new ArrayList<>();
@@ -62,11 +73,12 @@ class TrainStepParityTest {
       }
     }
     for (int s = 0; s < 3; s++) {
-      assertEquals(losses.get(0)[s], losses.get(1)[s], 1e-4 * Math.abs(losses.get(0)[s]), "loss at step " + (s + 1));
+      assertEquals(losses.get(0)[s], losses.get(1)[s], 1e-4 * Math.abs(losses.get(0)[s]),
+          model.name() + ": loss at step " + (s + 1));
     }
     for (String name : states.get(0).keySet()) {
       Tensor a = states.get(0).get(name), b = states.get(1).get(name);
-      assertTrue(Tensor.allClose(b, a, 1e-3, 1e-4), name + " differs: java " + a + " vs pjrt " + b);
+      assertTrue(Tensor.allClose(b, a, 1e-3, 1e-4), model.name() + ": " + name + " differs: java " + a + " vs pjrt " + b);
     }
   }
 }
