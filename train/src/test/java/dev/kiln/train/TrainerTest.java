@@ -181,4 +181,19 @@ class TrainerTest {
     Trainer.Result sparse = train(placed(out.resolve("sparse"), "always", 4));
     assertEquals(onDevice.history(), sparse.history());
   }
+
+  @Test
+  void anUnsupportedModelFailsBeforeAnyDataIsRead(@TempDir Path out) throws IOException {
+    String json = Files.readString(KerasRoundTripTest.fixture("deeper")).replace("\"class_name\": \"Dropout\"",
+        "\"class_name\": \"SpatialDropout1D\"");
+    Path model = out.resolve("model.json");
+    Files.writeString(model, json);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    TrainOptions o = new TrainOptions(out.resolve("no-such-data"), out.resolve("run"), 1, 64, 0.02, 0.9, 5, 4, 20,
+        0.1, 42, "java", null, 4, 0, 0, false, false, 0, "auto", model);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Trainer(o, new PrintStream(log)).run());
+    assertTrue(e.getMessage().contains("layer 'dropout': class SpatialDropout1D is not supported"), e.getMessage());
+    assertEquals("", log.toString(), "nothing is loaded before the model is checked");
+  }
 }
