@@ -44,11 +44,15 @@ public final class Bench {
 
   public static List<Figures> run(String backendName, Path plugin, int batch, int steps, int repeats, int warmup,
       int replicasWanted, PrintStream log) throws IOException {
+    return run(backendName, plugin, batch, steps, repeats, warmup, replicasWanted, false, log);
+  }
+
+  /** As above; {@code residentOnly} times the resident batch alone (no dataset is made or loaded). */
+  public static List<Figures> run(String backendName, Path plugin, int batch, int steps, int repeats, int warmup,
+      int replicasWanted, boolean residentOnly, PrintStream log) throws IOException {
     if (steps < repeats) throw new IllegalArgumentException("--steps " + steps + " must be at least --repeats " + repeats);
     Model model = Model.seed(20, Trainer.FEATURES, 0.1);
     List<Figures> out = new ArrayList<>();
-    Path data = DemoData.ensure(new SyntheticMarket.Settings(100, 1000, 42, 5, 2, -100f, 1.0, 20), log);
-    WindowedDataset ds = WindowedDataset.load(data, List.of(0, 1, 2, 3), 20, TFRecordReader.Options.DEFAULT);
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
       int replicas = replicasWanted > 0 ? replicasWanted : Trainer.defaultReplicas(backend);
       if (batch % replicas != 0) {
@@ -83,7 +87,10 @@ public final class Bench {
         };
         out.add(figures("resident batch", time(runner, train, same, warmup, repeats, per, "resident", log), batch));
         DeviceRunner.release(resident);
+        if (residentOnly) return out;
         // (ii) fed by the pipeline
+        Path data = DemoData.ensure(new SyntheticMarket.Settings(100, 1000, 42, 5, 2, -100f, 1.0, 20), log);
+        WindowedDataset ds = WindowedDataset.load(data, List.of(0, 1, 2, 3), 20, TFRecordReader.Options.DEFAULT);
         WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(batch, 42);
         try (BatchStream stream = ds.training(to)) {
           StreamFeeds fed = new StreamFeeds(runner, stream, local, 0);

@@ -32,6 +32,12 @@ public interface HloEmitter {
   /** Makes {@code out} another name for {@code in} (for ops with no StableHLO counterpart, like stop_gradient). */
   void alias(Value out, Value in);
 
+  /**
+   * Emits {@code out} as the ops of {@code sub}, a graph whose parameters stand for out's inputs (in order) and whose
+   * single output is out: for primitives that have a fast Java kernel but lower to a composite of other ops.
+   */
+  void inline(Value out, dev.kiln.core.graph.Graph sub);
+
   /** The number of replicas the module is compiled for (replica groups of collectives). */
   int replicas();
 

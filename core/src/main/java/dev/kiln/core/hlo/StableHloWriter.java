@@ -170,6 +170,19 @@ public final class StableHloWriter implements HloEmitter {
   }
 
   @Override
+  public void inline(Value out, Graph sub) {
+    List<Value> ps = sub.parameters();
+    if (ps.size() != out.inputs().size() || sub.outputs().size() != 1) {
+      throw new IllegalArgumentException("an inlined graph needs one parameter per input and one output");
+    }
+    for (int i = 0; i < ps.size(); i++) names.put(ps.get(i), name(out.input(i)));
+    for (Value v : sub.nodes()) {
+      if (!(v.op() instanceof Parameter)) v.op().lower(this, v);
+    }
+    names.put(out, name(sub.outputs().get(0)));
+  }
+
+  @Override
   public void alias(Value out, Value in) {
     names.put(out, name(in));
   }

@@ -19,7 +19,7 @@ public final class Threefry {
   private Threefry() {}
 
   private static final int[][] ROTATIONS = {{13, 15, 26, 6}, {17, 29, 16, 24}};
-  private static final int PARITY = 0x1BD11BDA;
+  static final int PARITY = 0x1BD11BDA;
 
   /** The key pair (high, low 32 bits of the seed) as a U32[2] constant. */
   public static Value key(Tracer t, long seed) {
@@ -101,9 +101,47 @@ public final class Threefry {
     return Ops.convert(b, dtype).mul(0x1p-24);
   }
 
-  /** Standard normal draws: √2 · erfinv(u) for u uniform in the open interval (−1, 1). */
+  /**
+   * Standard normal draws: √2 · erfinv(u) for u uniform in the open interval (−1, 1), as one {@link RandomNormal}
+   * primitive (a fused loop on the Java backend; the composite below in StableHLO).
+   */
   public static Value normal(Value key, Value counter, DType dtype, int... shape) {
+    if (COMPOSITE) return normalComposite(key, counter, dtype, shape);
+    return key.tracer().apply(new RandomNormal(Shape.of(shape), dtype), key, counter);
+  }
+
+  /** {@code KILN_RNG_COMPOSITE=1} traces the composite instead of the fused primitive (same numbers): for A/B timing. */
+  private static final boolean COMPOSITE = System.getenv("KILN_RNG_COMPOSITE") != null;
+
+  /** The graph {@link RandomNormal} stands for: the bits of {@link #bits}, then {@link #normalFromBits}. */
+  public static Value normalComposite(Value key, Value counter, DType dtype, int... shape) {
     return normalFromBits(bits(key, counter, shape), dtype);
+  }
+
+  /**
+   * One Threefry-2x32 block, (counter, i) under (k0, k1) with k2 the key parity, into {@code y}: the scalar form of
+   * {@link #hash}, for fused kernels. Same rounds, rotations and key injections.
+   */
+  static void block(int k0, int k1, int k2, int counter, int i, int[] y) {
+    int x0 = counter + k0, x1 = i + k1;
+    // Five groups of four rounds, unrolled; after group j (1..5) the key words ks[j % 3] and ks[(j + 1) % 3] + j.
+    x0 += x1; x1 = Integer.rotateLeft(x1, 13) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 15) ^ x0;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 26) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 6) ^ x0;
+    x0 += k1; x1 += k2 + 1;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 17) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 29) ^ x0;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 16) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 24) ^ x0;
+    x0 += k2; x1 += k0 + 2;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 13) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 15) ^ x0;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 26) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 6) ^ x0;
+    x0 += k0; x1 += k1 + 3;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 17) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 29) ^ x0;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 16) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 24) ^ x0;
+    x0 += k1; x1 += k2 + 4;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 13) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 15) ^ x0;
+    x0 += x1; x1 = Integer.rotateLeft(x1, 26) ^ x0; x0 += x1; x1 = Integer.rotateLeft(x1, 6) ^ x0;
+    x0 += k2; x1 += k0 + 5;
+    y[0] = x0;
+    y[1] = x1;
   }
 
   /**

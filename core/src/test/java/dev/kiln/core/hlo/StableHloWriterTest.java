@@ -301,6 +301,13 @@ class StableHloWriterTest {
         %0 = "stablehlo.slice"(%arg0) {start_indices = array<i64: 1, 0>, limit_indices = array<i64: 5, 7>, strides = array<i64: 2, 3>} : (tensor<5x7xf32>) -> tensor<2x3xf32>
         "func.return"(%0) : (tensor<2x3xf32>) -> ()
         """, t -> out(Ops.slice(p(t, "x", DType.F32, 5, 7), new int[] {1, 0}, new int[] {5, 7}, new int[] {2, 3}))));
+    // RandomNormal lowers to exactly the StableHLO of the composite it stands for (the same bits on every backend).
+    Function<Tracer, Value[]> composite = t -> out(dev.kiln.core.random.Threefry.normalComposite(
+        p(t, "key", DType.U32, 2), p(t, "counter", DType.U32), DType.F32, 3, 3));
+    Tracer ct = new Tracer();
+    g.add(golden("random_normal", body(StableHloWriter.write(ct.build(composite.apply(ct)))),
+        t -> out(dev.kiln.core.random.Threefry.normal(p(t, "key", DType.U32, 2), p(t, "counter", DType.U32), DType.F32,
+            3, 3))));
     g.add(golden("gather", """
         %0 = "stablehlo.gather"(%arg0, %arg1) {dimension_numbers = #stablehlo.gather<offset_dims = [1, 2], start_index_map = [0], index_vector_dim = 1>, indices_are_sorted = false, slice_sizes = array<i64: 3, 4>} : (tensor<10x4xf32>, tensor<5xi32>) -> tensor<5x3x4xf32>
         "func.return"(%0) : (tensor<5x3x4xf32>) -> ()

@@ -34,9 +34,17 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--replicas", defaultValue = "0", description = "Replicas; 0 = one per accelerator device (default).")
   int replicas;
 
+  @Option(names = "--modes", defaultValue = "all", paramLabel = "all|resident",
+      description = "all: the three modes (default); resident: the resident batch only (the step alone, for A/B timing).")
+  String modes;
+
   @Override
   public Integer call() throws Exception {
-    System.out.print(Bench.table(Bench.run(backend, plugin, batch, steps, repeats, warmup, replicas, System.out)));
+    if (!modes.equals("all") && !modes.equals("resident")) {
+      throw new IllegalArgumentException("--modes must be all or resident, got " + modes);
+    }
+    System.out.print(Bench.table(Bench.run(backend, plugin, batch, steps, repeats, warmup, replicas,
+        modes.equals("resident"), System.out)));
     return 0;
   }
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Kiln beside JAX (XLA) and numpy on this CPU, in one run: the seed's training step with state and batch resident
+# (samples/s) in JAX 0.10.2 on CPU (scripts/jax_seed_step.py: same model, initialisation style, noise, batch norm,
+# metrics and Nesterov SGD), in Kiln's Java backend and in Kiln's pjrt:cpu, at each global batch; then single-thread
+# GEMM GFLOP/s of Kiln's Java kernel (JMH) beside numpy's (OpenBLAS) on 1024^3 and the seed's im2col shape.
+# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--skip-gemm]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+batches="512 4096"
+steps=""
+gemm=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --batches) batches="$2"; shift 2 ;;
+    --steps) steps="$2"; shift 2 ;;
+    --skip-gemm) gemm=0; shift ;;
+    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--skip-gemm]" >&2; exit 2 ;;
+  esac
+done
+py="$("$root/scripts/jax-venv.sh")"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+if grep -q -w avx512f /proc/cpuinfo; then vec="AVX-512 (avx512f) and AVX2"
+elif grep -q -w avx2 /proc/cpuinfo; then vec="AVX2, no AVX-512"
+else vec="no AVX2"; fi
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; vector extensions: $vec"
+printf '%-8s %-14s %12s %12s %10s\n' batch engine "ms/step" "samples/s" "vs JAX"
+for b in $batches; do
+  n="${steps:-$(( b >= 4096 ? 12 : 40 ))}"
+  r=$(( n < 4 ? n : 4 ))
+  JAX_PLATFORMS=cpu "$py" "$root/scripts/jax_seed_step.py" bench --batch "$b" --steps "$n" --repeats "$r" \
+    2>/dev/null | tail -1 > "$tmp/jax.json"
+  jax_sps=$("$py" -c 'import json,sys; print("%.1f" % json.load(open(sys.argv[1]))["samples_per_s"])' "$tmp/jax.json")
+  jax_ms=$("$py" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["ms_per_step"])' "$tmp/jax.json")
+  printf '%-8s %-14s %12s %12s %10s\n' "$b" jax "$jax_ms" "$jax_sps" 1.000
+  for backend in java pjrt:cpu; do
+    "$root/kiln" bench --backend "$backend" --batch "$b" --steps "$n" --repeats "$r" --warmup 3 --modes resident \
+      > "$tmp/kiln.txt" 2>&1 || { cat "$tmp/kiln.txt" >&2; exit 1; }
+    ms=$(awk '/^resident batch/ {print $3}' "$tmp/kiln.txt")
+    sps=$(awk '/^resident batch/ {print $4}' "$tmp/kiln.txt")
+    printf '%-8s %-14s %12s %12s %10s\n' "$b" "kiln $backend" "$ms" "$sps" "$(awk -v a="$sps" -v j="$jax_sps" 'BEGIN {printf "%.3f", a / j}')"
+  done
+done
+if [ "$gemm" = 1 ]; then
+  printf '\n%-16s %-14s %10s %10s\n' gemm engine "GFLOP/s" "vs numpy"
+  for mnk in 1024x1024x1024 81920x650x64; do
+    np=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$py" - "$mnk" <<'PY'
+import sys, time
+import numpy as np
+m, n, k = map(int, sys.argv[1].split("x"))
+a = np.random.rand(m, k).astype(np.float32)
+b = np.random.rand(k, n).astype(np.float32)
+a @ b
+best = 1e9
+for _ in range(5):
+    t0 = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t0)
+print("%.1f" % (2.0 * m * n * k / best / 1e9))
+PY
+)
+    "$root/kiln" jmh GemmBenchmark -p "mnk=$mnk" -p threads=1 -f 1 -wi 2 -i 3 -w 1s -r 1s -tu ms > "$tmp/jmh.txt" 2>&1 \
+      || { tail -5 "$tmp/jmh.txt" >&2; exit 1; }
+    # "GemmBenchmark.sgemm MNK THREADS avgt [CNT] SCORE [± ERR] ms/op": the score follows the mode and the count.
+    ms=$(awk '/^GemmBenchmark.sgemm/ {for (i = 1; i <= NF; i++) if ($i == "avgt") {
+      s = $(i + 1); if ($(i + 2) != "ms/op" && $(i + 2) != "±") s = $(i + 2); print s}}' "$tmp/jmh.txt" | tail -1)
+    m=${mnk%%x*}; rest=${mnk#*x}; n=${rest%%x*}; k=${rest#*x}
+    kiln=$(awk -v m="$m" -v n="$n" -v k="$k" -v ms="$ms" 'BEGIN {printf "%.1f", 2 * m * n * k / (ms / 1e3) / 1e9}')
+    printf '%-16s %-14s %10s %10s\n' "$mnk" numpy "$np" 1.000
+    printf '%-16s %-14s %10s %10s\n' "$mnk" "kiln (1 thr)" "$kiln" "$(awk -v a="$kiln" -v b="$np" 'BEGIN {printf "%.3f", a / b}')"
+  done
+fi
