@@ -15,6 +15,8 @@ import dev.kiln.io.pipeline.WindowIndex;
 import dev.kiln.io.pipeline.WindowedDataset;
 import dev.kiln.io.tfrecord.TFRecordReader;
 import dev.kiln.ops.Model;
+import dev.kiln.ops.Variable;
+import dev.kiln.ops.layers.Normalization;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.metrics.UtilityScore;
 import dev.kiln.ops.train.Sgd;
@@ -108,7 +110,62 @@ public final class Trainer {
     return m;
   }
 
+  /** The run's data: the training and validation folds' windows and the steps per epoch. */
+  private record RunData(WindowedDataset train, WindowedDataset valid, int stepsPerEpoch) {}
+
   private Result fit(Backend backend, Model model, Checkpoint ckpt, long wall0) throws IOException {
+    RunData data = loadData();
+    Map<String, List<Double>> history = new LinkedHashMap<>();
+    if (ckpt != null) history.putAll(ckpt.history());
+    int firstEpoch = ckpt == null ? 0 : ckpt.epochsDone();
+    Map<String, Tensor> initial = initialState(model, ckpt, data.train());
+    int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
+    int local = localBatch(replicas);
+    out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + local + " on "
+        + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
+    out.print(model.summary());
+    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model).keySet());
+    DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
+    DeviceDataset validTable = DeviceDataset.of(data.valid(), "data/valid/");
+    boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
+    try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
+      StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(o.learningRate(), o.momentum(), true),
+          o.seed(), o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed());
+      Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
+          onDevice ? validTable.source() : new BatchSource.Fed()), local);
+      runner.put(initial);
+      runner.put(StepGraphs.clearedMonitor());
+      if (onDevice) {
+        trainTable.upload(runner);
+        validTable.upload(runner);
+      }
+      // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run
+      // continues the killed run's stream exactly, from the position its checkpoint recorded. On the devices only
+      // the windows' ids are streamed; otherwise whole batches.
+      WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed());
+      long position = ckpt == null ? 0 : ckpt.dataBatches();
+      try (BatchStream stream = onDevice ? null : data.train().training(to, position)) {
+        FitLoop.Feeds feeds = onDevice
+            ? new TableFeeds(runner, trainTable, data.train().trainingIds(to, position), local, position)
+            : new StreamFeeds(runner, stream, local, position);
+        ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
+        ValidationHook validation = new ValidationHook(
+            onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
+        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, o.out()), progress, validation,
+            new HistoryHook(history), new CheckpointHook(runner, stateNames, history, feeds::position, o));
+        IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
+        new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
+        Map<String, Object> metrics = finalMetrics(validation.last(), data, backend.name(), replicas,
+            progress.samplesPerSecond(), wall0);
+        Evaluator.Result last = validation.last();
+        writeReports(model, runner.read(stateNames), history, metrics, last.probabilities(), last.labels());
+        return new Result(history, metrics);
+      }
+    }
+  }
+
+  /** Checks the folds (each of --folds present, the holdout among them) and loads their windows. */
+  private RunData loadData() throws IOException {
     DatasetFolder folder = DatasetFolder.open(o.data());
     List<Integer> available = folder.folds();
     List<Integer> trainFolds = new ArrayList<>();
@@ -135,88 +192,62 @@ public final class Trainer {
     int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch() : (int) Math.max(1, trainRows / o.batchSize());
     out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
         validData.windowCount(), stepsPerEpoch, o.batchSize());
+    return new RunData(trainData, validData, stepsPerEpoch);
+  }
 
-    Map<String, Tensor> initial;
-    Map<String, List<Double>> history = new LinkedHashMap<>();
-    int firstEpoch = 0;
+  /** The checkpoint's state, or a fresh one: Keras's initializers and the normalization adapted on {@code data}. */
+  private Map<String, Tensor> initialState(Model model, Checkpoint ckpt, WindowedDataset data) {
     if (ckpt != null) {
-      initial = ckpt.checkedState(model);
-      history.putAll(ckpt.history());
-      firstEpoch = ckpt.epochsDone();
-      out.println("resuming after epoch " + firstEpoch + " from " + Checkpoint.dir(o.out()));
-    } else {
-      out.println("adapting normalization on " + trainData.rowCount() + " rows");
-      FeatureMoments fm = FeatureMoments.adapt(trainData.shards(), o.batchSize());
-      Map<String, Tensor> norm = new LinkedHashMap<>();
-      norm.put("normalization/mean", toF32(fm.mean()));
-      norm.put("normalization/variance", toF32(fm.variance()));
-      norm.put("normalization/count", Tensor.scalar((float) fm.count()));
-      initial = StepGraphs.initialState(model, o.seed(), norm);
+      out.println("resuming after epoch " + ckpt.epochsDone() + " from " + Checkpoint.dir(o.out()));
+      return ckpt.checkedState(model);
     }
+    out.println("adapting normalization on " + data.rowCount() + " rows");
+    FeatureMoments fm = FeatureMoments.adapt(data.shards(), o.batchSize());
+    Map<String, Tensor> adapted = new LinkedHashMap<>();
+    for (Variable v : model.variables()) {
+      String n = v.name();
+      if (n.endsWith("/mean") && model.layer(n.substring(0, n.lastIndexOf('/'))) instanceof Normalization) {
+        String layer = n.substring(0, n.lastIndexOf('/'));
+        adapted.put(layer + "/mean", toF32(fm.mean()));
+        adapted.put(layer + "/variance", toF32(fm.variance()));
+        adapted.put(layer + "/count", Tensor.scalar((float) fm.count()));
+      }
+    }
+    return StepGraphs.initialState(model, o.seed(), adapted);
+  }
 
-    int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
-    int local = o.batchSize() / Math.max(1, replicas);
+  /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */
+  private int localBatch(int replicas) {
     if (o.batchSize() % replicas != 0) {
       throw new IllegalArgumentException("batch size " + o.batchSize() + " does not split into " + replicas + " replicas");
     }
+    int local = o.batchSize() / replicas;
     if (o.batchNormGroup() > 0 && o.batchNormGroup() < local && local % o.batchNormGroup() != 0) {
       throw new IllegalArgumentException("--bn-group " + o.batchNormGroup() + " does not divide the replica batch of "
           + local);
     }
-    out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + local + " on "
-        + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
-    out.print(model.summary());
-    Sgd sgd = new Sgd(o.learningRate(), o.momentum(), true);
-    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model).keySet());
-    DeviceDataset trainTable = DeviceDataset.of(trainData, "data/train/");
-    DeviceDataset validTable = DeviceDataset.of(validData, "data/valid/");
-    boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
-    try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-      StatefulStep train = StepGraphs.training(model, local, replicas, sgd, o.seed(), o.batchNormGroup(),
-          onDevice ? trainTable.source() : new BatchSource.Fed());
-      Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
-          onDevice ? validTable.source() : new BatchSource.Fed()), local);
-      runner.put(initial);
-      runner.put(StepGraphs.clearedMonitor());
-      if (onDevice) {
-        trainTable.upload(runner);
-        validTable.upload(runner);
-      }
-      // One training stream for the whole fit: repeat + shuffle buffer crossing epochs, as the seed. A resumed run
-      // continues the killed run's stream exactly, from the position its checkpoint recorded. On the devices only
-      // the windows' ids are streamed; otherwise whole batches.
-      WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed());
-      long position = ckpt == null ? 0 : ckpt.dataBatches();
-      try (BatchStream stream = onDevice ? null : trainData.training(to, position)) {
-        FitLoop.Feeds feeds = onDevice
-            ? new TableFeeds(runner, trainTable, trainData.trainingIds(to, position), local, position)
-            : new StreamFeeds(runner, stream, local, position);
-        ProgressHook progress = new ProgressHook(out, runner, o.epochs(), stepsPerEpoch, o.batchSize());
-        ValidationHook validation = new ValidationHook(
-            onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(validData));
-        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, o.out()), progress, validation,
-            new HistoryHook(history), new CheckpointHook(runner, stateNames, history, feeds::position, o));
-        IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
-        new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), stepsPerEpoch, feeds);
-        Evaluator.Result last = validation.last();
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("val_loss", last.values().loss());
-        metrics.put("val_recall", last.values().recall());
-        metrics.put("val_precision", last.values().precision());
-        metrics.put("val_auc", last.values().auc());
-        metrics.put("utility_score", utility(validData, last.windowIds(), last.probabilities()));
-        metrics.put("backend", backend.name());
-        metrics.put("replicas", replicas);
-        metrics.put("batch_size", o.batchSize());
-        metrics.put("epochs", o.epochs());
-        metrics.put("steps_per_epoch", stepsPerEpoch);
-        metrics.put("samples_per_second", progress.samplesPerSecond());
-        metrics.put("wall_time_seconds", (System.nanoTime() - wall0) / 1e9);
-        writeReports(model, runner.read(stateNames), history, metrics, last.probabilities(), last.labels());
-        return new Result(history, metrics);
-      }
-    }
+    return local;
   }
+
+  /** metrics.json: the last validation, the utility score, and the run's settings and speed. */
+  private Map<String, Object> finalMetrics(Evaluator.Result last, RunData data, String backend, int replicas,
+      double samplesPerSecond, long wall0) {
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("val_loss", last.values().loss());
+    metrics.put("val_recall", last.values().recall());
+    metrics.put("val_precision", last.values().precision());
+    metrics.put("val_auc", last.values().auc());
+    metrics.put("utility_score", utility(data.valid(), last.windowIds(), last.probabilities()));
+    metrics.put("backend", backend);
+    metrics.put("replicas", replicas);
+    metrics.put("batch_size", o.batchSize());
+    metrics.put("epochs", o.epochs());
+    metrics.put("steps_per_epoch", data.stepsPerEpoch());
+    metrics.put("samples_per_second", samplesPerSecond);
+    metrics.put("wall_time_seconds", (System.nanoTime() - wall0) / 1e9);
+    return metrics;
+  }
+
 
   private void writeReports(Model model, Map<String, Tensor> state, Map<String, List<Double>> history,
       Map<String, Object> metrics, float[] probs, float[] labels) throws IOException {

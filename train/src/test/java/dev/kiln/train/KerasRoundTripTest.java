@@ -76,6 +76,11 @@ class KerasRoundTripTest {
       new Trainer(new TrainOptions(data, run, 1, 64, 0.02, 0.9, 5, 4, 20, 0.1, 42, "java", null, 6, 0, 0, false, false,
           0, "auto", fixture(name)), quiet).run();
       assertEquals(Files.readString(fixture(name)), Files.readString(run.resolve("model.json")), name);
+      if (name.equals("deeper")) {
+        // Its Normalization layer (named normalization_1 in the file) is adapted on the training folds.
+        var w = dev.kiln.train.report.SafeTensors.read(run.resolve("model.safetensors"));
+        assertTrue(w.get("normalization_1/count").item() > 1000, "normalization_1 adapted");
+      }
       Path csv = dir.resolve(name + ".csv");
       Predictor.run(run, data, 4, csv, "java", null, 64, quiet);
       Process p = new ProcessBuilder(py.toString(), repo.resolve("scripts/keras_check.py").toString(), "--model",

@@ -71,6 +71,13 @@ public final class KerasModels {
     }
     if (out == null) throw new IllegalArgumentException("output_layers names unknown layer '" + output + "'");
     checkOutput(out);
+    for (Model.Node n : order) {
+      // Kiln adapts Normalization on the training folds' rows, which are the model's input.
+      if (n.layer() instanceof dev.kiln.ops.layers.Normalization && (n.inbound().size() != 1 || n.inbound().get(0) != in)) {
+        throw new IllegalArgumentException("layer '" + n.layer().name() + "' (Normalization): Kiln adapts it on the "
+            + "data's rows, so it must take the model's input directly");
+      }
+    }
     // The input first (the model traces nodes in order), then the others in the order they were built.
     List<Model.Node> nodes = new ArrayList<>();
     nodes.add(in);
