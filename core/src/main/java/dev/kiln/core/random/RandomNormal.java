@@ -78,36 +78,29 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
     return Tensor.wrap(DType.F64, shape, out);
   }
 
+  /** Giles' erfinv coefficients, highest power first: for w < 5 (in w − 2.5) and beyond (in √w − 3). */
+  private static final double[] SMALL = {2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+      0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941};
+  private static final double[] BIG = {-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+      0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682};
+  private static final float[] SMALL32 = toFloat(SMALL), BIG32 = toFloat(BIG);
   private static final float SQRT2_32 = (float) Math.sqrt(2.0);
+
+  private static float[] toFloat(double[] d) {
+    float[] f = new float[d.length];
+    for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+    return f;
+  }
 
   /** The composite's normalFromBits in float32, op for op (each op rounds to float, as the graph does). */
   static float normal32(int bits) {
     float u = ((float) (bits >>> 9) + 0.5f) * (float) 0x1p-22 - 1f;
     float w = -(float) Math.log((1f - u) * (1f + u));
-    float p;
-    if (w < 5f) {
-      float x = w - 2.5f;
-      p = 2.81022636e-08f;
-      p = p * x + 3.43273939e-07f;
-      p = p * x + -3.5233877e-06f;
-      p = p * x + -4.39150654e-06f;
-      p = p * x + 0.00021858087f;
-      p = p * x + -0.00125372503f;
-      p = p * x + -0.00417768164f;
-      p = p * x + 0.246640727f;
-      p = p * x + 1.50140941f;
-    } else {
-      float x = (float) Math.sqrt(w) - 3f;
-      p = -0.000200214257f;
-      p = p * x + 0.000100950558f;
-      p = p * x + 0.00134934322f;
-      p = p * x + -0.00367342844f;
-      p = p * x + 0.00573950773f;
-      p = p * x + -0.0076224613f;
-      p = p * x + 0.00943887047f;
-      p = p * x + 1.00167406f;
-      p = p * x + 2.83297682f;
-    }
+    boolean small = w < 5f;
+    float x = small ? w - 2.5f : (float) Math.sqrt(w) - 3f;
+    float[] c = small ? SMALL32 : BIG32;
+    float p = c[0];
+    for (int i = 1; i < c.length; i++) p = p * x + c[i];
     return p * u * SQRT2_32;
   }
 
@@ -115,30 +108,11 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
   static double normal64(int bits) {
     double u = ((double) (bits >>> 9) + 0.5) * 0x1p-22 - 1.0;
     double w = -Math.log((1.0 - u) * (1.0 + u));
-    double p;
-    if (w < 5.0) {
-      double x = w - 2.5;
-      p = 2.81022636e-08;
-      p = p * x + 3.43273939e-07;
-      p = p * x + -3.5233877e-06;
-      p = p * x + -4.39150654e-06;
-      p = p * x + 0.00021858087;
-      p = p * x + -0.00125372503;
-      p = p * x + -0.00417768164;
-      p = p * x + 0.246640727;
-      p = p * x + 1.50140941;
-    } else {
-      double x = Math.sqrt(w) - 3.0;
-      p = -0.000200214257;
-      p = p * x + 0.000100950558;
-      p = p * x + 0.00134934322;
-      p = p * x + -0.00367342844;
-      p = p * x + 0.00573950773;
-      p = p * x + -0.0076224613;
-      p = p * x + 0.00943887047;
-      p = p * x + 1.00167406;
-      p = p * x + 2.83297682;
-    }
+    boolean small = w < 5.0;
+    double x = small ? w - 2.5 : Math.sqrt(w) - 3.0;
+    double[] c = small ? SMALL : BIG;
+    double p = c[0];
+    for (int i = 1; i < c.length; i++) p = p * x + c[i];
     return p * u * Math.sqrt(2.0);
   }
 }

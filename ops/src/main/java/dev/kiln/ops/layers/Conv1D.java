@@ -42,12 +42,7 @@ public record Conv1D(String name, int inChannels, int filters, int kernelSize, i
     c.require("groups", 1);
     String act = Activation.read(c, "activation");
     boolean bias = c.getBool("use_bias", true);
-    c.require("kernel_initializer", "GlorotUniform");
-    c.require("bias_initializer", "Zeros");
-    for (String f : List.of("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-        "bias_constraint")) {
-      c.require(f, (Object) null);
-    }
+    LayerConfig.kernelAndBias(c);
     c.finish();
     if (in.get(0).length != 2) throw c.error("input", "must be [steps, channels]");
     return new Conv1D(c.layer(), in.get(0)[1], filters, k, s, d, padding, bias, act);

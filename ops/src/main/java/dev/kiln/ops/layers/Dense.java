@@ -32,12 +32,7 @@ public record Dense(String name, int inputs, int units, String activation, boole
     if (units < 1) throw c.error("units", "must be >= 1");
     String act = Activation.read(c, "activation");
     boolean bias = c.getBool("use_bias", true);
-    c.require("kernel_initializer", "GlorotUniform");
-    c.require("bias_initializer", "Zeros");
-    for (String f : List.of("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-        "bias_constraint")) {
-      c.require(f, (Object) null);
-    }
+    LayerConfig.kernelAndBias(c);
     c.finish();
     int[] s = in.get(0);
     return new Dense(c.layer(), s[s.length - 1], units, act, bias);
