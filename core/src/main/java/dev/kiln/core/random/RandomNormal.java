@@ -15,11 +15,13 @@ import java.util.List;
 
 /**
  * Standard normal draws of Kiln's Threefry stream for (key U32[2], counter U32[]) as one primitive: the same numbers
- * as {@link Threefry#normalComposite}, the graph of integer and float primitives it stands for. It lowers to exactly
- * that composite's StableHLO (so PJRT backends draw the same bits as before), while the Java backend runs it as one
- * tight loop: the 20 Threefry rounds and the erfinv of each draw, in the composite's float32 operations and order,
- * so its results are bit-identical to evaluating the composite (tested) at a fraction of the cost of interpreting
- * some 170 elementwise ops over the whole draw. The inputs are integers: no gradient flows.
+ * as {@link Threefry#normalComposite}, the graph of integer and float primitives it stands for. The Java backend runs
+ * it as one tight loop: the 20 Threefry rounds and the erfinv of each draw, in the composite's float32 operations and
+ * order, so its results are bit-identical to evaluating the composite (tested) at a fraction of the cost of
+ * interpreting some 170 elementwise ops over the whole draw. It lowers to {@link Threefry#normalElementwise}: the
+ * same words (tested), computed per element so that XLA fuses the draw into its consumer instead of writing the
+ * words to memory (measured: the seed's step 1.3-1.45x faster on pjrt:cpu, and XLA's TPU estimate down 9%). The
+ * inputs are integers: no gradient flows.
  */
 public record RandomNormal(Shape shape, DType dtype) implements Primitive {
   @Override public String name() { return "random_normal"; }
@@ -44,7 +46,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
   public void lower(HloEmitter e, Value out) {
     Tracer t = new Tracer();
     Value key = t.parameter("key", DType.U32, 2), counter = t.parameter("counter", DType.U32);
-    Graph sub = t.build(Threefry.normalComposite(key, counter, dtype, shape.dims()));
+    Graph sub = t.build(Threefry.normalElementwise(key, counter, dtype, shape.dims()));
     e.inline(out, sub);
   }
 

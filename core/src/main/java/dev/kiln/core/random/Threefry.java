@@ -119,6 +119,31 @@ public final class Threefry {
   }
 
   /**
+   * The same words as {@link #bits}, computed elementwise: element j (of n, m = ⌈n/2⌉) hashes the block
+   * (counter, j mod m) and keeps word 0 below m, word 1 from m on. That hashes each block twice instead of once, but
+   * no concatenate separates the hash from its consumer, so XLA fuses the draw into it and never writes the words to
+   * memory: the same work as JAX's Threefry, which hashes once per element. Used by {@link RandomNormal}'s lowering.
+   */
+  public static Value bitsElementwise(Value key, Value counter, int... shape) {
+    Tracer t = key.tracer();
+    int n = Shape.of(shape).size();
+    int m = (n + 1) / 2;
+    Value k0 = Ops.reshape(Ops.sliceAxis(key, 0, 0, 1));
+    Value k1 = Ops.reshape(Ops.sliceAxis(key, 0, 1, 2));
+    Value j = Ops.iota(t, new TensorType(DType.U32, Shape.of(n)), 0);
+    Value mB = Ops.broadcastTo(u32(key, m), n);
+    Value second = Ops.compare(j, Ops.Cmp.GE, mB);
+    Value i = Ops.select(second, j.sub(mB), j);
+    Value[] y = hash(k0, k1, Ops.broadcastTo(counter, n), i);
+    return Ops.reshape(Ops.select(second, y[1], y[0]), shape);
+  }
+
+  /** {@link #normalComposite} over {@link #bitsElementwise}: the same numbers, fusible in XLA. */
+  public static Value normalElementwise(Value key, Value counter, DType dtype, int... shape) {
+    return normalFromBits(bitsElementwise(key, counter, shape), dtype);
+  }
+
+  /**
    * One Threefry-2x32 block, (counter, i) under (k0, k1) with k2 the key parity, into {@code y}: the scalar form of
    * {@link #hash}, for fused kernels. Same rounds, rotations and key injections.
    */

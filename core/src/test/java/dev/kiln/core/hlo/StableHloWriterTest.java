@@ -301,8 +301,8 @@ class StableHloWriterTest {
         %0 = "stablehlo.slice"(%arg0) {start_indices = array<i64: 1, 0>, limit_indices = array<i64: 5, 7>, strides = array<i64: 2, 3>} : (tensor<5x7xf32>) -> tensor<2x3xf32>
         "func.return"(%0) : (tensor<2x3xf32>) -> ()
         """, t -> out(Ops.slice(p(t, "x", DType.F32, 5, 7), new int[] {1, 0}, new int[] {5, 7}, new int[] {2, 3}))));
-    // RandomNormal lowers to exactly the StableHLO of the composite it stands for (the same bits on every backend).
-    Function<Tracer, Value[]> composite = t -> out(dev.kiln.core.random.Threefry.normalComposite(
+    // RandomNormal lowers to exactly the StableHLO of its elementwise composite (the same words: RandomNormalTest).
+    Function<Tracer, Value[]> composite = t -> out(dev.kiln.core.random.Threefry.normalElementwise(
         p(t, "key", DType.U32, 2), p(t, "counter", DType.U32), DType.F32, 3, 3));
     Tracer ct = new Tracer();
     g.add(golden("random_normal", body(StableHloWriter.write(ct.build(composite.apply(ct)))),

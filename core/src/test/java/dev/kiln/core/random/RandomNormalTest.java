@@ -59,4 +59,18 @@ class RandomNormalTest {
       assertTrue(Math.abs(mean) < 0.02 && Math.abs(var - 1) < 0.02, "mean " + mean + ", variance " + var);
     }
   }
+
+  @Test
+  void theElementwiseLoweringDrawsTheSameWords() {
+    try (JavaBackend be = new JavaBackend()) {
+      for (int[] shape : new int[][] {{1}, {3, 7}, {64, 33}}) {
+        Tracer t = new Tracer();
+        Value key = t.parameter("key", DType.U32, 2), counter = t.parameter("counter", DType.U32);
+        Graph g = t.build(Threefry.bits(key, counter, shape), Threefry.bitsElementwise(key, counter, shape));
+        java.util.List<Tensor> out = be.evaluate(g, Tensor.ofUnsigned(new int[] {9, 8}, 2),
+            Tensor.ofUnsigned(new int[] {12345}, new int[0]));
+        assertArrayEquals(out.get(0).ints(), out.get(1).ints(), java.util.Arrays.toString(shape));
+      }
+    }
+  }
 }
