@@ -24,17 +24,11 @@ public record BatchNormalization(String name, int features, double momentum, dou
   /** Reads Keras's config (every field honoured or rejected); only the last (feature) axis is supported. */
   public static BatchNormalization fromKeras(dev.kiln.ops.keras.KerasConfig c, List<int[]> in) {
     c.common();
-    int rank = in.get(0).length + 1;
-    c.require("axis", List.of(-1), List.of(rank - 1), -1, rank - 1);
+    LayerConfig.lastAxisAffine(c, in);
     double momentum = c.getDouble("momentum", 0.99), epsilon = c.getDouble("epsilon", 1e-3);
     boolean center = c.getBool("center", true), scale = c.getBool("scale", true);
-    c.require("beta_initializer", "Zeros");
-    c.require("gamma_initializer", "Ones");
     c.require("moving_mean_initializer", "Zeros");
     c.require("moving_variance_initializer", "Ones");
-    for (String f : List.of("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")) {
-      c.require(f, (Object) null);
-    }
     c.require("renorm", false);
     c.require("virtual_batch_size", (Object) null);
     c.require("adjustment", (Object) null);
@@ -62,9 +56,7 @@ public record BatchNormalization(String name, int features, double momentum, dou
 
   @Override
   public List<Variable> variables() {
-    List<Variable> v = new java.util.ArrayList<>();
-    if (scale) v.add(new Variable(name + "/gamma", Shape.of(features), true, new Variable.Fill(1)));
-    if (center) v.add(new Variable(name + "/beta", Shape.of(features), true, new Variable.Fill(0)));
+    List<Variable> v = LayerConfig.affineVariables(name, features, center, scale);
     v.add(new Variable(name + "/moving_mean", Shape.of(features), false, new Variable.Fill(0)));
     v.add(new Variable(name + "/moving_variance", Shape.of(features), false, new Variable.Fill(1)));
     return v;

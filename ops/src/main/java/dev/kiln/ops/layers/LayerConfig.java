@@ -28,4 +28,32 @@ final class LayerConfig {
       c.require(f, (Object) null);
     }
   }
+
+  /**
+   * The fields BatchNormalization and LayerNormalization share: the last axis only (as -1 or its index, alone or in a
+   * list), zero beta and unit gamma initializers, no regularizers or constraints.
+   */
+  static void lastAxisAffine(dev.kiln.ops.keras.KerasConfig c, List<int[]> in) {
+    int rank = in.get(0).length + 1;
+    c.require("axis", List.of(-1), List.of(rank - 1), -1, rank - 1);
+    c.require("beta_initializer", "Zeros");
+    c.require("gamma_initializer", "Ones");
+    for (String f : List.of("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")) {
+      c.require(f, (Object) null);
+    }
+  }
+
+  /** gamma (when {@code scale}) and beta (when {@code center}) over {@code features}, Keras's names and starts. */
+  static List<dev.kiln.ops.Variable> affineVariables(String name, int features, boolean center, boolean scale) {
+    List<dev.kiln.ops.Variable> v = new java.util.ArrayList<>();
+    if (scale) {
+      v.add(new dev.kiln.ops.Variable(name + "/gamma", dev.kiln.core.Shape.of(features), true,
+          new dev.kiln.ops.Variable.Fill(1)));
+    }
+    if (center) {
+      v.add(new dev.kiln.ops.Variable(name + "/beta", dev.kiln.core.Shape.of(features), true,
+          new dev.kiln.ops.Variable.Fill(0)));
+    }
+    return v;
+  }
 }

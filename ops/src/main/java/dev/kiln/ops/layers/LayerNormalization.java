@@ -1,13 +1,11 @@
 package dev.kiln.ops.layers;
 
-import dev.kiln.core.Shape;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
 import dev.kiln.ops.keras.KerasConfig;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,15 +17,9 @@ public record LayerNormalization(String name, int features, double epsilon, bool
     implements Layer {
   public static LayerNormalization fromKeras(KerasConfig c, List<int[]> in) {
     c.common();
-    int rank = in.get(0).length + 1;
-    c.require("axis", List.of(-1), List.of(rank - 1), -1, rank - 1);
+    LayerConfig.lastAxisAffine(c, in);
     double eps = c.getDouble("epsilon", 1e-3);
     boolean center = c.getBool("center", true), scale = c.getBool("scale", true);
-    c.require("beta_initializer", "Zeros");
-    c.require("gamma_initializer", "Ones");
-    for (String f : List.of("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")) {
-      c.require(f, (Object) null);
-    }
     c.finish();
     int[] s = in.get(0);
     return new LayerNormalization(c.layer(), s[s.length - 1], eps, center, scale);
@@ -47,9 +39,7 @@ public record LayerNormalization(String name, int features, double epsilon, bool
 
   @Override
   public List<Variable> variables() {
-    List<Variable> v = new ArrayList<>();
-    if (scale) v.add(new Variable(name + "/gamma", Shape.of(features), true, new Variable.Fill(1)));
-    if (center) v.add(new Variable(name + "/beta", Shape.of(features), true, new Variable.Fill(0)));
+    List<Variable> v = LayerConfig.affineVariables(name, features, center, scale);
     return v;
   }
 
