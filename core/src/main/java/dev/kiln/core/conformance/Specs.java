@@ -113,6 +113,10 @@ public final class Specs {
     cs.add(Spec.of("reverse", Reverse.class, v -> Ops.reverse(v.get(0), 0, 2), uniform(-1, 1, 3, 4, 2)));
     cs.add(Spec.of("reduce sum [0,2]", Reduce.class, v -> Ops.sum(v.get(0), 0, 2), uniform(-1, 1, 3, 4, 5)));
     cs.add(Spec.of("reduce max [1]", Reduce.class, v -> Ops.reduceMax(v.get(0), 1), uniform(-1, 1, 4, 6)));
+    cs.add(Spec.of("batch_normalize over [0,1] (the seed's layer)", dev.kiln.core.op.BatchNormalize.class,
+        v -> Ops.batchNormalize(v.get(0), 1e-3, 0, 1).mul(v.get(1)), uniform(-2, 2, 4, 5, 3), uniform(-1, 1, 4, 5, 3)));
+    cs.add(Spec.of("batch_normalize over [1,2] (groups)", dev.kiln.core.op.BatchNormalize.class,
+        v -> Ops.batchNormalize(v.get(0), 0.5, 1, 2).mul(v.get(1)), uniform(-2, 2, 2, 3, 4, 2), uniform(-1, 1, 2, 3, 4, 2)));
     cs.add(Spec.of("all_reduce (one replica)", AllReduce.class, v -> Ops.allReduceSum(v.get(0)), uniform(-1, 1, 3)));
     cs.add(Spec.forwardOnly("replica_id", ReplicaId.class,
         v -> Ops.convert(Ops.replicaId(v.get(0).tracer()), v.get(0).dtype()).add(v.get(0)), uniform(-1, 1, 2)));

@@ -59,7 +59,8 @@ public record Binary(Kind kind) implements Elementwise {
     return switch (kind) {
       case ADD -> Arrays.asList(g, g);
       case SUBTRACT -> Arrays.asList(g, Ops.neg(g));
-      case MULTIPLY -> Arrays.asList(g.mul(b), g.mul(a));
+      // x·x (a square): one cotangent 2·g·x instead of two g·x terms and their sum.
+      case MULTIPLY -> a == b ? Arrays.asList(g.mul(a).mul(2.0), null) : Arrays.asList(g.mul(b), g.mul(a));
       case DIVIDE -> Arrays.asList(g.div(b), Ops.neg(g.mul(out)).div(b));
       case MAXIMUM, MINIMUM -> {
         // Ties split the gradient evenly between the operands.

@@ -207,6 +207,11 @@ public final class Ops {
   }
 
   /** Mean over the given axes (all axes when none are given). */
+  /** (x − mean)·rsqrt(variance + ε) over the consecutive {@code dims}: see {@link BatchNormalize}. */
+  public static Value batchNormalize(Value x, double epsilon, int... dims) {
+    return apply(new BatchNormalize(dims, epsilon), x);
+  }
+
   public static Value mean(Value x, int... axes) {
     int[] a = axesOrAll(x, axes);
     long n = 1;

@@ -308,6 +308,11 @@ class StableHloWriterTest {
     g.add(golden("random_normal", body(StableHloWriter.write(ct.build(composite.apply(ct)))),
         t -> out(dev.kiln.core.random.Threefry.normal(p(t, "key", DType.U32, 2), p(t, "counter", DType.U32), DType.F32,
             3, 3))));
+    // BatchNormalize lowers to exactly the StableHLO of its composite (their numbers agree: the conformance suite).
+    Tracer bt = new Tracer();
+    g.add(golden("batch_normalize", body(StableHloWriter.write(bt.build(out(
+        dev.kiln.core.op.BatchNormalize.composite(p(bt, "x", DType.F32, 4, 3, 2), new int[] {0, 1}, 1e-3))))),
+        t -> out(Ops.batchNormalize(p(t, "x", DType.F32, 4, 3, 2), 1e-3, 0, 1))));
     g.add(golden("gather", """
         %0 = "stablehlo.gather"(%arg0, %arg1) {dimension_numbers = #stablehlo.gather<offset_dims = [1, 2], start_index_map = [0], index_vector_dim = 1>, indices_are_sorted = false, slice_sizes = array<i64: 3, 4>} : (tensor<10x4xf32>, tensor<5xi32>) -> tensor<5x3x4xf32>
         "func.return"(%0) : (tensor<5x3x4xf32>) -> ()

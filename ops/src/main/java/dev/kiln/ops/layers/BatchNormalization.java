@@ -89,11 +89,13 @@ public record BatchNormalization(String name, int features, double momentum, dou
       int[] axes = new int[xs.rank() - 1 - first];
       for (int i = 0; i < axes.length; i++) axes[i] = first + i;
       int[] keep = grouped ? new int[] {0, xs.rank() - 1} : new int[] {xs.rank() - 1};
+      // The normalization is one primitive with a closed-form gradient; the statistics for the moving averages are
+      // computed beside it without gradient (XLA merges them with the primitive's own; the Java backend pays two
+      // extra passes over x).
       mean = Ops.mean(xs, axes);
       Value centered = xs.sub(grouped ? Ops.broadcastInDim(mean, xs.shape().dims(), keep) : mean);
       var = Ops.mean(centered.mul(centered), axes);
-      Value scale = Ops.rsqrt(var.add(epsilon));
-      Value normed = centered.mul(grouped ? Ops.broadcastInDim(scale, xs.shape().dims(), keep) : scale);
+      Value normed = Ops.batchNormalize(xs, epsilon, axes);
       Value y = affine(Ops.reshape(normed, gdims), gamma, beta);
       // The moving statistics take the mean of the groups' (and replicas') batch statistics.
       Value mBatch = Ops.stopGradient(grouped ? Ops.mean(mean, 0) : mean);
