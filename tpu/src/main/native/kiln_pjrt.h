@@ -48,6 +48,7 @@ enum KILN_PJRT_Slot {
   KILN_SLOT_Plugin_Initialize = 3,
   KILN_SLOT_Plugin_Attributes = 4,
   KILN_SLOT_Event_Destroy = 5,
+  KILN_SLOT_Event_IsReady = 6,
   KILN_SLOT_Event_Await = 8,
   KILN_SLOT_Client_Create = 10,
   KILN_SLOT_Client_Destroy = 11,
@@ -130,6 +131,13 @@ typedef struct PJRT_Event_Args {
   PJRT_Extension_Base* extension_start;
   PJRT_Event* event;
 } PJRT_Event_Args;
+
+typedef struct PJRT_Event_IsReady_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Event* event;
+  bool is_ready;
+} PJRT_Event_IsReady_Args;
 
 typedef struct PJRT_Client_Create_Args {
   size_t struct_size;

@@ -63,6 +63,11 @@ public final class PjrtBackend implements Backend {
   }
 
   @Override
+  public Placed putAsync(Tensor tensor, Device device) {
+    return client.toDeviceAsync(tensor, device);
+  }
+
+  @Override
   public Tensor get(DeviceArray array) {
     if (!(array instanceof PjrtBuffer b)) {
       throw new IllegalArgumentException("not an array of this backend: " + array);

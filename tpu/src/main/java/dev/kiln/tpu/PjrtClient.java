@@ -22,6 +22,11 @@ public final class PjrtClient implements AutoCloseable {
   private final Pjrt pjrt;
   private PjrtC.PJRT_Client client;
   private final String platform;
+  /** PJRT_HostBufferSemantics values (pjrt_c_api.h). */
+  private static final int IMMUTABLE_UNTIL_TRANSFER_COMPLETES = 1, IMMUTABLE_ZERO_COPY = 2;
+  /** The CPU plugin uses host memory in place only at this alignment (XLA's buffer alignment); else it copies. */
+  static final int ZERO_COPY_ALIGNMENT = 64;
+  private final PjrtHostHolds holds = new PjrtHostHolds();
   private final List<PjrtC.PJRT_Device> handles = new ArrayList<>();
   private final List<Device> devices = new ArrayList<>();
   /** False once the client is destroyed: cleaners of its buffers and executables must not touch it then. */
@@ -187,9 +192,40 @@ public final class PjrtClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts copying a host tensor to a device without waiting for the host memory to be read (see
+   * {@link dev.kiln.core.backend.Backend#putAsync}). On the CPU plugin an aligned direct buffer is used in place
+   * (zero copy: the device buffer is the host memory); elsewhere the transfer runs while the caller goes on. The
+   * hold fires when the plugin is done with the memory. A heap-backed or unaligned tensor is copied now, as
+   * {@link #toDevice}, with no hold.
+   */
+  public dev.kiln.core.backend.Backend.Placed toDeviceAsync(Tensor t, Device device) {
+    ByteBuffer bytes = t.toByteBuffer();
+    boolean cpu = "cpu".equals(platform);
+    long address = bytes.isDirect() ? new BytePointer(bytes).address() : 0;
+    if (!bytes.isDirect() || (cpu && address % ZERO_COPY_ALIGNMENT != 0)) {
+      return new dev.kiln.core.backend.Backend.Placed(toDevice(t, device), dev.kiln.core.backend.HostHold.NONE);
+    }
+    try (PointerScope scope = new PointerScope()) {
+      long[] dims = new long[t.shape().rank()];
+      for (int i = 0; i < dims.length; i++) dims[i] = t.shape().dim(i);
+      LongPointer dp = new LongPointer(Math.max(1, dims.length));
+      if (dims.length > 0) dp.put(dims);
+      PjrtC.PJRT_Client_BufferFromHostBuffer_Args a = Pjrt.args(new PjrtC.PJRT_Client_BufferFromHostBuffer_Args());
+      a.client(handle()).data(new BytePointer(bytes)).type(bufferType(t.dtype())).dims(dp).num_dims(dims.length)
+          .host_buffer_semantics(cpu ? IMMUTABLE_ZERO_COPY : IMMUTABLE_UNTIL_TRANSFER_COMPLETES)
+          .device(deviceHandle(device));
+      pjrt.call(PjrtC.KILN_SLOT_Client_BufferFromHostBuffer, a, "Client_BufferFromHostBuffer");
+      PjrtBuffer result = new PjrtBuffer(this, new PjrtC.PJRT_Buffer(a.buffer()), t.type(), device);
+      PjrtEvent done = new PjrtEvent(pjrt, new PjrtC.PJRT_Event(a.done_with_host_buffer()), "host-to-device transfer");
+      return new dev.kiln.core.backend.Backend.Placed(result, holds.add(bytes, done));
+    }
+  }
+
   @Override
   public void close() {
     if (client == null) return;
+    holds.drain(10_000);
     alive.set(false);
     try (PointerScope scope = new PointerScope()) {
       PjrtC.PJRT_Client_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_Client_Destroy_Args());

@@ -28,6 +28,17 @@ public final class PjrtEvent implements AutoCloseable {
     }
   }
 
+  /** Whether the event has fired (without waiting); a fired event's error is thrown by {@link #await}. */
+  public boolean isReady() {
+    if (handle == null) return true;
+    try (PointerScope scope = new PointerScope()) {
+      PjrtC.PJRT_Event_IsReady_Args a = Pjrt.args(new PjrtC.PJRT_Event_IsReady_Args());
+      a.event(handle);
+      pjrt.call(PjrtC.KILN_SLOT_Event_IsReady, a, "Event_IsReady (" + what + ")");
+      return a.is_ready();
+    }
+  }
+
   @Override
   public void close() {
     if (handle == null) return;

@@ -58,6 +58,36 @@ class PjrtBackendTest {
   }
 
   @Test
+  void asyncPlacementOnTheCpuUsesAlignedHostMemoryInPlaceUntilTheBufferGoes() {
+    try (PjrtBackend b = CpuPlugin.backend(1)) {
+      java.nio.ByteBuffer mem = java.nio.ByteBuffer.allocateDirect(128).alignedSlice(64).limit(64).slice()
+          .order(java.nio.ByteOrder.nativeOrder());
+      for (int i = 0; i < 16; i++) mem.putFloat(i * 4, i);
+      Tensor host = Tensor.wrap(DType.F32, dev.kiln.core.Shape.of(16), mem);
+      var placed = b.putAsync(host, b.devices().get(0));
+      Tracer t = new Tracer();
+      Value x = t.parameter("x", DType.F32, 16);
+      try (Executable exe = b.compile(t.build(dev.kiln.core.op.Ops.sum(x)))) {
+        List<DeviceArray> out = exe.run(List.of(placed.array()));
+        assertEquals(120f, b.get(out.get(0)).floats()[0]);
+        out.get(0).close();
+      }
+      // In place: the device array is the host memory, and the hold lasts while the array does.
+      mem.putFloat(0, 1000f);
+      assertEquals(1000f, b.get(placed.array()).floats()[0], "the CPU device reads the host memory in place");
+      assertTrue(!placed.hold().done(), "the hold lasts while the device array is alive");
+      placed.array().close();
+      placed.hold().await();
+      assertTrue(placed.hold().done());
+      // Unaligned or heap memory is copied at once, with no hold.
+      var copied = b.putAsync(Tensor.of(new float[] {1, 2}, 2), b.devices().get(0));
+      assertTrue(copied.hold().done());
+      assertArrayEquals(new float[] {1, 2}, b.get(copied.array()).floats());
+      copied.array().close();
+    }
+  }
+
+  @Test
   void donatedParametersAreUpdatedInPlaceAndConsumed() {
     try (PjrtBackend b = CpuPlugin.backend(1)) {
       Tracer t = new Tracer();

@@ -33,7 +33,7 @@ import java.util.SplittableRandom;
  * {@code kiln bench}: times the seed's compiled training step (i) on a batch and state resident on the devices —
  * the engine alone — and (ii) fed batch by batch by the real windowed pipeline from a synthetic dataset, so the
  * difference is the input pipeline's cost. Each is timed as {@code repeats} runs of {@code steps / repeats} steps
- * after warm-up; the median run gives ms/step. Three modes: the same batch resident on the devices (the step alone),
+ * after warm-up, the modes taking turns run by run; the median run gives ms/step. Three modes: the same batch resident on the devices (the step alone),
  * batches fed by the host pipeline, and the dataset resident on the devices with steps fed window start rows.
  */
 public final class Bench {
@@ -85,46 +85,65 @@ public final class Bench {
           @Override
           public void done(Map<String, List<DeviceArray>> feeds) {}
         };
-        out.add(figures("resident batch", time(runner, train, same, warmup, repeats, per, "resident", log), batch));
-        DeviceRunner.release(resident);
-        if (residentOnly) return out;
-        // (ii) fed by the pipeline
+        if (residentOnly) {
+          out.add(figures("resident batch", time(runner, List.of(new Mode("resident", train, same)), warmup, repeats,
+              per, log).get(0), batch));
+          DeviceRunner.release(resident);
+          return out;
+        }
+        // (ii) fed by the pipeline; (iii) the dataset on the devices, steps fed window start rows
         Path data = DemoData.ensure(new SyntheticMarket.Settings(100, 1000, 42, 5, 2, -100f, 1.0, 20), log);
         WindowedDataset ds = WindowedDataset.load(data, List.of(0, 1, 2, 3), 20, TFRecordReader.Options.DEFAULT);
         WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(batch, 42);
-        try (BatchStream stream = ds.training(to)) {
-          StreamFeeds fed = new StreamFeeds(runner, stream, local, 0);
-          out.add(figures("pipeline-fed", time(runner, train, fed, warmup, repeats, per, "pipeline", log), batch));
-        }
-        // (iii) the dataset on the devices: steps fed window start rows, gathering their windows
         DeviceDataset table = DeviceDataset.of(ds, "data/train/");
         table.upload(runner);
         StatefulStep gathered = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42, 0,
             table.source());
-        TableFeeds ids = new TableFeeds(runner, table, ds.trainingIds(to, 0), local, 0);
-        out.add(figures("device-resident data", time(runner, gathered, ids, warmup, repeats, per, "device data", log),
-            batch));
+        try (BatchStream stream = ds.training(to); StreamFeeds fed = new StreamFeeds(runner, stream, local, 0)) {
+          TableFeeds ids = new TableFeeds(runner, table, ds.trainingIds(to, 0), local, 0);
+          List<double[]> runs = time(runner, List.of(new Mode("resident", train, same),
+              new Mode("pipeline", train, fed), new Mode("device data", gathered, ids)), warmup, repeats, per, log);
+          out.add(figures("resident batch", runs.get(0), batch));
+          out.add(figures("pipeline-fed", runs.get(1), batch));
+          out.add(figures("device-resident data", runs.get(2), batch));
+        }
+        DeviceRunner.release(resident);
       }
     }
     return out;
   }
 
+  /** A mode to time: a step and where its feeds come from. */
+  private record Mode(String name, StatefulStep step, FitLoop.Feeds feeds) {}
+
   /**
-   * Runs the fit loop: one warm-up "epoch", then {@code repeats} timed ones of {@code per} steps each; the loss is read
-   * (waiting for the device) only at each run's last step, so steps are enqueued back to back as in training.
+   * Times the modes in rotation, so that the machine's drift over the run (other load, clock changes) falls on every
+   * mode alike and their ratios stay fair: each mode's warm-up steps first, then {@code repeats} rounds in which each
+   * mode runs {@code per} steps. Steps are enqueued back to back as in training; the loss is read (waiting for the
+   * device) only at each run's last step. Returns each mode's ms/step per round.
    */
-  private static double[] time(DeviceRunner runner, StatefulStep train, FitLoop.Feeds feeds, int warmup, int repeats,
-      int per, String mode, PrintStream log) {
-    if (warmup > 0) new FitLoop(runner, train, s -> false, List.of()).run(0, 1, warmup, feeds);
-    double[] runs = new double[repeats];
-    FitLoop.Hook timing = new FitLoop.Hook() {
-      @Override
-      public void epochEnd(FitLoop.EpochEvent e) {
-        runs[e.epoch()] = e.seconds() * 1e3 / per;
-        log.printf("  %s run %d/%d: %.2f ms/step%n", mode, e.epoch() + 1, repeats, runs[e.epoch()]);
+  private static List<double[]> time(DeviceRunner runner, List<Mode> modes, int warmup, int repeats, int per,
+      PrintStream log) {
+    List<double[]> runs = new ArrayList<>();
+    for (Mode m : modes) {
+      if (warmup > 0) new FitLoop(runner, m.step(), s -> false, List.of()).run(0, 1, warmup, m.feeds());
+      runs.add(new double[repeats]);
+    }
+    for (int r = 0; r < repeats; r++) {
+      for (int i = 0; i < modes.size(); i++) {
+        Mode m = modes.get(i);
+        double[] mine = runs.get(i);
+        int round = r;
+        FitLoop.Hook timing = new FitLoop.Hook() {
+          @Override
+          public void epochEnd(FitLoop.EpochEvent e) {
+            mine[round] = e.seconds() * 1e3 / per;
+            log.printf("  %s run %d/%d: %.2f ms/step%n", m.name(), round + 1, repeats, mine[round]);
+          }
+        };
+        new FitLoop(runner, m.step(), s -> false, List.of(timing)).run(0, 1, per, m.feeds());
       }
-    };
-    new FitLoop(runner, train, s -> false, List.of(timing)).run(0, repeats, per, feeds);
+    }
     return runs;
   }
 

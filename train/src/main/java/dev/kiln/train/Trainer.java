@@ -144,10 +144,10 @@ public final class Trainer {
       // the windows' ids are streamed; otherwise whole batches.
       WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(o.batchSize(), o.seed());
       long position = ckpt == null ? 0 : ckpt.dataBatches();
-      try (BatchStream stream = onDevice ? null : data.train().training(to, position)) {
-        FitLoop.Feeds feeds = onDevice
-            ? new TableFeeds(runner, trainTable, data.train().trainingIds(to, position), local, position)
-            : new StreamFeeds(runner, stream, local, position);
+      try (BatchStream stream = onDevice ? null : data.train().training(to, position);
+          FitLoop.Feeds feeds = onDevice
+              ? new TableFeeds(runner, trainTable, data.train().trainingIds(to, position), local, position)
+              : new StreamFeeds(runner, stream, local, position)) {
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));

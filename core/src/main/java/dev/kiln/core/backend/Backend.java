@@ -29,6 +29,19 @@ public interface Backend extends AutoCloseable {
     return put(tensor, devices().get(0));
   }
 
+  /** A device array and the hold on the host memory it was made from. */
+  record Placed(DeviceArray array, HostHold hold) {}
+
+  /**
+   * Starts placing a host tensor on a device without waiting for the host memory to be read: the array is usable at
+   * once (a step enqueued on it waits for the transfer), and the tensor's memory must stay unchanged until the hold
+   * is done. PJRT backends transfer asynchronously, and on a CPU device use the memory in place where it is aligned
+   * (no copy at all); the default copies, as {@link #put}, and holds nothing.
+   */
+  default Placed putAsync(Tensor tensor, Device device) {
+    return new Placed(put(tensor, device), HostHold.NONE);
+  }
+
   /**
    * Memory a new array on {@code device} may take, in bytes, where the backend can tell (a GPU's or TPU's free
    * memory, the JVM's free heap for the Java backend); empty when it cannot.

@@ -30,7 +30,7 @@ public final class Batch {
       throw new IllegalArgumentException("batch size must be at least 1, got " + capacity);
     }
     long floats = (long) capacity * window * featureCount;
-    if (floats * 4 > Integer.MAX_VALUE) {
+    if (floats * 4 > Integer.MAX_VALUE - 128) {
       throw new IllegalArgumentException("a batch of " + capacity + " windows of " + window + "x" + featureCount
           + " floats exceeds 2 GB");
     }
@@ -38,13 +38,21 @@ public final class Batch {
     this.sampleFloats = window * featureCount;
     this.window = window;
     this.featureCount = featureCount;
-    this.featureBytes = ByteBuffer.allocateDirect((int) floats * 4).order(ByteOrder.nativeOrder());
+    // Aligned to 64 bytes, so that a CPU device can use the batch in place instead of copying it (Backend#putAsync);
+    // a replica's slice stays aligned when its byte offset is a multiple of 64.
+    this.featureBytes = aligned((int) floats * 4);
     this.features = featureBytes.asFloatBuffer();
-    this.labelBytes = ByteBuffer.allocateDirect(capacity * 4).order(ByteOrder.nativeOrder());
+    this.labelBytes = aligned(capacity * 4);
     this.labels = labelBytes.asFloatBuffer();
     this.tsIds = new long[capacity];
     this.dates = new int[capacity];
     this.windowIds = new long[capacity];
+  }
+
+  private static ByteBuffer aligned(int bytes) {
+    // alignedSlice also rounds the capacity down to a multiple of 64: allocate whole 64-byte units, plus one to align.
+    int units = (bytes + 63) / 64 + 1;
+    return ByteBuffer.allocateDirect(units * 64).alignedSlice(64).limit(bytes).slice().order(ByteOrder.nativeOrder());
   }
 
   /** The number of valid samples. */

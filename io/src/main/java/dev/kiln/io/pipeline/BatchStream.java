@@ -22,6 +22,7 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
   private final BlockingQueue<Object> ready;
   private final Thread producer;
   private final Batch[] syncPool;
+  private int poolSize;
   private int syncNext;
   private Batch held;
   private Batch lookahead;
@@ -51,6 +52,7 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
       this.syncPool = new Batch[] {assembler.newBatch(batchSize), assembler.newBatch(batchSize)};
     } else {
       int pool = prefetch + 2;
+      this.poolSize = pool;
       this.free = new ArrayBlockingQueue<>(pool);
       this.ready = new ArrayBlockingQueue<>(pool + 1);
       for (int i = 0; i < pool; i++) {
@@ -152,6 +154,31 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
     }
     held = b;
     return b;
+  }
+
+  /**
+   * Keeps {@code b}, the batch last returned by {@link #next()}, out of reuse until {@link #release}: for a consumer
+   * whose device still reads the batch after the following {@code next()} (an asynchronous transfer, or a CPU device
+   * using it in place). The stream hands out at most its pool of batches: a consumer must release retained batches
+   * as their holds end, or the stream waits for one. A stream without prefetch replaces a retained batch with a new
+   * one (and drops it on release).
+   */
+  public void retain(Batch b) {
+    if (b == null || b != held) throw new IllegalArgumentException("only the batch last returned by next() can be retained");
+    held = null;
+    if (producer == null) {
+      for (int i = 0; i < syncPool.length; i++) if (syncPool[i] == b) syncPool[i] = assembler.newBatch(batchSize);
+    }
+  }
+
+  /** Returns a batch kept by {@link #retain} to the pool. */
+  public void release(Batch b) {
+    if (free != null) free.add(b);
+  }
+
+  /** Batches a consumer may retain at once without starving the stream. */
+  public int retainable() {
+    return free == null ? 3 : poolSize - 1;
   }
 
   /** Whether the prefetch thread is running. */

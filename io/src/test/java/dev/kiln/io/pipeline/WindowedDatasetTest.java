@@ -233,6 +233,37 @@ class WindowedDatasetTest {
   }
 
   @Test
+  void retainedBatchesAreNotReusedUntilReleasedAndTheStreamIsUnchanged() {
+    WindowedDataset ds = dataset();
+    for (int prefetch : new int[] {0, 2}) {
+      WindowedDataset.TrainingOptions o = new WindowedDataset.TrainingOptions(4, 0, WindowedDataset.Shuffle.BUFFER,
+          OptionalLong.of(3), prefetch);
+      List<Long> plain = trainingIds(ds, o, 12);
+      List<Long> got = new ArrayList<>();
+      try (BatchStream s = ds.training(o)) {
+        java.util.ArrayDeque<Batch> held = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<long[]> expected = new java.util.ArrayDeque<>();
+        for (int step = 0; step < 12; step++) {
+          while (held.size() >= s.retainable() - 1) {
+            Batch old = held.removeFirst();
+            long[] ids = expected.removeFirst();
+            for (int i = 0; i < ids.length; i++) assertEquals(ids[i], old.windowId(i), "a retained batch was refilled");
+            s.release(old);
+          }
+          Batch b = s.next();
+          long[] ids = new long[b.size()];
+          for (int i = 0; i < b.size(); i++) got.add(ids[i] = b.windowId(i));
+          s.retain(b);
+          held.addLast(b);
+          expected.addLast(ids);
+          assertThrows(IllegalArgumentException.class, () -> s.retain(b), "retained twice");
+        }
+      }
+      assertEquals(plain, got, "prefetch " + prefetch);
+    }
+  }
+
+  @Test
   void closingStopsThePrefetchThread() {
     WindowedDataset ds = dataset();
     BatchStream s = ds.training(WindowedDataset.TrainingOptions.seeded(8, 1));

@@ -21,14 +21,24 @@ public final class BatchFeeds {
 
   /** x, y and step for the training step. */
   public static Map<String, List<DeviceArray>> training(DeviceRunner runner, Batch b, int local, long step) {
-    Map<String, List<DeviceArray>> m = xy(runner, b, local);
+    return training(runner, b, local, step, null);
+  }
+
+  /**
+   * As above; with {@code holds} not null, x and y are placed without waiting for the batch's memory to be read
+   * ({@link DeviceRunner#scatterAsync}) and the holds on it are added there: the batch must stay unchanged until
+   * they are done.
+   */
+  public static Map<String, List<DeviceArray>> training(DeviceRunner runner, Batch b, int local, long step,
+      List<dev.kiln.core.backend.HostHold> holds) {
+    Map<String, List<DeviceArray>> m = xy(runner, b, local, holds);
     m.put("step", runner.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {(int) step})));
     return m;
   }
 
   /** x, y and weight for the evaluation step (the batch may be partial). */
   public static Map<String, List<DeviceArray>> evaluation(DeviceRunner runner, Batch b, int local) {
-    Map<String, List<DeviceArray>> m = xy(runner, b, local);
+    Map<String, List<DeviceArray>> m = xy(runner, b, local, null);
     List<Tensor> w = new ArrayList<>();
     for (int r = 0; r < runner.replicas(); r++) {
       float[] weights = new float[local];
@@ -39,7 +49,8 @@ public final class BatchFeeds {
     return m;
   }
 
-  private static Map<String, List<DeviceArray>> xy(DeviceRunner runner, Batch b, int local) {
+  private static Map<String, List<DeviceArray>> xy(DeviceRunner runner, Batch b, int local,
+      List<dev.kiln.core.backend.HostHold> holds) {
     int per = b.sampleFloats();
     List<Tensor> xs = new ArrayList<>(), ys = new ArrayList<>();
     for (int r = 0; r < runner.replicas(); r++) {
@@ -51,8 +62,8 @@ public final class BatchFeeds {
       ys.add(Tensor.wrap(DType.F32, Shape.of(local, 1), lb));
     }
     Map<String, List<DeviceArray>> m = new LinkedHashMap<>();
-    m.put("x", runner.scatter(xs));
-    m.put("y", runner.scatter(ys));
+    m.put("x", holds == null ? runner.scatter(xs) : runner.scatterAsync(xs, holds));
+    m.put("y", holds == null ? runner.scatter(ys) : runner.scatterAsync(ys, holds));
     return m;
   }
 

@@ -71,6 +71,20 @@ public final class DeviceRunner implements AutoCloseable {
     return l;
   }
 
+  /**
+   * One host value per replica, each placed on its replica's device without waiting for the host memory to be read
+   * ({@link Backend#putAsync}); the holds on the host memory are added to {@code holds}. Arrays owned by the caller.
+   */
+  public List<DeviceArray> scatterAsync(List<Tensor> perReplica, List<dev.kiln.core.backend.HostHold> holds) {
+    List<DeviceArray> l = new ArrayList<>(devices.size());
+    for (int r = 0; r < devices.size(); r++) {
+      Backend.Placed p = backend.putAsync(perReplica.get(r), devices.get(r));
+      l.add(p.array());
+      holds.add(p.hold());
+    }
+    return l;
+  }
+
   /** Reads named entries from replica 0 (every replica holds the same values), waiting for pending runs. */
   public Map<String, Tensor> read(List<String> names) {
     Map<String, Tensor> m = new LinkedHashMap<>();

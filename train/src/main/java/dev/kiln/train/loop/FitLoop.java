@@ -34,8 +34,8 @@ public final class FitLoop {
   /** One epoch done: its wall time and the logs (training metrics; hooks add theirs, e.g. validation). */
   public record EpochEvent(int epoch, int stepsPerEpoch, double seconds, Map<String, Double> logs) {}
 
-  /** Where each step's feeds come from. */
-  public interface Feeds {
+  /** Where each step's feeds come from; closed once the loop is done with them. */
+  public interface Feeds extends AutoCloseable {
     /** The feeds of global step {@code globalStep} (from 1), one array per replica each. */
     Map<String, List<DeviceArray>> next(long globalStep);
 
@@ -46,6 +46,10 @@ public final class FitLoop {
     default long position() {
       return 0;
     }
+
+    /** Waits for what the devices still read of the feeds' host memory, and frees it. */
+    @Override
+    default void close() {}
   }
 
   private final DeviceRunner runner;
@@ -70,8 +74,12 @@ public final class FitLoop {
       for (int s = 1; s <= stepsPerEpoch; s++) {
         long global = (long) epoch * stepsPerEpoch + s;
         Map<String, List<DeviceArray>> f = feeds.next(global);
-        Map<String, List<DeviceArray>> results = runner.run(train, f);
-        feeds.done(f);
+        Map<String, List<DeviceArray>> results;
+        try {
+          results = runner.run(train, f);
+        } finally {
+          feeds.done(f);
+        }
         boolean read = s == stepsPerEpoch || readAt.test(s);
         double loss = read ? runner.read(results.get("loss").get(0)).item() : Double.NaN;
         DeviceRunner.release(results);
