@@ -191,8 +191,10 @@ public final class JavaBackend implements Backend {
             throw new IllegalStateException("java backend: fused elementwise region ending at %" + v.id() + " ("
                 + v.op().name() + " : " + v.type() + ") failed: " + e.getMessage(), e);
           }
-          if (Profile.ENABLED) Profile.add("fused " + fusion.regionAt()[i].members().length + " ops " + v.type(),
-              System.nanoTime() - t0);
+          if (Profile.ENABLED) {
+            Profile.add("fused " + fusion.regionAt()[i].members().length + " ops to " + v.op().name() + " " + v.type(),
+                System.nanoTime() - t0);
+          }
         } else if (fusion == null || (fusion.regionOf()[i] < 0 && !fusion.virtual()[i])) {
           Tensor[] ins = new Tensor[inputSlots[i].length];
           for (int k = 0; k < ins.length; k++) ins[k] = vals[inputSlots[i][k]];

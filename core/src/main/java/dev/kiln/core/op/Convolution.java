@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
+import dev.kiln.core.cpu.ConvKernelGrad;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.cpu.Gemm;
 import dev.kiln.core.cpu.Layout;
@@ -203,6 +204,7 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
     int ns = spatial();
     DType dt = t.dtype();
     boolean f32 = dt == DType.F32;
+    if (f32 && isSameConv1dKernelGradient(x, w)) return kernelGradient(ctx, x, w, t);
     // Canonical layouts: X [N, S..., C], W [K..., Cin/G, Cout], Y [N, O..., Cout].
     int[] xPerm = new int[ns + 2];
     xPerm[0] = dims.inBatch;
@@ -275,6 +277,31 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
     for (int i = 0; i < perm.length; i++) identity &= perm[i] == i;
     Object out = identity ? yc : Layout.transpose(ctx, dt, yc, yDims, perm);
     return Tensor.wrap(dt, t.shape(), out);
+  }
+
+  /**
+   * Whether this is the kernel gradient autodiff writes for a 1-D, stride-1, undilated convolution of x [N, S, C] into
+   * dy [N, S, F] (equal lengths): batch and feature roles swapped, x and dy in their forward layouts.
+   */
+  private boolean isSameConv1dKernelGradient(Tensor x, Tensor dy) {
+    return spatial() == 1 && featureGroupCount == 1 && strides[0] == 1 && lhsDilation[0] == 1
+        && rhsDilation[0] == 1 && x.shape().rank() == 3 && dims.inFeature == 0 && dims.inSpatial[0] == 1
+        && dims.inBatch == 2 && dims.kernelIn == 0 && dims.kernelSpatial[0] == 1 && dims.kernelOut == 2
+        && x.shape().dim(1) == dy.shape().dim(1);
+  }
+
+  /** That gradient by {@link ConvKernelGrad}: [K, C, F], then arranged as this op's output dimensions say. */
+  private Tensor kernelGradient(CpuContext ctx, Tensor x, Tensor dy, TensorType t) {
+    int n = x.shape().dim(0), s = x.shape().dim(1), c = x.shape().dim(2), f = dy.shape().dim(2);
+    int taps = t.shape().dim(dims.outSpatial[0]);
+    float[] kcf = ConvKernelGrad.compute(ctx, x.floats(), dy.floats(), n, s, c, f, taps, padLo[0]);
+    int[] perm = new int[3];
+    perm[dims.outSpatial[0]] = 0;
+    perm[dims.outBatch] = 1;
+    perm[dims.outFeature] = 2;
+    boolean identity = perm[0] == 0 && perm[1] == 1 && perm[2] == 2;
+    Object out = identity ? kcf : Layout.transpose(ctx, DType.F32, kcf, new int[] {taps, c, f}, perm);
+    return Tensor.wrap(DType.F32, t.shape(), out);
   }
 
   /** Writes one im2col row: for every kernel tap, the input's channel run of group g, or zeros outside. */
