@@ -6,6 +6,7 @@ import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.BroadcastInDim;
 import dev.kiln.core.op.Elementwise;
+import dev.kiln.core.op.Reduce;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,11 +43,20 @@ final class Fusion {
     }
   }
 
-  /** A fused region: members in graph order, which of them are results, how each reads its inputs. */
-  record Region(int position, int[] members, boolean[] root, Source[][] sources) {}
+  /**
+   * A fused region: members in graph order, which of them are results, how each reads its inputs, and for each
+   * member the sum reduction it feeds as a sink (its node index; −1 for none): a sink is summed as the region runs
+   * and never materialized, and the region produces the reduction's result.
+   */
+  record Region(int position, int[] members, boolean[] root, Source[][] sources, int[] sink) {
+    boolean hasSinks() {
+      for (int r : sink) if (r >= 0) return true;
+      return false;
+    }
+  }
 
-  /** The fusion plan of a graph. */
-  record Plan(int[] regionOf, boolean[] virtual, List<Region> regions, Region[] regionAt) {}
+  /** The fusion plan of a graph; {@code sunk} marks the reductions that regions compute. */
+  record Plan(int[] regionOf, boolean[] virtual, List<Region> regions, Region[] regionAt, boolean[] sunk) {}
 
   private Fusion() {}
 
@@ -112,23 +122,42 @@ final class Fusion {
       virtual[i] = all;
     }
 
+    List<List<Integer>> members = new ArrayList<>();
+    for (int i = 0; i < parent.size(); i++) members.add(new ArrayList<>());
+    for (int i = 0; i < n; i++) if (region[i] >= 0) members.get(region[i]).add(i);
+
+    // Sum reductions over leading dimensions whose operand is a region member nothing else reads become sinks of
+    // that region (the batch-norm statistics and the gradients' sums), when the region is complete before them.
+    int[] sinkFor = new int[n];
+    Arrays.fill(sinkFor, -1);
+    boolean[] sunk = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      Value v = nodes.get(i);
+      if (v.inputs().size() != 1) continue;
+      int src = g.indexOf(v.input(0));
+      if (region[src] < 0 || isOutput[src] || users.get(src).size() != 1 || sinkPeriod(v) < 0) continue;
+      List<Integer> ms = members.get(region[src]);
+      if (ms.get(ms.size() - 1) > i) continue;
+      sinkFor[src] = i;
+      sunk[i] = true;
+    }
+
     // Materialize the regions.
     List<Region> regions = new ArrayList<>();
     Region[] at = new Region[n];
     int[] regionOf = new int[n];
     Arrays.fill(regionOf, -1);
-    List<List<Integer>> members = new ArrayList<>();
-    for (int i = 0; i < parent.size(); i++) members.add(new ArrayList<>());
-    for (int i = 0; i < n; i++) if (region[i] >= 0) members.get(region[i]).add(i);
     for (List<Integer> ms : members) {
       if (ms.isEmpty()) continue;
       int[] m = ms.stream().mapToInt(Integer::intValue).toArray();
       int pos = m[m.length - 1];
       boolean[] root = new boolean[m.length];
       Source[][] src = new Source[m.length][];
+      int[] sink = new int[m.length];
       for (int k = 0; k < m.length; k++) {
         int slot = m[k];
-        for (int u : users.get(slot)) root[k] |= region[u] != region[slot];
+        sink[k] = sinkFor[slot];
+        for (int u : users.get(slot)) root[k] |= region[u] != region[slot] && sink[k] < 0;
         root[k] |= isOutput[slot];
         List<Value> ins = nodes.get(slot).inputs();
         src[k] = new Source[ins.size()];
@@ -147,13 +176,13 @@ final class Fusion {
           }
         }
       }
-      Region r = new Region(pos, m, root, src);
+      Region r = new Region(pos, m, root, src, sink);
       int id = regions.size();
       regions.add(r);
       at[pos] = r;
       for (int s : m) regionOf[s] = id;
     }
-    return new Plan(regionOf, virtual, regions, at);
+    return new Plan(regionOf, virtual, regions, at, sunk);
   }
 
   private static int find(List<Integer> parent, int x) {
@@ -187,7 +216,24 @@ final class Fusion {
     return x.shape().size();
   }
 
-  /** Runs a region: fills {@code vals} for its results from {@code vals} of its inputs. */
+  /**
+   * For a floating-point sum over a leading block of dimensions (or all of them), the number of kept elements it
+   * sums into, which repeat with that period in the operand; otherwise −1.
+   */
+  static int sinkPeriod(Value v) {
+    if (!(v.op() instanceof Reduce red) || red.kind() != Reductions.Kind.SUM || !v.dtype().isFloating()) return -1;
+    int[] d = red.dims().clone();
+    Arrays.sort(d);
+    for (int i = 0; i < d.length; i++) if (d[i] != i) return -1;
+    return v.shape().size();
+  }
+
+  /**
+   * Runs a region: fills {@code vals} for its results, and for the reductions it sinks, from {@code vals} of its
+   * inputs. Without sinks it runs chunk by chunk in parallel. With sinks it splits the elements into the same row
+   * ranges, summed in float64 in the same order and combined in the same order, as {@link Reductions#reduce}: a sunk
+   * sum is bit-identical to materializing its operand and reducing it.
+   */
   static void run(CpuContext ctx, Region r, List<Value> nodes, Tensor[] vals) {
     int m = r.members().length;
     Value last = nodes.get(r.position());
@@ -196,10 +242,90 @@ final class Fusion {
     for (int k = 0; k < m; k++) {
       if (r.root()[k]) full[k] = Tensor.newArray(nodes.get(r.members()[k]).dtype(), n);
     }
-    int chunks = (n + CHUNK - 1) / CHUNK;
-    ctx.parallelFor(chunks, 4, (cs, ce) -> {
-      Object[] buf = new Object[m];
-      Object[][] periodic = new Object[m][];
+    if (!r.hasSinks()) {
+      int chunks = (n + CHUNK - 1) / CHUNK;
+      ctx.parallelFor(chunks, 4, (cs, ce) -> {
+        Chunker w = new Chunker(r, nodes, vals, full);
+        for (int c = cs; c < ce; c++) w.eval(c * CHUNK, Math.min(CHUNK, n - c * CHUNK));
+      });
+    } else {
+      int inner = last.shape().dim(last.rank() - 1);
+      int rows = n / inner;
+      int parts = Math.max(1, Math.min(ctx.parallelism(), rows / 64));
+      double[][][] acc = new double[m][parts][];
+      ctx.parallelFor(parts, 1, (ps, pe) -> {
+        Chunker w = new Chunker(r, nodes, vals, full);
+        for (int part = ps; part < pe; part++) {
+          int s = (int) ((long) rows * part / parts) * inner, e = (int) ((long) rows * (part + 1) / parts) * inner;
+          for (int k = 0; k < m; k++) {
+            if (r.sink()[k] >= 0) acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
+          }
+          for (int start = s; start < e; start += CHUNK) {
+            int len = Math.min(CHUNK, e - start);
+            w.eval(start, len);
+            for (int k = 0; k < m; k++) {
+              if (r.sink()[k] >= 0) accumulate(w.result(k), len, start, acc[k][part]);
+            }
+          }
+        }
+      });
+      for (int k = 0; k < m; k++) {
+        if (r.sink()[k] < 0) continue;
+        double[] sum = acc[k][0];
+        for (int p = 1; p < parts; p++) for (int i = 0; i < sum.length; i++) sum[i] += acc[k][p][i];
+        Value red = nodes.get(r.sink()[k]);
+        Object out = red.dtype() == DType.F64 ? sum : toFloat(sum);
+        vals[r.sink()[k]] = Tensor.wrap(red.dtype(), red.shape(), out);
+      }
+    }
+    for (int k = 0; k < m; k++) {
+      if (r.root()[k]) {
+        Value v = nodes.get(r.members()[k]);
+        vals[r.members()[k]] = Tensor.wrap(v.dtype(), v.shape(), full[k]);
+      }
+    }
+  }
+
+  /** acc[(start + i) mod acc.length] += chunk[i] for i in [0, len), in order. */
+  private static void accumulate(Object chunk, int len, int start, double[] acc) {
+    int period = acc.length, j = start % period;
+    if (chunk instanceof float[] f) {
+      for (int i = 0; i < len; i++) {
+        acc[j] += f[i];
+        if (++j == period) j = 0;
+      }
+    } else {
+      double[] d = (double[]) chunk;
+      for (int i = 0; i < len; i++) {
+        acc[j] += d[i];
+        if (++j == period) j = 0;
+      }
+    }
+  }
+
+  private static float[] toFloat(double[] d) {
+    float[] f = new float[d.length];
+    for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+    return f;
+  }
+
+  /** One worker's evaluation of a region over element ranges of at most {@link #CHUNK}, with its own buffers. */
+  private static final class Chunker {
+    private final Region r;
+    private final List<Value> nodes;
+    private final Tensor[] vals;
+    private final Object[] full;
+    private final Object[] buf;
+    private final Object[][] periodic;
+
+    Chunker(Region r, List<Value> nodes, Tensor[] vals, Object[] full) {
+      this.r = r;
+      this.nodes = nodes;
+      this.vals = vals;
+      this.full = full;
+      int m = r.members().length;
+      buf = new Object[m];
+      periodic = new Object[m][];
       for (int k = 0; k < m; k++) {
         Value v = nodes.get(r.members()[k]);
         if (!r.root()[k]) buf[k] = Tensor.newArray(v.dtype(), CHUNK);
@@ -209,40 +335,40 @@ final class Fusion {
           if (s.period() > 0) periodic[k][q] = Tensor.newArray(vals[s.slot()].dtype(), CHUNK);
         }
       }
-      for (int c = cs; c < ce; c++) {
-        int start = c * CHUNK, len = Math.min(CHUNK, n - start);
-        for (int k = 0; k < m; k++) {
-          Value v = nodes.get(r.members()[k]);
-          Source[] src = r.sources()[k];
-          Object[] in = new Object[src.length];
-          int[] off = new int[src.length];
-          DType[] types = new DType[src.length];
-          for (int q = 0; q < src.length; q++) {
-            Source s = src[q];
-            types[q] = v.input(q).dtype();
-            if (s.member() >= 0) {
-              boolean root = r.root()[s.member()];
-              in[q] = root ? full[s.member()] : buf[s.member()];
-              off[q] = root ? start : 0;
-            } else if (s.period() > 0) {
-              Tensor t = vals[s.slot()];
-              fillPeriodic(t.array(), s.period(), start, periodic[k][q], len);
-              in[q] = periodic[k][q];
-              types[q] = t.dtype();
-            } else {
-              in[q] = vals[s.slot()].array();
-              off[q] = start;
-            }
-          }
-          boolean root = r.root()[k];
-          ((Elementwise) v.op()).evalRange(in, off, types, root ? full[k] : buf[k], root ? start : 0, len, v.dtype());
-        }
-      }
-    });
-    for (int k = 0; k < m; k++) {
-      if (r.root()[k]) {
+    }
+
+    /** A non-root member's values for the last range evaluated (from index 0). */
+    Object result(int k) {
+      return buf[k];
+    }
+
+    void eval(int start, int len) {
+      int m = r.members().length;
+      for (int k = 0; k < m; k++) {
         Value v = nodes.get(r.members()[k]);
-        vals[r.members()[k]] = Tensor.wrap(v.dtype(), v.shape(), full[k]);
+        Source[] src = r.sources()[k];
+        Object[] in = new Object[src.length];
+        int[] off = new int[src.length];
+        DType[] types = new DType[src.length];
+        for (int q = 0; q < src.length; q++) {
+          Source s = src[q];
+          types[q] = v.input(q).dtype();
+          if (s.member() >= 0) {
+            boolean root = r.root()[s.member()];
+            in[q] = root ? full[s.member()] : buf[s.member()];
+            off[q] = root ? start : 0;
+          } else if (s.period() > 0) {
+            Tensor t = vals[s.slot()];
+            fillPeriodic(t.array(), s.period(), start, periodic[k][q], len);
+            in[q] = periodic[k][q];
+            types[q] = t.dtype();
+          } else {
+            in[q] = vals[s.slot()].array();
+            off[q] = start;
+          }
+        }
+        boolean root = r.root()[k];
+        ((Elementwise) v.op()).evalRange(in, off, types, root ? full[k] : buf[k], root ? start : 0, len, v.dtype());
       }
     }
   }

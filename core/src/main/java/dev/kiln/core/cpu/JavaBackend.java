@@ -195,7 +195,7 @@ public final class JavaBackend implements Backend {
             Profile.add("fused " + fusion.regionAt()[i].members().length + " ops to " + v.op().name() + " " + v.type(),
                 System.nanoTime() - t0);
           }
-        } else if (fusion == null || (fusion.regionOf()[i] < 0 && !fusion.virtual()[i])) {
+        } else if (fusion == null || (fusion.regionOf()[i] < 0 && !fusion.virtual()[i] && !fusion.sunk()[i])) {
           Tensor[] ins = new Tensor[inputSlots[i].length];
           for (int k = 0; k < ins.length; k++) ins[k] = vals[inputSlots[i][k]];
           long t0 = Profile.ENABLED ? System.nanoTime() : 0;

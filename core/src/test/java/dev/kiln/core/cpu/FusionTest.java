@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Elementwise fusion changes where intermediates live, not what is computed: fused and unfused evaluation of the
  * same graphs (chains with fan-out, scalar and trailing broadcasts, compare/select/convert, integer RNG rounds,
- * several results, sizes that are not multiples of the chunk) give bit-identical results.
+ * several results, sizes that are not multiples of the chunk, sums taken as their operand's region runs) give
+ * bit-identical results.
  */
 class FusionTest {
   private static final Rand R = new Rand();
@@ -52,6 +53,12 @@ class FusionTest {
     for (boolean v : p.virtual()) if (v) virtual++;
     assertTrue(virtual >= 3, "broadcasts of the mean, the scale and gamma are read in place: " + virtual);
     assertTrue(p.regions().stream().anyMatch(r -> r.members().length >= 4), "the normalize-scale-shift-relu chain fuses");
+    // The variance's square is summed as its region runs (a sink), in the same order as the plain reduction: the
+    // bit-identity below covers it, over 407 rows split in two parts.
+    assertTrue(p.regions().stream().anyMatch(Fusion.Region::hasSinks), "the variance's sum is a sink");
+    int sunk = 0;
+    for (boolean b : p.sunk()) if (b) sunk++;
+    assertTrue(sunk >= 1, "sunk reductions: " + sunk);
     assertSameWithAndWithoutFusion(g, R.f32(-2, 2, 37, 11, 64), R.f32(0.5, 1.5, 64));
   }
 
