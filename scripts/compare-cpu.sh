@@ -2,7 +2,9 @@
 # Kiln beside JAX (XLA) and numpy on this CPU, in one run: the seed's training step with state and batch resident
 # (samples/s) in JAX 0.10.2 on CPU (scripts/jax_seed_step.py: same model, initialisation style, noise, batch norm,
 # metrics and Nesterov SGD), in Kiln's Java backend and in Kiln's pjrt:cpu, at each global batch; then single-thread
-# GEMM GFLOP/s of Kiln's Java kernel (JMH) beside numpy's (OpenBLAS) on 1024^3 and the seed's im2col shape.
+# GEMM GFLOP/s of Kiln's Java kernel (JMH) beside numpy's (OpenBLAS) on 1024^3 and the seed's im2col shape. The
+# "kiln hlo, jax" row runs the StableHLO that pjrt:cpu compiled through JAX's own XLA (scripts/jax_run_stablehlo.py),
+# which separates the plugin's XLA from Kiln's lowering.
 # Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--skip-gemm]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,13 +36,23 @@ for b in $batches; do
   jax_ms=$("$py" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["ms_per_step"])' "$tmp/jax.json")
   printf '%-8s %-14s %12s %12s %10s\n' "$b" jax "$jax_ms" "$jax_sps" 1.000
   for backend in java pjrt:cpu; do
-    "$root/kiln" bench --backend "$backend" --batch "$b" --steps "$n" --repeats "$r" --warmup 3 --modes resident \
-      > "$tmp/kiln.txt" 2>&1 || { cat "$tmp/kiln.txt" >&2; exit 1; }
+    rm -rf "$tmp/hlo"
+    KILN_DUMP_STABLEHLO="$tmp/hlo" "$root/kiln" bench --backend "$backend" --batch "$b" --steps "$n" --repeats "$r" \
+      --warmup 3 --modes resident > "$tmp/kiln.txt" 2>&1 || { cat "$tmp/kiln.txt" >&2; exit 1; }
     ms=$(awk '/^resident batch/ {print $3}' "$tmp/kiln.txt")
     sps=$(awk '/^resident batch/ {print $4}' "$tmp/kiln.txt")
     printf '%-8s %-14s %12s %12s %10s\n' "$b" "kiln $backend" "$ms" "$sps" "$(awk -v a="$sps" -v j="$jax_sps" 'BEGIN {printf "%.3f", a / j}')"
   done
+  # The same StableHLO pjrt:cpu ran (Kiln's lowering), compiled and run by JAX's own XLA: against the pjrt:cpu row
+  # this is the plugin's XLA version and options; against the jax row, Kiln's lowering against JAX's.
+  step_hlo="$(ls -S "$tmp"/hlo/*.mlir | head -1)"  # the training step: the largest program compiled
+  "$py" "$root/scripts/jax_run_stablehlo.py" "$step_hlo" --steps "$n" --repeats "$r" --warmup 3 \
+    2>/dev/null | tail -1 > "$tmp/xla.json"
+  ms=$("$py" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["ms_per_step"])' "$tmp/xla.json")
+  sps=$(awk -v ms="$ms" -v b="$b" 'BEGIN {printf "%.0f", b / (ms / 1e3)}')
+  printf '%-8s %-14s %12s %12s %10s\n' "$b" "kiln hlo, jax" "$ms" "$sps" "$(awk -v a="$sps" -v j="$jax_sps" 'BEGIN {printf "%.3f", a / j}')"
 done
+echo "(kiln hlo, jax: the StableHLO kiln pjrt:cpu ran, compiled and run by JAX $("$py" -c 'import jax; print(jax.__version__)')'s XLA)"
 if [ "$gemm" = 1 ]; then
   printf '\n%-16s %-14s %10s %10s\n' gemm engine "GFLOP/s" "vs numpy"
   for mnk in 1024x1024x1024 81920x650x64; do

@@ -133,6 +133,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--devices", type=int, default=1, help="devices to use (bench)")
     ap.add_argument("--dump", help="write the optimized HLO text to this file (tpu-compile)")
+    ap.add_argument("--dump-stablehlo", help="write the step's StableHLO to this file (for jax_run_stablehlo.py)")
     a = ap.parse_args()
     if a.mode == "tpu-compile":
         os.environ.setdefault("TPU_SKIP_MDS_QUERY", "1")
@@ -164,7 +165,10 @@ def main():
             jax.ShapeDtypeStruct((a.batch, 1), jnp.float32, sharding=dat),
             jax.ShapeDtypeStruct((), jnp.uint32, sharding=rep))
     t0 = time.perf_counter()
-    compiled = f.lower(*args).compile()
+    lowered = f.lower(*args)
+    if a.dump_stablehlo:
+        open(a.dump_stablehlo, "w").write(lowered.as_text())
+    compiled = lowered.compile()
     compile_s = time.perf_counter() - t0
     out = {"engine": "jax " + jax.__version__, "devices": n, "global_batch": a.batch, "compile_seconds": compile_s}
     if a.mode == "tpu-compile":

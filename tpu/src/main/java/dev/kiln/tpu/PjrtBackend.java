@@ -43,10 +43,29 @@ public final class PjrtBackend implements Backend {
   @Override
   public Executable compile(Graph graph, CompileOptions options) {
     String mlir = StableHloWriter.write(graph, options);
+    dumpIfAsked(mlir);
     byte[] opts = CompileOptionsCodec.encode(options.replicas(), client.devices());
     PjrtExecutable exe = client.compile(mlir, opts, graph.outputTypes());
     return new Compiled(graph, options, exe);
   }
+
+  /**
+   * With {@code KILN_DUMP_STABLEHLO=DIR} in the environment, every program compiled is also written there (as
+   * {@code module_N.mlir}, N in compile order): to read it, or to compile the same program with another XLA
+   * ({@code scripts/jax_run_stablehlo.py}).
+   */
+  private void dumpIfAsked(String mlir) {
+    String dir = System.getenv("KILN_DUMP_STABLEHLO");
+    if (dir == null || dir.isEmpty()) return;
+    try {
+      java.nio.file.Path d = java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
+      java.nio.file.Files.writeString(d.resolve("module_" + DUMPED.getAndIncrement() + ".mlir"), mlir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("KILN_DUMP_STABLEHLO: cannot write to " + dir, e);
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger DUMPED = new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public java.util.OptionalLong freeMemory(Device device) {
