@@ -44,7 +44,7 @@ java="$work/device/jre/bin/java"
 jar="$work/device/kiln-train.jar"
 args=(--backend "$backend")
 [ -n "$plugin" ] && args+=(--plugin "$plugin")
-kiln() { "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar" "$@" 2>&1 | grep -v '^WARNING: Using incubator'; }
+kiln() { "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseG1GC -jar "$jar" "$@" 2>&1 | grep -v '^WARNING: Using incubator'; }
 echo "== device"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 grep -m1 'model name' /proc/cpuinfo

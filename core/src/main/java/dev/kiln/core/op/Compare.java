@@ -41,8 +41,7 @@ public record Compare(Ops.Cmp direction) implements Elementwise {
   public void evalRange(Object[] in, int[] io, DType[] inTypes, Object out, int oo, int n, DType outType) {
     boolean[] o = (boolean[]) out;
     if (inTypes[0] == DType.F32) {
-      float[] a = (float[]) in[0], b = (float[]) in[1];
-      for (int i = 0; i < n; i++) o[oo + i] = test(a[io[0] + i], b[io[1] + i]);
+      dev.kiln.core.cpu.MaskKernels.compare(vectorOp(), (float[]) in[0], io[0], (float[]) in[1], io[1], o, oo, n);
     } else {
       // U32 compares through its unsigned value, PRED as 0/1; both exact in a double.
       for (int i = 0; i < n; i++) {
@@ -50,6 +49,17 @@ public record Compare(Ops.Cmp direction) implements Elementwise {
             Tensor.elementAsDouble(in[1], inTypes[1], io[1] + i));
       }
     }
+  }
+
+  private jdk.incubator.vector.VectorOperators.Comparison vectorOp() {
+    return switch (direction) {
+      case EQ -> jdk.incubator.vector.VectorOperators.EQ;
+      case NE -> jdk.incubator.vector.VectorOperators.NE;
+      case LT -> jdk.incubator.vector.VectorOperators.LT;
+      case LE -> jdk.incubator.vector.VectorOperators.LE;
+      case GT -> jdk.incubator.vector.VectorOperators.GT;
+      case GE -> jdk.incubator.vector.VectorOperators.GE;
+    };
   }
 
   private boolean test(double x, double y) {

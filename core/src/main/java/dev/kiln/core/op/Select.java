@@ -50,8 +50,7 @@ public record Select() implements Elementwise {
     boolean[] p = (boolean[]) in[0];
     int po = io[0], ao = io[1], bo = io[2];
     if (outType == DType.F32) {
-      float[] a = (float[]) in[1], b = (float[]) in[2], o = (float[]) out;
-      for (int i = 0; i < n; i++) o[oo + i] = p[po + i] ? a[ao + i] : b[bo + i];
+      dev.kiln.core.cpu.MaskKernels.select(p, po, (float[]) in[1], ao, (float[]) in[2], bo, (float[]) out, oo, n);
     } else {
       for (int i = 0; i < n; i++) {
         if (p[po + i]) System.arraycopy(in[1], ao + i, out, oo + i, 1);
