@@ -59,8 +59,23 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
     if (dtype == DType.F32) {
       float[] out = new float[n];
       ctx.parallelFor(m, 4096, (s, e) -> {
-        int[] y = new int[2];
-        for (int i = s; i < e; i++) {
+        int lanes = Threefry.LANES.length();
+        int[] y = new int[2], y0 = new int[lanes], y1 = new int[lanes];
+        float[] u = new float[lanes], w = new float[lanes], z = new float[lanes];
+        int i = s;
+        // A vector of Threefry blocks at a time, then their words' normals, as the composite computes them.
+        for (; i + lanes <= e; i += lanes) {
+          Threefry.blocks(k0, k1, k2, counter, i, y0, y1);
+          normals32(y0, u, w, out, i);
+          int tail = Math.min(lanes, n - (m + i));
+          if (tail == lanes) {
+            normals32(y1, u, w, out, m + i);
+          } else if (tail > 0) {
+            normals32(y1, u, w, z, 0);
+            System.arraycopy(z, 0, out, m + i, tail);
+          }
+        }
+        for (; i < e; i++) {
           Threefry.block(k0, k1, k2, counter, i, y);
           out[i] = normal32(y[0]);
           if (m + i < n) out[m + i] = normal32(y[1]);
@@ -92,6 +107,32 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
     float[] f = new float[d.length];
     for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
     return f;
+  }
+
+  private static final jdk.incubator.vector.VectorSpecies<Float> F = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
+  /**
+   * {@link #normal32} of a vector's worth of words into {@code dst} at {@code off}: the logarithms one by one (as
+   * the scalar form, so the same floats), then the polynomial, the square root and the products in vector lanes,
+   * which are the same IEEE float operations in the same order; u and w are scratch.
+   */
+  static void normals32(int[] bits, float[] u, float[] w, float[] dst, int off) {
+    int lanes = bits.length;
+    for (int l = 0; l < lanes; l++) {
+      float ul = ((float) (bits[l] >>> 9) + 0.5f) * (float) 0x1p-22 - 1f;
+      u[l] = ul;
+      w[l] = -(float) Math.log((1f - ul) * (1f + ul));
+    }
+    for (int l = 0; l < lanes; l += F.length()) {
+      var wv = jdk.incubator.vector.FloatVector.fromArray(F, w, l);
+      var small = wv.lt(5f);
+      var x = wv.lanewise(jdk.incubator.vector.VectorOperators.SQRT).sub(3f).blend(wv.sub(2.5f), small);
+      var p = jdk.incubator.vector.FloatVector.broadcast(F, BIG32[0]).blend(SMALL32[0], small);
+      for (int c = 1; c < SMALL32.length; c++) {
+        p = p.mul(x).add(jdk.incubator.vector.FloatVector.broadcast(F, BIG32[c]).blend(SMALL32[c], small));
+      }
+      p.mul(jdk.incubator.vector.FloatVector.fromArray(F, u, l)).mul(SQRT2_32).intoArray(dst, off + l);
+    }
   }
 
   /** The composite's normalFromBits in float32, op for op (each op rounds to float, as the graph does). */

@@ -169,6 +169,31 @@ public final class Threefry {
     y[1] = x1;
   }
 
+  /** The integer vector shape {@link #blocks} computes at once. */
+  static final jdk.incubator.vector.VectorSpecies<Integer> LANES = jdk.incubator.vector.IntVector.SPECIES_PREFERRED;
+
+  /**
+   * {@link #block} for the block indices i0, i0+1, ... i0+LANES−1 at once, in vector lanes: the same integer
+   * arithmetic (wrapping adds, rotations, xors), so the same words; y0 and y1 receive each block's two words.
+   */
+  static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int[] y1) {
+    var s = LANES;
+    var x0 = jdk.incubator.vector.IntVector.broadcast(s, counter + k0);
+    var x1 = jdk.incubator.vector.IntVector.broadcast(s, i0 + k1).add(
+        jdk.incubator.vector.IntVector.zero(s).addIndex(1));
+    int[][] inject = {{k1, k2 + 1}, {k2, k0 + 2}, {k0, k1 + 3}, {k1, k2 + 4}, {k2, k0 + 5}};
+    for (int group = 0; group < 5; group++) {
+      for (int r : ROTATIONS[group % 2]) {
+        x0 = x0.add(x1);
+        x1 = x1.lanewise(jdk.incubator.vector.VectorOperators.ROL, r).lanewise(jdk.incubator.vector.VectorOperators.XOR, x0);
+      }
+      x0 = x0.add(inject[group][0]);
+      x1 = x1.add(inject[group][1]);
+    }
+    x0.intoArray(y0, 0);
+    x1.intoArray(y1, 0);
+  }
+
   /**
    * Normal draws from random words. u = (k + ½)·2^-22 − 1 with k the top 23 bits, so k + ½ is exact in float32
    * and u stays strictly inside (−1, 1) (with 24 bits, k + ½ rounds up to 2^24 for the largest k and u reaches 1,
