@@ -54,23 +54,32 @@ public record BatchNormalize(int[] dims, double epsilon) implements Primitive {
 
   /** The same computation written with other primitives: what this op lowers to, and the reference it is tested by. */
   public static Value composite(Value x, int[] dims, double epsilon) {
-    int[] shape = x.shape().dims();
-    int[] kept = new BatchNormalize(dims, epsilon).kept(x.rank());
-    Value centered = x.sub(Ops.broadcastInDim(Ops.mean(x, dims), shape, kept));
-    Value r = Ops.rsqrt(Ops.mean(centered.mul(centered), dims).add(epsilon));
-    return centered.mul(Ops.broadcastInDim(r, shape, kept));
+    BatchNormalize op = new BatchNormalize(dims, epsilon);
+    Value centered = op.centered(x);
+    return centered.mul(op.broadcast(op.rsqrtVariance(centered), x));
+  }
+
+  /** x − mean(x), the mean broadcast back over {@code dims}. */
+  private Value centered(Value x) {
+    return x.sub(broadcast(Ops.mean(x, dims), x));
+  }
+
+  /** rsqrt(mean(c²) + ε) for the centred c: one value per element of the kept dimensions. */
+  private Value rsqrtVariance(Value centered) {
+    return Ops.rsqrt(Ops.mean(centered.mul(centered), dims).add(epsilon));
+  }
+
+  /** A per-statistic value broadcast to {@code like}'s shape. */
+  private Value broadcast(Value stat, Value like) {
+    return Ops.broadcastInDim(stat, like.shape().dims(), kept(like.rank()));
   }
 
   @Override
   public List<Value> vjp(Value out, Value g) {
     Value x = out.input(0);
-    int[] shape = x.shape().dims();
-    int[] kept = kept(x.rank());
-    Value centered = x.sub(Ops.broadcastInDim(Ops.mean(x, dims), shape, kept));
-    Value r = Ops.rsqrt(Ops.mean(centered.mul(centered), dims).add(epsilon));
-    Value meanG = Ops.broadcastInDim(Ops.mean(g, dims), shape, kept);
-    Value meanGx = Ops.broadcastInDim(Ops.mean(g.mul(out), dims), shape, kept);
-    return Arrays.asList(g.sub(meanG).sub(out.mul(meanGx)).mul(Ops.broadcastInDim(r, shape, kept)));
+    Value r = broadcast(rsqrtVariance(centered(x)), x);
+    Value meanG = broadcast(Ops.mean(g, dims), x), meanGx = broadcast(Ops.mean(g.mul(out), dims), x);
+    return Arrays.asList(g.sub(meanG).sub(out.mul(meanGx)).mul(r));
   }
 
   @Override
