@@ -202,7 +202,9 @@ public final class PjrtClient implements AutoCloseable {
   public dev.kiln.core.backend.Backend.Placed toDeviceAsync(Tensor t, Device device) {
     ByteBuffer bytes = t.toByteBuffer();
     boolean cpu = "cpu".equals(platform);
-    long address = bytes.isDirect() ? new BytePointer(bytes).address() : 0;
+    // (A JavaCPP pointer over a buffer keeps the buffer's position apart from its address.)
+    BytePointer at = bytes.isDirect() ? new BytePointer(bytes) : null;
+    long address = at == null ? 0 : at.address() + at.position();
     if (!bytes.isDirect() || (cpu && address % ZERO_COPY_ALIGNMENT != 0)) {
       return new dev.kiln.core.backend.Backend.Placed(toDevice(t, device), dev.kiln.core.backend.HostHold.NONE);
     }
