@@ -98,7 +98,7 @@ public final class Gemm {
     for (int p = 0; p < k; p++) bv[p] = b.data()[b.off() + p * b.rs()];
     float[] ad = a.data();
     ctx.parallelFor(m, Math.max(1, 16384 / Math.max(1, k)), (s, e) -> {
-      float[] row = a.cs() == 1 ? null : new float[k];
+      float[] row = a.cs() == 1 ? null : new float[k], lanes = new float[L];
       for (int i = s; i < e; i++) {
         float[] x = ad;
         int xo = a.off() + i * a.rs();
@@ -112,7 +112,11 @@ public final class Gemm {
         for (int end = S.loopBound(k); p < end; p += L) {
           acc = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, bv, p), acc);
         }
-        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        // The lanes are summed in a fixed order: reduceLanes(ADD) leaves the order to the JIT, and results must not
+        // depend on whether the loop was compiled yet (an exact resume compares every float).
+        acc.intoArray(lanes, 0);
+        float sum = 0f;
+        for (float v : lanes) sum += v;
         for (; p < k; p++) sum += x[xo + p] * bv[p];
         c[cOff + i * ldc] = sum;
       }
