@@ -73,13 +73,14 @@ public final class Gemm {
       for (int pc = 0; pc < k; pc += kcMax) {
         int kc = Math.min(kcMax, k - pc);
         packB(b, pc, kc, jc, nc, bPack);
-        int mBlocks = (m + MC - 1) / MC;
+        int mcBlock = rowBlock(m, ctx.parallelism());
+        int mBlocks = (m + mcBlock - 1) / mcBlock;
         final int fjc = jc, fpc = pc;
         ctx.parallelFor(mBlocks, 1, (s, e) -> {
-          float[] aPack = packBuffer(directA ? MR * kc : MC * kc);
+          float[] aPack = packBuffer(directA ? MR * kc : mcBlock * kc);
           for (int blk = s; blk < e; blk++) {
-            int ic = blk * MC;
-            int mc = Math.min(MC, m - ic);
+            int ic = blk * mcBlock;
+            int mc = Math.min(mcBlock, m - ic);
             if (directA) {
               macroKernelDirect(mc, nc, kc, a, ic, fpc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
             } else {
@@ -121,6 +122,18 @@ public final class Gemm {
         c[cOff + i * ldc] = sum;
       }
     });
+  }
+
+  /**
+   * Rows of A per parallel block: {@link #MC}, unless that leaves too few blocks to share evenly among the threads
+   * (the convolutions' kernel gradients have m = 650 or 320: five or three blocks of 144 on two threads, one of which
+   * did 3 of 5). Then the blocks are made smaller, a multiple of MR, so their count is a multiple of the threads.
+   */
+  static int rowBlock(int m, int threads) {
+    int blocks = (m + MC - 1) / MC;
+    if (threads <= 1 || blocks >= 4 * threads || m <= MR * threads) return MC;
+    int even = (blocks + threads - 1) / threads * threads;
+    return roundUp((m + even - 1) / even, MR);
   }
 
   private static float[] packBuffer(int size) {
