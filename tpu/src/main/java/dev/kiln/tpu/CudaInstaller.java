@@ -123,7 +123,8 @@ public final class CudaInstaller {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> mode;
         try {
           mode = Files.getPosixFilePermissions(e);
-        } catch (UnsupportedOperationException | IOException x) {
+        } catch (UnsupportedOperationException x) {
+          // An entry written without Unix modes (a wheel zipped off Unix) carries no execute bit to keep.
           mode = java.util.Set.of();
         }
         if (mode.contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE)) {

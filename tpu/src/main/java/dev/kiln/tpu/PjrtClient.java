@@ -3,7 +3,9 @@ package dev.kiln.tpu;
 import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
+import dev.kiln.core.backend.Backend;
 import dev.kiln.core.backend.Device;
+import dev.kiln.core.backend.HostHold;
 import dev.kiln.tpu.pjrt.PjrtC;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -23,7 +25,8 @@ public final class PjrtClient implements AutoCloseable {
   private PjrtC.PJRT_Client client;
   private final String platform;
   /** PJRT_HostBufferSemantics values (pjrt_c_api.h). */
-  private static final int IMMUTABLE_UNTIL_TRANSFER_COMPLETES = 1, IMMUTABLE_ZERO_COPY = 2;
+  private static final int IMMUTABLE_ONLY_DURING_CALL = 0, IMMUTABLE_UNTIL_TRANSFER_COMPLETES = 1,
+      IMMUTABLE_ZERO_COPY = 2;
   /** The CPU plugin uses host memory in place only at this alignment (XLA's buffer alignment); else it copies. */
   static final int ZERO_COPY_ALIGNMENT = 64;
   private final PjrtHostHolds holds = new PjrtHostHolds();
@@ -162,6 +165,23 @@ public final class PjrtClient implements AutoCloseable {
     };
   }
 
+  /**
+   * Calls PJRT_Client_BufferFromHostBuffer for {@code t}'s bytes at {@code data} with the given host-buffer semantics;
+   * the arguments (in the caller's pointer scope) hold the new buffer and its done-with-host-buffer event.
+   */
+  private PjrtC.PJRT_Client_BufferFromHostBuffer_Args fromHostBuffer(Tensor t, BytePointer data, int semantics,
+      Device device) {
+    long[] dims = new long[t.shape().rank()];
+    for (int i = 0; i < dims.length; i++) dims[i] = t.shape().dim(i);
+    LongPointer dp = new LongPointer(Math.max(1, dims.length));
+    if (dims.length > 0) dp.put(dims);
+    PjrtC.PJRT_Client_BufferFromHostBuffer_Args a = Pjrt.args(new PjrtC.PJRT_Client_BufferFromHostBuffer_Args());
+    a.client(handle()).data(data).type(bufferType(t.dtype())).dims(dp).num_dims(dims.length)
+        .host_buffer_semantics(semantics).device(deviceHandle(device));
+    pjrt.call(PjrtC.KILN_SLOT_Client_BufferFromHostBuffer, a, "Client_BufferFromHostBuffer");
+    return a;
+  }
+
   /** Copies a host tensor to a device. */
   public PjrtBuffer toDevice(Tensor t, Device device) {
     try (PointerScope scope = new PointerScope()) {
@@ -172,14 +192,7 @@ public final class PjrtClient implements AutoCloseable {
         bytes.duplicate().get(b);
         data.put(b);
       }
-      long[] dims = new long[t.shape().rank()];
-      for (int i = 0; i < dims.length; i++) dims[i] = t.shape().dim(i);
-      LongPointer dp = new LongPointer(Math.max(1, dims.length));
-      if (dims.length > 0) dp.put(dims);
-      PjrtC.PJRT_Client_BufferFromHostBuffer_Args a = Pjrt.args(new PjrtC.PJRT_Client_BufferFromHostBuffer_Args());
-      a.client(handle()).data(data).type(bufferType(t.dtype())).dims(dp).num_dims(dims.length)
-          .host_buffer_semantics(0).device(deviceHandle(device));
-      pjrt.call(PjrtC.KILN_SLOT_Client_BufferFromHostBuffer, a, "Client_BufferFromHostBuffer");
+      PjrtC.PJRT_Client_BufferFromHostBuffer_Args a = fromHostBuffer(t, data, IMMUTABLE_ONLY_DURING_CALL, device);
       PjrtC.PJRT_Buffer buf = new PjrtC.PJRT_Buffer(a.buffer());
       PjrtBuffer result = new PjrtBuffer(this, buf, t.type(), device);
       try {
@@ -199,28 +212,21 @@ public final class PjrtClient implements AutoCloseable {
    * hold fires when the plugin is done with the memory. A heap-backed or unaligned tensor is copied now, as
    * {@link #toDevice}, with no hold.
    */
-  public dev.kiln.core.backend.Backend.Placed toDeviceAsync(Tensor t, Device device) {
+  public Backend.Placed toDeviceAsync(Tensor t, Device device) {
     ByteBuffer bytes = t.toByteBuffer();
     boolean cpu = "cpu".equals(platform);
     // (A JavaCPP pointer over a buffer keeps the buffer's position apart from its address.)
     BytePointer at = bytes.isDirect() ? new BytePointer(bytes) : null;
     long address = at == null ? 0 : at.address() + at.position();
     if (!bytes.isDirect() || (cpu && address % ZERO_COPY_ALIGNMENT != 0)) {
-      return new dev.kiln.core.backend.Backend.Placed(toDevice(t, device), dev.kiln.core.backend.HostHold.NONE);
+      return new Backend.Placed(toDevice(t, device), HostHold.NONE);
     }
     try (PointerScope scope = new PointerScope()) {
-      long[] dims = new long[t.shape().rank()];
-      for (int i = 0; i < dims.length; i++) dims[i] = t.shape().dim(i);
-      LongPointer dp = new LongPointer(Math.max(1, dims.length));
-      if (dims.length > 0) dp.put(dims);
-      PjrtC.PJRT_Client_BufferFromHostBuffer_Args a = Pjrt.args(new PjrtC.PJRT_Client_BufferFromHostBuffer_Args());
-      a.client(handle()).data(new BytePointer(bytes)).type(bufferType(t.dtype())).dims(dp).num_dims(dims.length)
-          .host_buffer_semantics(cpu ? IMMUTABLE_ZERO_COPY : IMMUTABLE_UNTIL_TRANSFER_COMPLETES)
-          .device(deviceHandle(device));
-      pjrt.call(PjrtC.KILN_SLOT_Client_BufferFromHostBuffer, a, "Client_BufferFromHostBuffer");
+      PjrtC.PJRT_Client_BufferFromHostBuffer_Args a = fromHostBuffer(t, new BytePointer(bytes),
+          cpu ? IMMUTABLE_ZERO_COPY : IMMUTABLE_UNTIL_TRANSFER_COMPLETES, device);
       PjrtBuffer result = new PjrtBuffer(this, new PjrtC.PJRT_Buffer(a.buffer()), t.type(), device);
       PjrtEvent done = new PjrtEvent(pjrt, new PjrtC.PJRT_Event(a.done_with_host_buffer()), "host-to-device transfer");
-      return new dev.kiln.core.backend.Backend.Placed(result, holds.add(bytes, done));
+      return new Backend.Placed(result, holds.add(bytes, done));
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.kiln.core.cpu;
 
+import java.util.stream.IntStream;
+
 /**
  * The kernel gradient of a 1-D convolution with stride 1 and no dilation whose input and output have the same
  * length (the seed's 'same' Conv1D), computed as patchesᵀ·dy without forming the patches.
@@ -30,20 +32,19 @@ public final class ConvKernelGrad {
           new Gemm.F32(dy, lo * f, f, 1), dw, 0, f);
     }
     // Per tap: rows to add (a valid pair outside [lo, hi)) or take back (an invalid pair inside it), gathered with
-    // their sign into small matrices and applied with one GEMM each.
-    int edgeL = Math.max(0, -dMin), edgeR = Math.max(0, dMax);
+    // their sign into small matrices and applied with one GEMM each. Only rows within edgeL of a sample's start or
+    // edgeR of its end can be either: the same positions o in every sample.
+    int edgeL = Math.min(s, Math.max(0, -dMin)), edgeR = Math.min(s, Math.max(0, dMax));
+    int[] edges = IntStream.concat(IntStream.range(0, edgeL),
+        IntStream.range(Math.max(edgeL, s - edgeR), s)).toArray();
     float[] tmp = new float[c * f];
+    int[] pick = new int[n * edges.length];
+    boolean[] negative = new boolean[pick.length];
     for (int k = 0; k < taps; k++) {
       int d = k + dMin;
       int count = 0;
-      int[] pick = new int[n * (Math.min(s, edgeL) + Math.min(s, edgeR))];
-      boolean[] negative = new boolean[pick.length];
       for (int b = 0; b < n; b++) {
-        for (int o = 0; o < s; o++) {
-          if (o >= edgeL && o < s - edgeR) {
-            o = Math.max(o, s - edgeR) - 1;
-            continue;
-          }
+        for (int o : edges) {
           int r = b * s + o;
           boolean valid = o + d >= 0 && o + d < s, inGemm = r >= lo && r < hi;
           if (valid == inGemm) continue;

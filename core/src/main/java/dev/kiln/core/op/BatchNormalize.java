@@ -46,39 +46,44 @@ public record BatchNormalize(int[] dims, double epsilon) implements Primitive {
   }
 
   /** The dimensions that keep one statistic each, in order. */
-  private int[] kept(int rank) {
+  private static int[] kept(int[] dims, int rank) {
     int[] k = new int[rank - dims.length];
     for (int d = 0, j = 0; d < rank; d++) if (d < dims[0] || d > dims[dims.length - 1]) k[j++] = d;
     return k;
   }
 
+  /** A per-statistic value broadcast to {@code like}'s shape. */
+  private static Value broadcast(Value stat, Value like, int[] dims) {
+    return Ops.broadcastInDim(stat, like.shape().dims(), kept(dims, like.rank()));
+  }
+
   /** The same computation written with other primitives: what this op lowers to, and the reference it is tested by. */
   public static Value composite(Value x, int[] dims, double epsilon) {
-    BatchNormalize op = new BatchNormalize(dims, epsilon);
-    Value centered = op.centered(x);
-    return centered.mul(op.broadcast(op.rsqrtVariance(centered), x));
+    Value[] mv = moments(x, dims);
+    return x.sub(broadcast(mv[0], x, dims)).mul(broadcast(rsqrtOf(mv[1], epsilon), x, dims));
   }
 
-  /** x − mean(x), the mean broadcast back over {@code dims}. */
-  private Value centered(Value x) {
-    return x.sub(broadcast(Ops.mean(x, dims), x));
+  /**
+   * The mean and biased variance of x over the consecutive {@code dims}, one each per element of the other
+   * dimensions, written with other primitives: what this op normalizes by, and what a layer keeps moving averages of.
+   */
+  public static Value[] moments(Value x, int[] dims) {
+    Value mean = Ops.mean(x, dims);
+    Value centered = x.sub(broadcast(mean, x, dims));
+    return new Value[] {mean, Ops.mean(centered.mul(centered), dims)};
   }
 
-  /** rsqrt(mean(c²) + ε) for the centred c: one value per element of the kept dimensions. */
-  private Value rsqrtVariance(Value centered) {
-    return Ops.rsqrt(Ops.mean(centered.mul(centered), dims).add(epsilon));
+  /** rsqrt(variance + ε). */
+  private static Value rsqrtOf(Value variance, double epsilon) {
+    return Ops.rsqrt(variance.add(epsilon));
   }
 
-  /** A per-statistic value broadcast to {@code like}'s shape. */
-  private Value broadcast(Value stat, Value like) {
-    return Ops.broadcastInDim(stat, like.shape().dims(), kept(like.rank()));
-  }
 
   @Override
   public List<Value> vjp(Value out, Value g) {
     Value x = out.input(0);
-    Value r = broadcast(rsqrtVariance(centered(x)), x);
-    Value meanG = broadcast(Ops.mean(g, dims), x), meanGx = broadcast(Ops.mean(g.mul(out), dims), x);
+    Value r = broadcast(rsqrtOf(moments(x, dims)[1], epsilon), x, dims);
+    Value meanG = broadcast(Ops.mean(g, dims), x, dims), meanGx = broadcast(Ops.mean(g.mul(out), dims), x, dims);
     return Arrays.asList(g.sub(meanG).sub(out.mul(meanGx)).mul(r));
   }
 

@@ -4,9 +4,11 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.cpu.MaskKernels;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
+import jdk.incubator.vector.VectorOperators;
 import java.util.Arrays;
 import java.util.List;
 
@@ -41,7 +43,7 @@ public record Compare(Ops.Cmp direction) implements Elementwise {
   public void evalRange(Object[] in, int[] io, DType[] inTypes, Object out, int oo, int n, DType outType) {
     boolean[] o = (boolean[]) out;
     if (inTypes[0] == DType.F32) {
-      dev.kiln.core.cpu.MaskKernels.compare(vectorOp(), (float[]) in[0], io[0], (float[]) in[1], io[1], o, oo, n);
+      MaskKernels.compare(vectorOp(), (float[]) in[0], io[0], (float[]) in[1], io[1], o, oo, n);
     } else {
       // U32 compares through its unsigned value, PRED as 0/1; both exact in a double.
       for (int i = 0; i < n; i++) {
@@ -51,14 +53,14 @@ public record Compare(Ops.Cmp direction) implements Elementwise {
     }
   }
 
-  private jdk.incubator.vector.VectorOperators.Comparison vectorOp() {
+  private VectorOperators.Comparison vectorOp() {
     return switch (direction) {
-      case EQ -> jdk.incubator.vector.VectorOperators.EQ;
-      case NE -> jdk.incubator.vector.VectorOperators.NE;
-      case LT -> jdk.incubator.vector.VectorOperators.LT;
-      case LE -> jdk.incubator.vector.VectorOperators.LE;
-      case GT -> jdk.incubator.vector.VectorOperators.GT;
-      case GE -> jdk.incubator.vector.VectorOperators.GE;
+      case EQ -> VectorOperators.EQ;
+      case NE -> VectorOperators.NE;
+      case LT -> VectorOperators.LT;
+      case LE -> VectorOperators.LE;
+      case GT -> VectorOperators.GT;
+      case GE -> VectorOperators.GE;
     };
   }
 

@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.cpu.MaskKernels;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
@@ -50,7 +51,7 @@ public record Select() implements Elementwise {
     boolean[] p = (boolean[]) in[0];
     int po = io[0], ao = io[1], bo = io[2];
     if (outType == DType.F32) {
-      dev.kiln.core.cpu.MaskKernels.select(p, po, (float[]) in[1], ao, (float[]) in[2], bo, (float[]) out, oo, n);
+      MaskKernels.select(p, po, (float[]) in[1], ao, (float[]) in[2], bo, (float[]) out, oo, n);
     } else {
       for (int i = 0; i < n; i++) {
         if (p[po + i]) System.arraycopy(in[1], ao + i, out, oo + i, 1);

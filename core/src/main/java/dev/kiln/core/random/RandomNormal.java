@@ -10,6 +10,9 @@ import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 import java.util.List;
 
@@ -109,7 +112,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
     return f;
   }
 
-  private static final jdk.incubator.vector.VectorSpecies<Float> F = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
   /**
    * {@link #normal32} of a vector's worth of words into {@code dst} at {@code off}: the logarithms one by one (as
@@ -124,14 +127,14 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
       w[l] = -(float) Math.log((1f - ul) * (1f + ul));
     }
     for (int l = 0; l < lanes; l += F.length()) {
-      var wv = jdk.incubator.vector.FloatVector.fromArray(F, w, l);
+      var wv = FloatVector.fromArray(F, w, l);
       var small = wv.lt(5f);
-      var x = wv.lanewise(jdk.incubator.vector.VectorOperators.SQRT).sub(3f).blend(wv.sub(2.5f), small);
-      var p = jdk.incubator.vector.FloatVector.broadcast(F, BIG32[0]).blend(SMALL32[0], small);
+      var x = wv.lanewise(VectorOperators.SQRT).sub(3f).blend(wv.sub(2.5f), small);
+      var p = FloatVector.broadcast(F, BIG32[0]).blend(SMALL32[0], small);
       for (int c = 1; c < SMALL32.length; c++) {
-        p = p.mul(x).add(jdk.incubator.vector.FloatVector.broadcast(F, BIG32[c]).blend(SMALL32[c], small));
+        p = p.mul(x).add(FloatVector.broadcast(F, BIG32[c]).blend(SMALL32[c], small));
       }
-      p.mul(jdk.incubator.vector.FloatVector.fromArray(F, u, l)).mul(SQRT2_32).intoArray(dst, off + l);
+      p.mul(FloatVector.fromArray(F, u, l)).mul(SQRT2_32).intoArray(dst, off + l);
     }
   }
 

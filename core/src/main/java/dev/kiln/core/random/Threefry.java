@@ -7,6 +7,9 @@ import dev.kiln.core.TensorType;
 import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Ops;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import java.util.List;
 
 /**
@@ -170,28 +173,30 @@ public final class Threefry {
   }
 
   /** The integer vector shape {@link #blocks} computes at once. */
-  static final jdk.incubator.vector.VectorSpecies<Integer> LANES = jdk.incubator.vector.IntVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Integer> LANES = IntVector.SPECIES_PREFERRED;
 
   /**
    * {@link #block} for the block indices i0, i0+1, ... i0+LANES−1 at once, in vector lanes: the same integer
    * arithmetic (wrapping adds, rotations, xors), so the same words; y0 and y1 receive each block's two words.
    */
   static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int[] y1) {
-    var s = LANES;
-    var x0 = jdk.incubator.vector.IntVector.broadcast(s, counter + k0);
-    var x1 = jdk.incubator.vector.IntVector.broadcast(s, i0 + k1).add(
-        jdk.incubator.vector.IntVector.zero(s).addIndex(1));
-    int[][] inject = {{k1, k2 + 1}, {k2, k0 + 2}, {k0, k1 + 3}, {k1, k2 + 4}, {k2, k0 + 5}};
-    for (int group = 0; group < 5; group++) {
-      for (int r : ROTATIONS[group % 2]) {
+    IntVector x0 = IntVector.broadcast(LANES, counter + k0);
+    IntVector x1 = IntVector.broadcast(LANES, i0 + k1).add(IntVector.zero(LANES).addIndex(1));
+    for (int group = 1; group <= 5; group++) {
+      for (int r : ROTATIONS[(group - 1) % 2]) {
         x0 = x0.add(x1);
-        x1 = x1.lanewise(jdk.incubator.vector.VectorOperators.ROL, r).lanewise(jdk.incubator.vector.VectorOperators.XOR, x0);
+        x1 = x1.lanewise(VectorOperators.ROL, r).lanewise(VectorOperators.XOR, x0);
       }
-      x0 = x0.add(inject[group][0]);
-      x1 = x1.add(inject[group][1]);
+      // After group j the key words ks[j % 3] and ks[(j + 1) % 3] + j, with ks = (k0, k1, k2).
+      x0 = x0.add(keyWord(k0, k1, k2, group % 3));
+      x1 = x1.add(keyWord(k0, k1, k2, (group + 1) % 3) + group);
     }
     x0.intoArray(y0, 0);
     x1.intoArray(y1, 0);
+  }
+
+  private static int keyWord(int k0, int k1, int k2, int i) {
+    return i == 0 ? k0 : i == 1 ? k1 : k2;
   }
 
   /**

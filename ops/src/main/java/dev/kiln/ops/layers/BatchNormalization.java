@@ -2,6 +2,7 @@ package dev.kiln.ops.layers;
 
 import dev.kiln.core.Shape;
 import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.BatchNormalize;
 import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
@@ -88,13 +89,12 @@ public record BatchNormalization(String name, int features, double momentum, dou
       int first = grouped ? 1 : 0;
       int[] axes = new int[xs.rank() - 1 - first];
       for (int i = 0; i < axes.length; i++) axes[i] = first + i;
-      int[] keep = grouped ? new int[] {0, xs.rank() - 1} : new int[] {xs.rank() - 1};
       // The normalization is one primitive with a closed-form gradient; the statistics for the moving averages are
       // computed beside it without gradient (XLA merges them with the primitive's own; the Java backend pays two
       // extra passes over x).
-      mean = Ops.mean(xs, axes);
-      Value centered = xs.sub(grouped ? Ops.broadcastInDim(mean, xs.shape().dims(), keep) : mean);
-      var = Ops.mean(centered.mul(centered), axes);
+      Value[] moments = BatchNormalize.moments(xs, axes);
+      mean = moments[0];
+      var = moments[1];
       Value normed = Ops.batchNormalize(xs, epsilon, axes);
       Value y = affine(Ops.reshape(normed, gdims), gamma, beta);
       // The moving statistics take the mean of the groups' (and replicas') batch statistics.

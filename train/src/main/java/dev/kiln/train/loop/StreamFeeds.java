@@ -47,11 +47,7 @@ public final class StreamFeeds implements FitLoop.Feeds {
   public Map<String, List<DeviceArray>> next(long globalStep) {
     // Give back the batches the devices are done with; wait for the oldest if the stream's pool would run dry.
     while (!inFlight.isEmpty() && inFlight.peekFirst().done()) stream.release(inFlight.removeFirst().batch());
-    while (inFlight.size() >= stream.retainable() - 1) {
-      InFlight oldest = inFlight.removeFirst();
-      oldest.await();
-      stream.release(oldest.batch());
-    }
+    while (inFlight.size() >= stream.retainable() - 1) releaseOldest();
     Batch b = stream.next();
     position++;
     List<HostHold> holds = new ArrayList<>(2 * runner.replicas());
@@ -75,10 +71,13 @@ public final class StreamFeeds implements FitLoop.Feeds {
   /** Waits until the devices are done with every batch and gives them back to the stream. */
   @Override
   public void close() {
-    while (!inFlight.isEmpty()) {
-      InFlight oldest = inFlight.removeFirst();
-      oldest.await();
-      stream.release(oldest.batch());
-    }
+    while (!inFlight.isEmpty()) releaseOldest();
+  }
+
+  /** Waits until the devices are done with the oldest batch in flight, and gives it back. */
+  private void releaseOldest() {
+    InFlight oldest = inFlight.removeFirst();
+    oldest.await();
+    stream.release(oldest.batch());
   }
 }
