@@ -240,7 +240,7 @@ final class Fusion {
     int n = last.shape().size();
     Object[] full = new Object[m];
     for (int k = 0; k < m; k++) {
-      if (r.root()[k]) full[k] = Tensor.newArray(nodes.get(r.members()[k]).dtype(), n);
+      if (r.root()[k]) full[k] = Arena.uninitialized(nodes.get(r.members()[k]).dtype(), n);
     }
     if (!r.hasSinks()) {
       int chunks = (n + CHUNK - 1) / CHUNK;

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * The embedded backend and Kiln's default: interprets a graph node by node with the primitives' Java kernels on a
  * fork-join pool. "Compiling" computes, for every node, the step after which its value is no longer needed, so
- * intermediates are released as soon as their last user has run. One device, one replica.
+ * intermediates are released as soon as their last user has run, and their arrays go back to the plan's
+ * {@link Arena} for the kernels of later nodes and later runs. One device, one replica.
  */
 public final class JavaBackend implements Backend {
   private static final Device CPU = new Device(0, "cpu");
@@ -112,6 +113,7 @@ public final class JavaBackend implements Backend {
     private final int[][] releaseAfter; // slots whose last use is step i
     private final int[] outputSlots;
     private final Fusion.Plan fusion;
+    private final Arena arena = new Arena();
 
     Plan(Graph graph, CompileOptions options) {
       this.graph = graph;
@@ -179,6 +181,20 @@ public final class JavaBackend implements Backend {
         argTensors[i] = t;
       }
       Tensor[] vals = new Tensor[nodes.size()];
+      Arena previous = arena.enter();
+      try {
+        run(argTensors, vals);
+      } finally {
+        arena.exit(previous);
+      }
+      List<DeviceArray> outs = new ArrayList<>(outputSlots.length);
+      for (int s : outputSlots) outs.add(new HostArray(vals[s]));
+      for (int p : options.donations().keySet()) args.get(p).close();
+      return List.of(outs);
+    }
+
+    /** Runs the nodes in order, filling {@code vals}; a released value's array goes back to the arena. */
+    private void run(Tensor[] argTensors, Tensor[] vals) {
       for (int i = 0; i < nodes.size(); i++) {
         Value v = nodes.get(i);
         if (v.op() instanceof Parameter p) {
@@ -207,12 +223,21 @@ public final class JavaBackend implements Backend {
                 + ") failed: " + e.getMessage(), e);
           }
         }
-        for (int s : releaseAfter[i]) vals[s] = null;
+        for (int s : releaseAfter[i]) release(vals, s);
       }
-      List<DeviceArray> outs = new ArrayList<>(outputSlots.length);
-      for (int s : outputSlots) outs.add(new HostArray(vals[s]));
-      for (int p : options.donations().keySet()) args.get(p).close();
-      return List.of(outs);
+    }
+
+    /**
+     * Drops slot {@code s}; its array goes back to the arena when the arena issued it and no live value shares it (a
+     * reshape's result is its operand's array).
+     */
+    private void release(Tensor[] vals, int s) {
+      Tensor t = vals[s];
+      vals[s] = null;
+      if (t == null || t.isBufferBacked() || !arena.owns(t.array())) return;
+      Object a = t.array();
+      for (Tensor v : vals) if (v != null && !v.isBufferBacked() && v.array() == a) return;
+      arena.giveBack(a);
     }
   }
 }

@@ -20,7 +20,7 @@ public final class Layout {
     int rank = outDims.length;
     int n = 1;
     for (int d : outDims) n *= d;
-    Object out = Tensor.newArray(dtype, n);
+    Object out = Arena.uninitialized(dtype, n);
     if (n == 0) {
       return out;
     }

@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
+import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Primitive;
@@ -106,7 +107,7 @@ public record BatchNormalize(int[] dims, double epsilon) implements Primitive {
       else inner *= s.dim(d);
     }
     if (t.dtype() == DType.F32) {
-      float[] x = in[0].floats(), y = new float[x.length];
+      float[] x = in[0].floats(), y = (float[]) Arena.uninitialized(DType.F32, x.length);
       for (int o = 0; o < outer; o++) normalize32(ctx, x, y, o * rows * inner, rows, inner);
       return Tensor.wrap(DType.F32, s, y);
     }

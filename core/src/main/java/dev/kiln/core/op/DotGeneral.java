@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
+import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.cpu.Gemm;
 import dev.kiln.core.cpu.Layout;
@@ -139,7 +140,7 @@ public record DotGeneral(int[] lhsBatch, int[] rhsBatch, int[] lhsContract, int[
     int b = prod(l, lhsBatch), m = prod(l, lFree), k = prod(l, lhsContract), n = prod(r, rFree);
     Object a = Layout.arranged(ctx, l, concat(lhsBatch, lFree, lhsContract));
     Object bb = Layout.arranged(ctx, r, concat(rhsBatch, rhsContract, rFree));
-    Object c = Tensor.newArray(t.dtype(), b * m * n);
+    Object c = Arena.uninitialized(t.dtype(), b * m * n);
     for (int i = 0; i < b; i++) {
       if (t.dtype() == DType.F32) {
         Gemm.sgemm(ctx, m, n, k, new Gemm.F32((float[]) a, i * m * k, k, 1),

@@ -3,6 +3,7 @@ package dev.kiln.core.op;
 import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
+import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.graph.Primitive;
 
@@ -21,7 +22,7 @@ public interface Elementwise extends Primitive {
   /** The whole-tensor kernel: {@link #evalRange} over parallel chunks. */
   static Tensor evalAll(Elementwise op, CpuContext ctx, Tensor[] in, TensorType t) {
     int n = t.shape().size();
-    Object out = Tensor.newArray(t.dtype(), n);
+    Object out = Arena.uninitialized(t.dtype(), n);
     Object[] arrays = new Object[in.length];
     DType[] types = new DType[in.length];
     for (int k = 0; k < in.length; k++) {

@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
+import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Primitive;
@@ -60,7 +61,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
     int n = shape.size(), m = (n + 1) / 2;
     int k0 = key[0], k1 = key[1], k2 = k0 ^ k1 ^ Threefry.PARITY;
     if (dtype == DType.F32) {
-      float[] out = new float[n];
+      float[] out = (float[]) Arena.uninitialized(DType.F32, n);
       ctx.parallelFor(m, 4096, (s, e) -> {
         int lanes = Threefry.LANES.length();
         int[] y = new int[2], y0 = new int[lanes], y1 = new int[lanes];
