@@ -48,6 +48,21 @@ public final class Gemm {
    * C[m×n] = A[m×k]·B[k×n], overwriting C (row-major with leading dimension {@code ldc} from {@code cOff}).
    */
   public static void sgemm(CpuContext ctx, int m, int n, int k, F32 a, F32 b, float[] c, int cOff, int ldc) {
+    sgemm(ctx, m, n, k, a, null, b, c, cOff, ldc);
+  }
+
+  /**
+   * C[m×n] = A[m×k]·B[k×n] where row i of A is the k consecutive floats {@code a[rowStart[i]...]}. Rows may overlap:
+   * a convolution's windows over its (padded) input are A's rows in place, with no im2col copy.
+   */
+  public static void sgemmRows(CpuContext ctx, int m, int n, int k, float[] a, int[] rowStart, F32 b, float[] c,
+      int cOff, int ldc) {
+    sgemm(ctx, m, n, k, new F32(a, 0, 0, 1), rowStart, b, c, cOff, ldc);
+  }
+
+  /** {@link #sgemm}, with A's rows at {@code rowStart} when that is not null (then A's offset and row stride are unused). */
+  private static void sgemm(CpuContext ctx, int m, int n, int k, F32 a, int[] rowStart, F32 b, float[] c, int cOff,
+      int ldc) {
     for (int i = 0; i < m; i++) {
       Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
     }
@@ -56,7 +71,7 @@ public final class Gemm {
     }
     // A matrix-vector product (a Dense layer with one unit): the micro-kernel's NR-wide panels of B would be all
     // padding, so it takes its own loop (the seed's [4096, 1280]·[1280, 1]: 22 → 7 ms per call, KILN_PROFILE).
-    if (n == 1) {
+    if (n == 1 && rowStart == null) {
       gemv(ctx, m, k, a, b, c, cOff, ldc);
       return;
     }
@@ -82,9 +97,9 @@ public final class Gemm {
             int ic = blk * mcBlock;
             int mc = Math.min(mcBlock, m - ic);
             if (directA) {
-              macroKernelDirect(mc, nc, kc, a, ic, fpc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
+              macroKernelDirect(mc, nc, kc, a, rowStart, ic, fpc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
             } else {
-              packA(a, ic, mc, fpc, kc, aPack);
+              packA(a, null, ic, mc, fpc, kc, aPack);
               macroKernel(mc, nc, kc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
             }
           }
@@ -169,15 +184,18 @@ public final class Gemm {
     }
   }
 
-  /** Packs A[ic:ic+mc, pc:pc+kc] into MR-tall row panels (k-major inside a panel), zero-padding the last one. */
-  private static void packA(F32 a, int ic, int mc, int pc, int kc, float[] out) {
+  /**
+   * Packs A[ic:ic+mc, pc:pc+kc] into MR-tall row panels (k-major inside a panel), zero-padding the last one; rows at
+   * {@code rowStart} when that is not null.
+   */
+  private static void packA(F32 a, int[] rowStart, int ic, int mc, int pc, int kc, float[] out) {
     float[] d = a.data();
     int rs = a.rs(), cs = a.cs();
     for (int i0 = 0; i0 < mc; i0 += MR) {
       int h = Math.min(MR, mc - i0);
       int panel = i0 * kc;
       for (int i = 0; i < h; i++) {
-        int base = a.off() + (ic + i0 + i) * rs + pc * cs;
+        int base = rowStart != null ? rowStart[ic + i0 + i] + pc : a.off() + (ic + i0 + i) * rs + pc * cs;
         int o = panel + i;
         for (int p = 0; p < kc; p++, o += MR) {
           out[o] = d[base + p * cs];
@@ -195,65 +213,74 @@ public final class Gemm {
       int bOff = j0 * kc;
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int mr = Math.min(MR, mc - i0);
-        microKernel(kc, aPack, i0 * kc, 1, MR, bPack, bOff, c, cOff + i0 * ldc + j0, ldc, mr, nr);
+        int a0 = i0 * kc;
+        microKernel(kc, aPack, a0, a0 + 1, a0 + 2, a0 + 3, a0 + 4, a0 + 5, MR, bPack, bOff, c, cOff + i0 * ldc + j0,
+            ldc, mr, nr);
       }
     }
   }
 
   /**
-   * As {@link #macroKernel} with A read in place (row stride {@code a.rs()}, unit column stride); a partial last
-   * tile of rows is packed with zero padding into {@code tail} first.
+   * As {@link #macroKernel} with A read in place (unit column stride; row stride {@code a.rs()}, or rows at
+   * {@code rowStart}); a partial last tile of rows is packed with zero padding into {@code tail} first.
    */
-  private static void macroKernelDirect(int mc, int nc, int kc, F32 a, int ic, int pc, float[] tail, float[] bPack,
-      float[] c, int cOff, int ldc) {
+  private static void macroKernelDirect(int mc, int nc, int kc, F32 a, int[] rowStart, int ic, int pc, float[] tail,
+      float[] bPack, float[] c, int cOff, int ldc) {
     float[] ad = a.data();
     int lda = a.rs();
     int full = mc / MR * MR;
     if (full < mc) {
-      packA(a, ic + full, mc - full, pc, kc, tail);
+      packA(a, rowStart, ic + full, mc - full, pc, kc, tail);
     }
     for (int j0 = 0; j0 < nc; j0 += NR) {
       int nr = Math.min(NR, nc - j0);
       int bOff = j0 * kc;
       for (int i0 = 0; i0 < full; i0 += MR) {
-        microKernel(kc, ad, a.off() + (ic + i0) * lda + pc, lda, 1, bPack, bOff, c, cOff + i0 * ldc + j0, ldc, MR, nr);
+        int r = ic + i0, cTile = cOff + i0 * ldc + j0;
+        if (rowStart != null) {
+          microKernel(kc, ad, rowStart[r] + pc, rowStart[r + 1] + pc, rowStart[r + 2] + pc, rowStart[r + 3] + pc,
+              rowStart[r + 4] + pc, rowStart[r + 5] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
+        } else {
+          int a0 = a.off() + r * lda + pc;
+          microKernel(kc, ad, a0, a0 + lda, a0 + 2 * lda, a0 + 3 * lda, a0 + 4 * lda, a0 + 5 * lda, 1, bPack, bOff,
+              c, cTile, ldc, MR, nr);
+        }
       }
       if (full < mc) {
-        microKernel(kc, tail, 0, 1, MR, bPack, bOff, c, cOff + full * ldc + j0, ldc, mc - full, nr);
+        microKernel(kc, tail, 0, 1, 2, 3, 4, 5, MR, bPack, bOff, c, cOff + full * ldc + j0, ldc, mc - full, nr);
       }
     }
   }
 
   /**
    * C tile (mr × nr) += A · Bpanel over kc steps with MR × 2 vector accumulators; A's element (r, p) is
-   * {@code ap[aOff + r·rs + p·ps]} (packed: rs = 1, ps = MR; in place: rs = lda, ps = 1).
+   * {@code ap[a_r + p·ps]} (packed: a_r = panel + r, ps = MR; in place: a_r = the row's start, ps = 1).
    */
-  private static void microKernel(int kc, float[] ap, int aOff, int rs, int ps, float[] bp, int bOff, float[] c,
-      int cOff, int ldc, int mr, int nr) {
+  private static void microKernel(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, int ps,
+      float[] bp, int bOff, float[] c, int cOff, int ldc, int mr, int nr) {
     FloatVector z = FloatVector.zero(S);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
     FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-    int a = aOff, b = bOff;
-    int r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
-    for (int p = 0; p < kc; p++, a += ps, b += NR) {
+    int b = bOff;
+    for (int p = 0, q = 0; p < kc; p++, q += ps, b += NR) {
       FloatVector b0 = FloatVector.fromArray(S, bp, b);
       FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-      FloatVector x = FloatVector.broadcast(S, ap[a]);
+      FloatVector x = FloatVector.broadcast(S, ap[a0 + q]);
       c00 = b0.fma(x, c00);
       c01 = b1.fma(x, c01);
-      x = FloatVector.broadcast(S, ap[a + rs]);
+      x = FloatVector.broadcast(S, ap[a1 + q]);
       c10 = b0.fma(x, c10);
       c11 = b1.fma(x, c11);
-      x = FloatVector.broadcast(S, ap[a + r2]);
+      x = FloatVector.broadcast(S, ap[a2 + q]);
       c20 = b0.fma(x, c20);
       c21 = b1.fma(x, c21);
-      x = FloatVector.broadcast(S, ap[a + r3]);
+      x = FloatVector.broadcast(S, ap[a3 + q]);
       c30 = b0.fma(x, c30);
       c31 = b1.fma(x, c31);
-      x = FloatVector.broadcast(S, ap[a + r4]);
+      x = FloatVector.broadcast(S, ap[a4 + q]);
       c40 = b0.fma(x, c40);
       c41 = b1.fma(x, c41);
-      x = FloatVector.broadcast(S, ap[a + r5]);
+      x = FloatVector.broadcast(S, ap[a5 + q]);
       c50 = b0.fma(x, c50);
       c51 = b1.fma(x, c51);
     }

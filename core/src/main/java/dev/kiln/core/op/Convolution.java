@@ -4,7 +4,9 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
+import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.ConvKernelGrad;
+import dev.kiln.core.cpu.ConvWindows;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.cpu.Gemm;
 import dev.kiln.core.cpu.Layout;
@@ -196,7 +198,7 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
         + ", window_strides = " + HloEmitter.i64Array(strides));
   }
 
-  // ---- Java kernel: im2col + GEMM ----
+  // ---- Java kernel: GEMM over the windows (1-D) or im2col rows ----
 
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
@@ -218,51 +220,24 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
     Object wc = Layout.arranged(ctx, w, wPerm);
     int n = x.shape().dim(dims.inBatch), cin = x.shape().dim(dims.inFeature);
     int cout = w.shape().dim(dims.kernelOut);
-    int groups = featureGroupCount, cinG = cin / groups, coutG = cout / groups;
     int[] sIn = new int[ns], kDim = new int[ns], oDim = new int[ns];
-    int kp = 1, op = 1;
+    int kProd = 1, oProd = 1;
     for (int i = 0; i < ns; i++) {
       sIn[i] = x.shape().dim(dims.inSpatial[i]);
       kDim[i] = w.shape().dim(dims.kernelSpatial[i]);
       oDim[i] = t.shape().dim(dims.outSpatial[i]);
-      kp *= kDim[i];
-      op *= oDim[i];
+      kProd *= kDim[i];
+      oProd *= oDim[i];
     }
-    final int kProd = kp, oProd = op;
     int rows = n * oProd;
-    int cols = kProd * cinG;
-    Object yc = Tensor.newArray(dt, rows * cout);
-    if (rows > 0 && cout > 0) {
-      int chunk = Math.max(256, Math.min(rows, (4 << 20) / Math.max(1, cols)));
-      Object patch = Tensor.newArray(dt, Math.min(rows, chunk) * cols);
-      int[] sInStrides = Layout.strides(sIn);
-      for (int g = 0; g < groups; g++) {
-        for (int r0 = 0; r0 < rows; r0 += chunk) {
-          int rc = Math.min(chunk, rows - r0);
-          final int gg = g, rr0 = r0;
-          ctx.parallelFor(rc, 64, (s, e) -> {
-            int[] o = new int[ns];
-            int[] k = new int[ns];
-            for (int r = s; r < e; r++) {
-              int row = rr0 + r;
-              int b = row / Math.max(1, oProd);
-              int rem = row % Math.max(1, oProd);
-              for (int i = ns - 1; i >= 0; i--) {
-                o[i] = rem % oDim[i];
-                rem /= oDim[i];
-              }
-              fillRow(xc, patch, r * cols, b, o, k, gg, cinG, cin, sIn, sInStrides, kDim, kProd, f32);
-            }
-          });
-          if (f32) {
-            Gemm.sgemm(ctx, rc, coutG, cols, new Gemm.F32((float[]) patch, 0, cols, 1),
-                new Gemm.F32((float[]) wc, g * coutG, cout, 1), (float[]) yc, r0 * cout + g * coutG, cout);
-          } else {
-            Gemm.dgemm(ctx, rc, coutG, cols, new Gemm.F64((double[]) patch, 0, cols, 1),
-                new Gemm.F64((double[]) wc, g * coutG, cout, 1), (double[]) yc, r0 * cout + g * coutG, cout);
-          }
-        }
-      }
+    Object yc;
+    if (f32 && ns == 1 && featureGroupCount == 1 && lhsDilation[0] == 1 && rhsDilation[0] == 1 && padLo[0] >= 0 && padHi[0] >= 0
+        && rows > 0 && cout > 0) {
+      // The windows of the (padded) input are the im2col rows in place: one GEMM, no im2col copy.
+      yc = ConvWindows.compute(ctx, (float[]) xc, (float[]) wc, n, sIn[0], cin, cout, kDim[0], oDim[0], strides[0],
+          padLo[0], padHi[0]);
+    } else {
+      yc = im2colGemm(ctx, xc, wc, dt, n, cin, cout, sIn, kDim, oDim, rows, kProd * (cin / featureGroupCount));
     }
     // Y [N, O..., Cout] -> output layout.
     int[] yDims = new int[ns + 2];
@@ -275,8 +250,58 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
     for (int i = 0; i < ns; i++) perm[dims.outSpatial[i]] = 1 + i;
     boolean identity = true;
     for (int i = 0; i < perm.length; i++) identity &= perm[i] == i;
-    Object out = identity ? yc : Layout.transpose(ctx, dt, yc, yDims, perm);
+    if (identity) return Tensor.wrap(dt, t.shape(), yc);
+    Object out = Layout.transpose(ctx, dt, yc, yDims, perm);
+    Arena.scratchDone(yc);
     return Tensor.wrap(dt, t.shape(), out);
+  }
+
+  /** The general case: im2col rows in chunks, each chunk one GEMM per group into Y [N, O..., Cout]. */
+  private Object im2colGemm(CpuContext ctx, Object xc, Object wc, DType dt, int n, int cin, int cout, int[] sIn,
+      int[] kDim, int[] oDim, int rows, int cols) {
+    int ns = spatial(), groups = featureGroupCount, cinG = cin / groups, coutG = cout / groups;
+    boolean f32 = dt == DType.F32;
+    int kProd = 1, oProd = 1;
+    for (int i = 0; i < ns; i++) {
+      kProd *= kDim[i];
+      oProd *= oDim[i];
+    }
+    final int fk = kProd, fo = oProd;
+    Object yc = Arena.uninitialized(dt, rows * cout);
+    if (rows > 0 && cout > 0) {
+      int chunk = Math.max(256, Math.min(rows, (4 << 20) / Math.max(1, cols)));
+      Object patch = Arena.uninitialized(dt, Math.min(rows, chunk) * cols);
+      int[] sInStrides = Layout.strides(sIn);
+      for (int g = 0; g < groups; g++) {
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+          int rc = Math.min(chunk, rows - r0);
+          final int gg = g, rr0 = r0;
+          ctx.parallelFor(rc, 64, (s, e) -> {
+            int[] o = new int[ns];
+            int[] k = new int[ns];
+            for (int r = s; r < e; r++) {
+              int row = rr0 + r;
+              int b = row / Math.max(1, fo);
+              int rem = row % Math.max(1, fo);
+              for (int i = ns - 1; i >= 0; i--) {
+                o[i] = rem % oDim[i];
+                rem /= oDim[i];
+              }
+              fillRow(xc, patch, r * cols, b, o, k, gg, cinG, cin, sIn, sInStrides, kDim, fk, f32);
+            }
+          });
+          if (f32) {
+            Gemm.sgemm(ctx, rc, coutG, cols, new Gemm.F32((float[]) patch, 0, cols, 1),
+                new Gemm.F32((float[]) wc, g * coutG, cout, 1), (float[]) yc, r0 * cout + g * coutG, cout);
+          } else {
+            Gemm.dgemm(ctx, rc, coutG, cols, new Gemm.F64((double[]) patch, 0, cols, 1),
+                new Gemm.F64((double[]) wc, g * coutG, cout, 1), (double[]) yc, r0 * cout + g * coutG, cout);
+          }
+        }
+      }
+      Arena.scratchDone(patch);
+    }
+    return yc;
   }
 
   /**
