@@ -6,6 +6,7 @@ import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.cpu.VectorLog;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Tracer;
@@ -66,16 +67,17 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
         int lanes = Threefry.LANES.length();
         int[] y = new int[2], y0 = new int[lanes], y1 = new int[lanes];
         float[] u = new float[lanes], w = new float[lanes], z = new float[lanes];
+        double[] logs = new double[lanes];
         int i = s;
         // A vector of Threefry blocks at a time, then their words' normals, as the composite computes them.
         for (; i + lanes <= e; i += lanes) {
           Threefry.blocks(k0, k1, k2, counter, i, y0, y1);
-          normals32(y0, u, w, out, i);
+          normals32(y0, u, w, logs, out, i);
           int tail = Math.min(lanes, n - (m + i));
           if (tail == lanes) {
-            normals32(y1, u, w, out, m + i);
+            normals32(y1, u, w, logs, out, m + i);
           } else if (tail > 0) {
-            normals32(y1, u, w, z, 0);
+            normals32(y1, u, w, logs, z, 0);
             System.arraycopy(z, 0, out, m + i, tail);
           }
         }
@@ -116,17 +118,20 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
   /**
-   * {@link #normal32} of a vector's worth of words into {@code dst} at {@code off}: the logarithms one by one (as
-   * the scalar form, so the same floats), then the polynomial, the square root and the products in vector lanes,
-   * which are the same IEEE float operations in the same order; u and w are scratch.
+   * {@link #normal32} of a vector's worth of words into {@code dst} at {@code off}: the logarithms' arguments one by
+   * one, their logarithms in vector lanes ({@link VectorLog}, which rounds to the same floats as Math.log on every
+   * one of these 2^23 arguments: RandomNormalTest), then the polynomial, the square root and the products in vector
+   * lanes, which are the same IEEE float operations in the same order; u, w and logs are scratch.
    */
-  static void normals32(int[] bits, float[] u, float[] w, float[] dst, int off) {
+  static void normals32(int[] bits, float[] u, float[] w, double[] logs, float[] dst, int off) {
     int lanes = bits.length;
     for (int l = 0; l < lanes; l++) {
-      float ul = ((float) (bits[l] >>> 9) + 0.5f) * (float) 0x1p-22 - 1f;
+      float ul = uniform32(bits[l]);
       u[l] = ul;
-      w[l] = -(float) Math.log((1f - ul) * (1f + ul));
+      logs[l] = logArgument32(ul);
     }
+    VectorLog.logInPlace(logs, lanes);
+    for (int l = 0; l < lanes; l++) w[l] = -(float) logs[l];
     for (int l = 0; l < lanes; l += F.length()) {
       var wv = FloatVector.fromArray(F, w, l);
       var small = wv.lt(5f);
@@ -139,10 +144,20 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
     }
   }
 
+  /** The uniform in (−1, 1) that a word's top 23 bits give, as the composite computes it. */
+  static float uniform32(int bits) {
+    return ((float) (bits >>> 9) + 0.5f) * (float) 0x1p-22 - 1f;
+  }
+
+  /** The argument of the draw's logarithm, (1 − u)(1 + u), rounded to float as the graph does. */
+  static float logArgument32(float u) {
+    return (1f - u) * (1f + u);
+  }
+
   /** The composite's normalFromBits in float32, op for op (each op rounds to float, as the graph does). */
   static float normal32(int bits) {
-    float u = ((float) (bits >>> 9) + 0.5f) * (float) 0x1p-22 - 1f;
-    float w = -(float) Math.log((1f - u) * (1f + u));
+    float u = uniform32(bits);
+    float w = -(float) Math.log(logArgument32(u));
     boolean small = w < 5f;
     float x = small ? w - 2.5f : (float) Math.sqrt(w) - 3f;
     float[] c = small ? SMALL32 : BIG32;

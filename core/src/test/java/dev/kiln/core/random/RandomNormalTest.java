@@ -1,11 +1,13 @@
 package dev.kiln.core.random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.cpu.JavaBackend;
+import dev.kiln.core.cpu.VectorLog;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
@@ -42,6 +44,28 @@ class RandomNormalTest {
         }
       }
     }
+  }
+
+  /**
+   * The draws' logarithms are taken in vector lanes ({@link VectorLog}), which agree with Math.log only to an ulp of
+   * a double. Each 23-bit uniform has one argument (1 − u)(1 + u): over all 2^23 of them, the vector logarithm rounds
+   * to the same float as {@code (float) Math.log}, the composite's, so the draw stays bit-identical for every word.
+   */
+  @Test
+  void vectorLogarithmRoundsToTheCompositesFloatOnEveryArgument() {
+    int n = 1 << 23;
+    double[] logs = new double[n];
+    for (int b = 0; b < n; b++) logs[b] = RandomNormal.logArgument32(RandomNormal.uniform32(b << 9));
+    VectorLog.logInPlace(logs, n);
+    int mismatches = 0, first = -1;
+    for (int b = 0; b < n; b++) {
+      float want = (float) Math.log(RandomNormal.logArgument32(RandomNormal.uniform32(b << 9)));
+      if ((float) logs[b] != want) {
+        if (first < 0) first = b;
+        mismatches++;
+      }
+    }
+    assertEquals(0, mismatches, "vector log rounds differently from Math.log; first at uniform bits " + first);
   }
 
   @Test
