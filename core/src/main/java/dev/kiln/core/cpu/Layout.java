@@ -107,25 +107,6 @@ public final class Layout {
   }
 
   /**
-   * The [cols, rows] transpose of a row-major [rows, cols] float matrix, in blocks of rows so that the strided reads
-   * of a block's columns stay in cache (the general {@link #transpose} reads each column across the whole matrix).
-   */
-  public static float[] transposeF32(CpuContext ctx, float[] src, int rows, int cols) {
-    float[] out = (float[]) Arena.uninitialized(DType.F32, rows * cols);
-    int block = 64;
-    ctx.parallelFor((rows + block - 1) / block, 4, (s, e) -> {
-      for (int r0 = s * block, r1 = Math.min(rows, e * block); r0 < r1; r0 += block) {
-        int end = Math.min(r1, r0 + block);
-        for (int j = 0; j < cols; j++) {
-          int o = j * rows;
-          for (int r = r0; r < end; r++) out[o + r] = src[r * cols + j];
-        }
-      }
-    });
-    return out;
-  }
-
-  /**
    * Pads: the output (filled with {@code padValue}) receives input element idx at position
    * lo + idx·(interior+1) in each dimension; positions outside the output (negative padding) are dropped.
    */
