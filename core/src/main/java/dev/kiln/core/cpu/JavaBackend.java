@@ -7,6 +7,7 @@ import dev.kiln.core.backend.CompileOptions;
 import dev.kiln.core.backend.Device;
 import dev.kiln.core.backend.DeviceArray;
 import dev.kiln.core.backend.Executable;
+import dev.kiln.core.graph.Cse;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Parameter;
@@ -16,7 +17,8 @@ import java.util.List;
 
 /**
  * The embedded backend and Kiln's default: interprets a graph node by node with the primitives' Java kernels on a
- * fork-join pool. "Compiling" computes, for every node, the step after which its value is no longer needed, so
+ * fork-join pool. "Compiling" merges common subexpressions ({@link Cse}), plans elementwise fusion, and computes,
+ * for every node, the step after which its value is no longer needed, so
  * intermediates are released as soon as their last user has run, and their arrays go back to the plan's
  * {@link Arena} for the kernels of later nodes and later runs. One device, one replica.
  */
@@ -66,7 +68,7 @@ public final class JavaBackend implements Backend {
     if (options.replicas() != 1) {
       throw new IllegalArgumentException("the java backend runs one replica; asked for " + options.replicas());
     }
-    return new Plan(graph, options);
+    return new Plan(graph, Cse.apply(graph), options);
   }
 
   @Override
@@ -115,7 +117,8 @@ public final class JavaBackend implements Backend {
     private final Fusion.Plan fusion;
     private final Arena arena = new Arena();
 
-    Plan(Graph graph, CompileOptions options) {
+    /** {@code graph} as compiled; {@code simplified}, the same function with common subexpressions merged, runs. */
+    Plan(Graph graph, Graph simplified, CompileOptions options) {
       this.graph = graph;
       this.options = options;
       for (var d : options.donations().entrySet()) {
@@ -125,19 +128,19 @@ public final class JavaBackend implements Backend {
           throw new IllegalArgumentException("cannot donate parameter " + p + " to output " + o);
         }
       }
-      this.nodes = graph.nodes();
+      this.nodes = simplified.nodes();
       int n = nodes.size();
-      outputSlots = graph.outputs().stream().mapToInt(graph::indexOf).toArray();
+      outputSlots = simplified.outputs().stream().mapToInt(simplified::indexOf).toArray();
       boolean[] isOutput = new boolean[n];
       for (int s : outputSlots) isOutput[s] = true;
-      this.fusion = fuse ? Fusion.plan(graph, isOutput) : null;
+      this.fusion = fuse ? Fusion.plan(simplified, isOutput) : null;
       inputSlots = new int[n][];
       int[] lastUse = new int[n];
       Arrays.fill(lastUse, -1);
       for (int i = 0; i < n; i++) {
         List<Value> ins = nodes.get(i).inputs();
         inputSlots[i] = new int[ins.size()];
-        for (int k = 0; k < ins.size(); k++) inputSlots[i][k] = graph.indexOf(ins.get(k));
+        for (int k = 0; k < ins.size(); k++) inputSlots[i][k] = simplified.indexOf(ins.get(k));
       }
       // A value is last used where its last reader runs: a fused reader runs at its region's position, and a
       // virtual broadcast's operand is read by the broadcast's readers.
