@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.cpu.FloatKernels;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
@@ -112,17 +113,21 @@ public record Binary(Kind kind) implements Elementwise {
   }
 
   private static void f32(Kind k, float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
-    int da = ao - oo, db = bo - oo, e = oo + n;
-    switch (k) {
-      case ADD -> { for (int i = oo; i < e; i++) o[i] = a[i + da] + b[i + db]; }
-      case SUBTRACT -> { for (int i = oo; i < e; i++) o[i] = a[i + da] - b[i + db]; }
-      case MULTIPLY -> { for (int i = oo; i < e; i++) o[i] = a[i + da] * b[i + db]; }
-      case DIVIDE -> { for (int i = oo; i < e; i++) o[i] = a[i + da] / b[i + db]; }
-      case MAXIMUM -> { for (int i = oo; i < e; i++) o[i] = Math.max(a[i + da], b[i + db]); }
-      case MINIMUM -> { for (int i = oo; i < e; i++) o[i] = Math.min(a[i + da], b[i + db]); }
-      case POWER -> { for (int i = oo; i < e; i++) o[i] = (float) pow(a[i + da], b[i + db]); }
+    FloatKernels.Op op = switch (k) {
+      case ADD -> FloatKernels.Op.ADD;
+      case SUBTRACT -> FloatKernels.Op.SUBTRACT;
+      case MULTIPLY -> FloatKernels.Op.MULTIPLY;
+      case DIVIDE -> FloatKernels.Op.DIVIDE;
+      case MAXIMUM -> FloatKernels.Op.MAXIMUM;
+      case MINIMUM -> FloatKernels.Op.MINIMUM;
+      case POWER -> null;
       default -> throw new IllegalStateException(k + " on floats");
+    };
+    if (op != null) {
+      FloatKernels.binary(op, a, ao, b, bo, o, oo, n);
+      return;
     }
+    for (int i = 0; i < n; i++) o[oo + i] = (float) pow(a[ao + i], b[bo + i]);
   }
 
   private static void f64(Kind k, double[] a, int ao, double[] b, int bo, double[] o, int oo, int n) {
