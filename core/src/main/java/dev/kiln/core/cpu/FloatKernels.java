@@ -1,7 +1,9 @@
 package dev.kiln.core.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,6 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class FloatKernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  /** Floats as many as {@link #D} has lanes, to widen into one double vector. */
+  private static final VectorSpecies<Float> HALF =
+      VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
 
   /** The operations this class runs in vector lanes. */
   public enum Op { ADD, SUBTRACT, MULTIPLY, DIVIDE, MAXIMUM, MINIMUM }
@@ -47,5 +53,18 @@ public final class FloatKernels {
         case MINIMUM -> Math.min(x, y);
       };
     }
+  }
+
+  /**
+   * acc[ao+i] += f[fo+i] (widened to double) for i in [0, n): the float sums' accumulation, one lane per kept
+   * element, so each element is summed in the same order as the scalar loop and the result is the same.
+   */
+  public static void addTo(double[] acc, int ao, float[] f, int fo, int n) {
+    int i = 0;
+    for (int end = HALF.loopBound(n); i < end; i += HALF.length()) {
+      DoubleVector w = (DoubleVector) FloatVector.fromArray(HALF, f, fo + i).convertShape(VectorOperators.F2D, D, 0);
+      DoubleVector.fromArray(D, acc, ao + i).add(w).intoArray(acc, ao + i);
+    }
+    for (; i < n; i++) acc[ao + i] += f[fo + i];
   }
 }

@@ -290,9 +290,11 @@ final class Fusion {
   private static void accumulate(Object chunk, int len, int start, double[] acc) {
     int period = acc.length, j = start % period;
     if (chunk instanceof float[] f) {
-      for (int i = 0; i < len; i++) {
-        acc[j] += f[i];
-        if (++j == period) j = 0;
+      for (int i = 0; i < len; ) {
+        int run = Math.min(period - j, len - i);
+        FloatKernels.addTo(acc, j, f, i, run);
+        i += run;
+        j = 0;
       }
     } else {
       double[] d = (double[]) chunk;

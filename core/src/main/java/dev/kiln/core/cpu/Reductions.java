@@ -143,7 +143,7 @@ public final class Reductions {
         acc[o] = a;
       } else {
         if (f != null) {
-          if (sum) for (int j = 0; j < inner; j++) acc[o + j] += f[base + j];
+          if (sum) FloatKernels.addTo(acc, o, f, base, inner);
           else for (int j = 0; j < inner; j++) acc[o + j] = max(acc[o + j], f[base + j]);
         } else {
           if (sum) for (int j = 0; j < inner; j++) acc[o + j] += g[base + j];

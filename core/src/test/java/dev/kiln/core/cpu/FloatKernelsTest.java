@@ -40,4 +40,17 @@ class FloatKernelsTest {
       }
     }
   }
+
+  @Test
+  void addToWidensAndAddsAsTheScalarLoop() {
+    Random r = new Random(13);
+    for (int n : new int[] {1, 7, 8, 9, 64, 1000}) {
+      float[] f = draw(r, n + 3);
+      double[] got = new double[n + 4], want = new double[n + 4];
+      for (int i = 0; i < got.length; i++) got[i] = want[i] = r.nextGaussian() * 1e3;
+      FloatKernels.addTo(got, 2, f, 3, n);
+      for (int i = 0; i < n; i++) want[2 + i] += f[3 + i];
+      assertArrayEquals(want, got, "n=" + n);
+    }
+  }
 }
