@@ -319,6 +319,7 @@ final class Fusion {
     private final Object[] full;
     private final Object[] buf;
     private final Object[][] periodic;
+    private final int[][] filledPhase, filledLen;
 
     Chunker(Region r, List<Value> nodes, Tensor[] vals, Object[] full) {
       this.r = r;
@@ -328,10 +329,15 @@ final class Fusion {
       int m = r.members().length;
       buf = new Object[m];
       periodic = new Object[m][];
+      filledPhase = new int[m][];
+      filledLen = new int[m][];
       for (int k = 0; k < m; k++) {
         Value v = nodes.get(r.members()[k]);
         if (!r.root()[k]) buf[k] = Tensor.newArray(v.dtype(), CHUNK);
         periodic[k] = new Object[r.sources()[k].length];
+        filledPhase[k] = new int[periodic[k].length];
+        filledLen[k] = new int[periodic[k].length];
+        Arrays.fill(filledPhase[k], -1);
         for (int q = 0; q < periodic[k].length; q++) {
           Source s = r.sources()[k][q];
           if (s.period() > 0) periodic[k][q] = Tensor.newArray(vals[s.slot()].dtype(), CHUNK);
@@ -361,7 +367,14 @@ final class Fusion {
             off[q] = root ? start : 0;
           } else if (s.period() > 0) {
             Tensor t = vals[s.slot()];
-            fillPeriodic(t.array(), s.period(), start, periodic[k][q], len);
+            // The buffer repeats the operand from phase start mod period; when whole periods fit a chunk, every chunk
+            // of a part starts at the same phase, and a buffer already filled at that phase is reused as it is.
+            int phase = start % s.period();
+            if (CHUNK % s.period() != 0 || filledPhase[k][q] != phase || filledLen[k][q] < len) {
+              fillPeriodic(t.array(), s.period(), start, periodic[k][q], len);
+              filledPhase[k][q] = phase;
+              filledLen[k][q] = len;
+            }
             in[q] = periodic[k][q];
             types[q] = t.dtype();
           } else {
