@@ -87,7 +87,14 @@ public final class Gemm {
       int nc = Math.min(NC, n - jc);
       for (int pc = 0; pc < k; pc += kcMax) {
         int kc = Math.min(kcMax, k - pc);
-        packB(b, pc, kc, jc, nc, bPack);
+        // The panels are packed in parallel: a long K (the kernel gradients' R rows of dy) made this serial copy a
+        // visible share of the GEMM on two threads.
+        int panels = (nc + NR - 1) / NR, fjc0 = jc, fpc0 = pc;
+        if ((long) kc * nc >= 1 << 16) {
+          ctx.parallelFor(panels, 1, (s, e) -> packB(b, fpc0, kc, fjc0, nc, s, e, bPack));
+        } else {
+          packB(b, pc, kc, jc, nc, 0, panels, bPack);
+        }
         int mcBlock = rowBlock(m, ctx.parallelism());
         int mBlocks = (m + mcBlock - 1) / mcBlock;
         final int fjc = jc, fpc = pc;
@@ -164,12 +171,15 @@ public final class Gemm {
     return (x + m - 1) / m * m;
   }
 
-  /** Packs B[pc:pc+kc, jc:jc+nc] into NR-wide column panels, zero-padding the last panel. */
-  private static void packB(F32 b, int pc, int kc, int jc, int nc, float[] out) {
+  /**
+   * Packs panels [ps, pe) of B[pc:pc+kc, jc:jc+nc] into NR-wide column panels (panel q at q·kc·NR), zero-padding
+   * the last panel.
+   */
+  private static void packB(F32 b, int pc, int kc, int jc, int nc, int ps, int pe, float[] out) {
     float[] d = b.data();
     int rs = b.rs(), cs = b.cs();
-    int o = 0;
-    for (int j0 = 0; j0 < nc; j0 += NR) {
+    int o = ps * kc * NR;
+    for (int j0 = ps * NR; j0 < Math.min(nc, pe * NR); j0 += NR) {
       int w = Math.min(NR, nc - j0);
       for (int p = 0; p < kc; p++) {
         int base = b.off() + (pc + p) * rs + (jc + j0) * cs;
