@@ -73,9 +73,10 @@ class KernelReferenceTest {
   @Test
   void sgemmMatchesFloat64LoopOnOddSizesAndStrides() {
     try (CpuContext ctx = new CpuContext(2)) {
-      // n = 1 (matrix-vector) takes its own loop; k = 1 is an outer product.
+      // n = 1 (matrix-vector) takes its own loop; k = 1 is an outer product; a skinny B over a K longer than one
+      // K block (16,384 rows with A in place, 2,048 packed) accumulates C over blocks.
       int[][] sizes = {{1, 1, 1}, {7, 5, 3}, {37, 53, 300}, {150, 70, 257}, {6, 33, 17}, {145, 1, 9}, {300, 1, 1283},
-          {33, 1, 7}, {130, 77, 1}, {5, 3, 1}};
+          {33, 1, 7}, {130, 77, 1}, {5, 3, 1}, {13, 40, 20000}};
       for (int[] s : sizes) {
         int m = s[0], n = s[1], k = s[2];
         for (boolean transA : new boolean[] {false, true}) {
