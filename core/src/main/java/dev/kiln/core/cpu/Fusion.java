@@ -126,8 +126,9 @@ final class Fusion {
     for (int i = 0; i < parent.size(); i++) members.add(new ArrayList<>());
     for (int i = 0; i < n; i++) if (region[i] >= 0) members.get(region[i]).add(i);
 
-    // Sum reductions over leading dimensions whose operand is a region member nothing else reads become sinks of
-    // that region (the batch-norm statistics and the gradients' sums), when the region is complete before them.
+    // Sum reductions over leading dimensions whose operand is a region member become sinks of that region (the
+    // batch-norm statistics and the gradients' sums), when the region is complete before them: the sum is taken as
+    // the region runs. An operand that other nodes read too is still written out, but not read back for the sum.
     int[] sinkFor = new int[n];
     Arrays.fill(sinkFor, -1);
     boolean[] sunk = new boolean[n];
@@ -135,7 +136,7 @@ final class Fusion {
       Value v = nodes.get(i);
       if (v.inputs().size() != 1) continue;
       int src = g.indexOf(v.input(0));
-      if (region[src] < 0 || isOutput[src] || users.get(src).size() != 1 || sinkPeriod(v) < 0) continue;
+      if (region[src] < 0 || isOutput[src] || sinkFor[src] >= 0 || sinkPeriod(v) < 0) continue;
       List<Integer> ms = members.get(region[src]);
       if (ms.get(ms.size() - 1) > i) continue;
       sinkFor[src] = i;
@@ -157,7 +158,7 @@ final class Fusion {
       for (int k = 0; k < m.length; k++) {
         int slot = m[k];
         sink[k] = sinkFor[slot];
-        for (int u : users.get(slot)) root[k] |= region[u] != region[slot] && sink[k] < 0;
+        for (int u : users.get(slot)) root[k] |= region[u] != region[slot] && u != sink[k];
         root[k] |= isOutput[slot];
         List<Value> ins = nodes.get(slot).inputs();
         src[k] = new Source[ins.size()];
@@ -264,7 +265,9 @@ final class Fusion {
             int len = Math.min(CHUNK, e - start);
             w.eval(start, len);
             for (int k = 0; k < m; k++) {
-              if (r.sink()[k] >= 0) accumulate(w.result(k), len, start, acc[k][part]);
+              if (r.sink()[k] < 0) continue;
+              if (r.root()[k]) accumulate(full[k], start, len, start, acc[k][part]);
+              else accumulate(w.result(k), 0, len, start, acc[k][part]);
             }
           }
         }
@@ -286,20 +289,20 @@ final class Fusion {
     }
   }
 
-  /** acc[(start + i) mod acc.length] += chunk[i] for i in [0, len), in order. */
-  private static void accumulate(Object chunk, int len, int start, double[] acc) {
+  /** acc[(start + i) mod acc.length] += values[off + i] for i in [0, len), in order. */
+  private static void accumulate(Object values, int off, int len, int start, double[] acc) {
     int period = acc.length, j = start % period;
-    if (chunk instanceof float[] f) {
+    if (values instanceof float[] f) {
       for (int i = 0; i < len; ) {
         int run = Math.min(period - j, len - i);
-        FloatKernels.addTo(acc, j, f, i, run);
+        FloatKernels.addTo(acc, j, f, off + i, run);
         i += run;
         j = 0;
       }
     } else {
-      double[] d = (double[]) chunk;
+      double[] d = (double[]) values;
       for (int i = 0; i < len; i++) {
-        acc[j] += d[i];
+        acc[j] += d[off + i];
         if (++j == period) j = 0;
       }
     }

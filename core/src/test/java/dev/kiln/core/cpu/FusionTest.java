@@ -63,6 +63,25 @@ class FusionTest {
   }
 
   @Test
+  void aSumOfAValueThatOthersAlsoReadIsTakenAsItsRegionRuns() {
+    Tracer t = new Tracer();
+    Value x = t.parameter("x", DType.F32, 301, 64);
+    Value a = x.mul(2.0).add(1.0);
+    Value s = Ops.sum(a, 0); // the sink
+    Value outside = Ops.reshape(a, 64, 301); // a non-elementwise reader: a is written out as well
+    Value inside = a.mul(a); // a reader in the region
+    Graph g = t.build(s, outside, Ops.sum(inside, 0));
+    boolean[] out = new boolean[g.nodes().size()];
+    for (Value o : g.outputs()) out[g.indexOf(o)] = true;
+    Fusion.Plan p = Fusion.plan(g, out);
+    int ai = g.indexOf(a);
+    Fusion.Region r = p.regions().get(p.regionOf()[ai]);
+    int k = java.util.Arrays.binarySearch(r.members(), ai);
+    assertTrue(r.sink()[k] >= 0 && r.root()[k], "a is summed as the region runs and also written out");
+    assertSameWithAndWithoutFusion(g, R.f32(-2, 2, 301, 64));
+  }
+
+  @Test
   void threefryNormalDrawsAreIdenticalFused() {
     Tracer t = new Tracer();
     Value counter = t.parameter("step", DType.U32);
