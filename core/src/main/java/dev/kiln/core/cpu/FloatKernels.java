@@ -67,4 +67,34 @@ public final class FloatKernels {
     }
     for (; i < n; i++) acc[ao + i] += f[fo + i];
   }
+
+  /**
+   * acc[ao+i] += (float) (x[xo+i] − mean[i])² widened to double, for i in [0, n): batch normalization's variance
+   * pass, lane per column as {@link #addTo}; the difference and square are float operations, as in the scalar form.
+   */
+  public static void addSquaredDeviations(double[] acc, int ao, float[] x, int xo, float[] mean, int n) {
+    int i = 0;
+    for (int end = HALF.loopBound(n); i < end; i += HALF.length()) {
+      FloatVector c = FloatVector.fromArray(HALF, x, xo + i).sub(FloatVector.fromArray(HALF, mean, i));
+      DoubleVector w = (DoubleVector) c.mul(c).convertShape(VectorOperators.F2D, D, 0);
+      DoubleVector.fromArray(D, acc, ao + i).add(w).intoArray(acc, ao + i);
+    }
+    for (; i < n; i++) {
+      float c = x[xo + i] - mean[i];
+      acc[ao + i] += c * c;
+    }
+  }
+
+  /**
+   * y[xo+i] = (x[xo+i] − mean[i]) · scale[i] for i in [0, n), in float (y laid out as x): batch normalization's
+   * output row.
+   */
+  public static void centreAndScale(float[] x, int xo, float[] mean, float[] scale, float[] y, int n) {
+    int i = 0;
+    for (int end = S.loopBound(n); i < end; i += S.length()) {
+      FloatVector.fromArray(S, x, xo + i).sub(FloatVector.fromArray(S, mean, i))
+          .mul(FloatVector.fromArray(S, scale, i)).intoArray(y, xo + i);
+    }
+    for (; i < n; i++) y[xo + i] = (x[xo + i] - mean[i]) * scale[i];
+  }
 }

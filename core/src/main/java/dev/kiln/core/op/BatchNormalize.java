@@ -6,6 +6,7 @@ import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.cpu.FloatKernels;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Tracer;
@@ -128,7 +129,7 @@ public record BatchNormalize(int[] dims, double epsilon) implements Primitive {
         int off = b * inner;
         for (int r = b * BLOCK, end = Math.min(rows, r + BLOCK); r < end; r++) {
           int row = base + r * inner;
-          for (int i = 0; i < inner; i++) part[off + i] += x[row + i];
+          FloatKernels.addTo(part, off, x, row, inner);
         }
       }
     });
@@ -140,11 +141,7 @@ public record BatchNormalize(int[] dims, double epsilon) implements Primitive {
       for (int b = b0; b < b1; b++) {
         int off = b * inner;
         for (int r = b * BLOCK, end = Math.min(rows, r + BLOCK); r < end; r++) {
-          int row = base + r * inner;
-          for (int i = 0; i < inner; i++) {
-            float c = x[row + i] - mean[i];
-            part[off + i] += c * c;
-          }
+          FloatKernels.addSquaredDeviations(part, off, x, base + r * inner, mean, inner);
         }
       }
     });
@@ -153,8 +150,7 @@ public record BatchNormalize(int[] dims, double epsilon) implements Primitive {
     for (int i = 0; i < inner; i++) scale[i] = (float) (1.0 / Math.sqrt((float) (sq[i] / rows) + epsilon));
     ctx.parallelFor(rows, 4096 / Math.max(1, inner) + 1, (r0, r1) -> {
       for (int r = r0; r < r1; r++) {
-        int row = base + r * inner;
-        for (int i = 0; i < inner; i++) y[row + i] = (x[row + i] - mean[i]) * scale[i];
+        FloatKernels.centreAndScale(x, base + r * inner, mean, scale, y, inner);
       }
     });
   }

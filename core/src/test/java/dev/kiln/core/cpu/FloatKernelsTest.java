@@ -53,4 +53,24 @@ class FloatKernelsTest {
       assertArrayEquals(want, got, "n=" + n);
     }
   }
+
+  @Test
+  void batchNormRowKernelsEqualTheScalarLoops() {
+    Random r = new Random(14);
+    for (int n : new int[] {1, 7, 8, 9, 64, 130}) {
+      float[] x = draw(r, n + 3), mean = draw(r, n), scale = draw(r, n);
+      double[] got = new double[n + 2], want = new double[n + 2];
+      for (int i = 0; i < got.length; i++) got[i] = want[i] = r.nextGaussian();
+      FloatKernels.addSquaredDeviations(got, 2, x, 3, mean, n);
+      for (int i = 0; i < n; i++) {
+        float c = x[3 + i] - mean[i];
+        want[2 + i] += c * c;
+      }
+      assertArrayEquals(want, got, "squared deviations n=" + n);
+      float[] y = new float[n + 3], yWant = new float[n + 3];
+      FloatKernels.centreAndScale(x, 3, mean, scale, y, n);
+      for (int i = 0; i < n; i++) yWant[3 + i] = (x[3 + i] - mean[i]) * scale[i];
+      assertArrayEquals(yWant, y, "centre and scale n=" + n);
+    }
+  }
 }
