@@ -5,18 +5,24 @@
 # GEMM GFLOP/s of Kiln's Java kernel (JMH) beside numpy's (OpenBLAS) on 1024^3 and the seed's im2col shape. The
 # "kiln hlo, jax" row runs the StableHLO that pjrt:cpu compiled through JAX's own XLA (scripts/jax_run_stablehlo.py),
 # which separates the plugin's XLA from Kiln's lowering.
-# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--skip-gemm]
+# Every engine gets the same untimed warm-up steps first (30 at batch 512, 5 at 4096, or --warmup N): the rows are
+# steady-state speed, which is what a training run of thousands of steps sees. That excludes XLA's compile for JAX
+# and pjrt:cpu, and the JVM's JIT compile for the Java backend (a few seconds: at batch 512 and 3 warm-up steps the
+# first timed steps still ran the Vector API's interpreted fallbacks).
+# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--warmup N] [--skip-gemm]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 batches="512 4096"
 steps=""
+warmup=""
 gemm=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --batches) batches="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     --skip-gemm) gemm=0; shift ;;
-    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--skip-gemm]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--warmup N] [--skip-gemm]" >&2; exit 2 ;;
   esac
 done
 py="$("$root/scripts/jax-venv.sh")"
@@ -26,11 +32,13 @@ if grep -q -w avx512f /proc/cpuinfo; then vec="AVX-512 (avx512f) and AVX2"
 elif grep -q -w avx2 /proc/cpuinfo; then vec="AVX2, no AVX-512"
 else vec="no AVX2"; fi
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; vector extensions: $vec"
+echo "steady state: every engine runs ${warmup:-30 (batch < 4096) or 5} untimed warm-up steps first"
 printf '%-8s %-14s %12s %12s %10s\n' batch engine "ms/step" "samples/s" "vs JAX"
 for b in $batches; do
   n="${steps:-$(( b >= 4096 ? 12 : 40 ))}"
   r=$(( n < 4 ? n : 4 ))
-  JAX_PLATFORMS=cpu "$py" "$root/scripts/jax_seed_step.py" bench --batch "$b" --steps "$n" --repeats "$r" \
+  w="${warmup:-$(( b >= 4096 ? 5 : 30 ))}"
+  JAX_PLATFORMS=cpu "$py" "$root/scripts/jax_seed_step.py" bench --batch "$b" --steps "$n" --repeats "$r" --warmup "$w" \
     2>/dev/null | tail -1 > "$tmp/jax.json"
   jax_sps=$("$py" -c 'import json,sys; print("%.1f" % json.load(open(sys.argv[1]))["samples_per_s"])' "$tmp/jax.json")
   jax_ms=$("$py" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["ms_per_step"])' "$tmp/jax.json")
@@ -38,7 +46,7 @@ for b in $batches; do
   for backend in java pjrt:cpu; do
     rm -rf "$tmp/hlo"
     KILN_DUMP_STABLEHLO="$tmp/hlo" "$root/kiln" bench --backend "$backend" --batch "$b" --steps "$n" --repeats "$r" \
-      --warmup 3 --modes resident > "$tmp/kiln.txt" 2>&1 || { cat "$tmp/kiln.txt" >&2; exit 1; }
+      --warmup "$w" --modes resident > "$tmp/kiln.txt" 2>&1 || { cat "$tmp/kiln.txt" >&2; exit 1; }
     ms=$(awk '/^resident batch/ {print $3}' "$tmp/kiln.txt")
     sps=$(awk '/^resident batch/ {print $4}' "$tmp/kiln.txt")
     printf '%-8s %-14s %12s %12s %10s\n' "$b" "kiln $backend" "$ms" "$sps" "$(awk -v a="$sps" -v j="$jax_sps" 'BEGIN {printf "%.3f", a / j}')"
@@ -46,7 +54,7 @@ for b in $batches; do
   # The same StableHLO pjrt:cpu ran (Kiln's lowering), compiled and run by JAX's own XLA: against the pjrt:cpu row
   # this is the plugin's XLA version and options; against the jax row, Kiln's lowering against JAX's.
   step_hlo="$(ls -S "$tmp"/hlo/*.mlir | head -1)"  # the training step: the largest program compiled
-  "$py" "$root/scripts/jax_run_stablehlo.py" "$step_hlo" --steps "$n" --repeats "$r" --warmup 3 \
+  "$py" "$root/scripts/jax_run_stablehlo.py" "$step_hlo" --steps "$n" --repeats "$r" --warmup "$w" \
     2>/dev/null | tail -1 > "$tmp/xla.json"
   ms=$("$py" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["ms_per_step"])' "$tmp/xla.json")
   sps=$(awk -v ms="$ms" -v b="$b" 'BEGIN {printf "%.0f", b / (ms / 1e3)}')

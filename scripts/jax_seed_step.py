@@ -131,6 +131,7 @@ def main():
     ap.add_argument("--batch", type=int, default=4096, help="global batch")
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=3, help="untimed steps first (bench)")
     ap.add_argument("--devices", type=int, default=1, help="devices to use (bench)")
     ap.add_argument("--dump", help="write the optimized HLO text to this file (tpu-compile)")
     ap.add_argument("--dump-stablehlo", help="write the step's StableHLO to this file (for jax_run_stablehlo.py)")
@@ -185,7 +186,7 @@ def main():
         state = jax.device_put(init_state(jax.random.PRNGKey(0)), rep)
         x = jax.device_put(jax.random.normal(jax.random.PRNGKey(1), (a.batch, WINDOW, FEATURES)), dat)
         y = jax.device_put((jax.random.uniform(jax.random.PRNGKey(2), (a.batch, 1)) > 0.5).astype(jnp.float32), dat)
-        for i in range(3):
+        for i in range(max(1, a.warmup)):
             state, loss = compiled(state, x, y, jnp.uint32(i))
         loss.block_until_ready()
         runs = []
