@@ -29,6 +29,11 @@ public final class Gemm {
    * batch 4096 (K = 98,299) 16,384 beat both 2,048 and all of K (a 25 MB packed B).
    */
   private static final int KC_SKINNY = 16384;
+  /**
+   * B is skinny up to the convolutions' 64 filters, on every vector width: with AVX2's 16-wide panels the rule used to
+   * be two panels (N ≤ 32), which left the seed's N = 64 in 256-row K blocks, one parallel join each.
+   */
+  private static final int SKINNY_N = 64;
   private static final int MC = MR * 24;
   private static final int NC = NR * 64;
 
@@ -87,7 +92,7 @@ public final class Gemm {
     boolean directA = a.cs() == 1;
     // A skinny B (the convolutions' N = 64 filters): take a long K in large blocks, so C is written once per block
     // and the row blocks join once per block (2,048 where A is packed, which bounds the packed block).
-    int kcMax = n <= 2 * NR ? Math.min(k, directA ? KC_SKINNY : 2048) : KC;
+    int kcMax = n <= SKINNY_N ? Math.min(k, directA ? KC_SKINNY : 2048) : KC;
     int ncMax = Math.min(NC, roundUp(n, NR));
     float[] bPack = (float[]) Arena.uninitialized(DType.F32, kcMax * ncMax);
     for (int jc = 0; jc < n; jc += NC) {
