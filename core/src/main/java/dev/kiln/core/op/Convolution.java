@@ -24,8 +24,10 @@ import java.util.List;
  *
  * <p>Gradients are convolutions too (the rules of the transposed convolution): the input gradient convolves the
  * output cotangent with the spatially reversed kernel, swapping strides and lhs dilation; the kernel gradient
- * convolves the input with the cotangent, batch and feature roles exchanged. The Java kernel lowers every case to
- * im2col in row chunks followed by the blocked GEMM.
+ * convolves the input with the cotangent, batch and feature roles exchanged. The Java kernel runs a 1-D float32
+ * convolution as one GEMM over its input's windows in place ({@code ConvWindows}), the 1-D 'same' kernel gradient
+ * as one GEMM over its transposed input ({@code ConvKernelGrad}), and every other case as im2col in row chunks
+ * followed by the blocked GEMM.
  */
 public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDilation, int[] rhsDilation, Dims dims,
     int featureGroupCount) implements Primitive {
@@ -231,8 +233,9 @@ public record Convolution(int[] strides, int[] padLo, int[] padHi, int[] lhsDila
     }
     int rows = n * oProd;
     Object yc;
-    if (f32 && ns == 1 && featureGroupCount == 1 && lhsDilation[0] == 1 && rhsDilation[0] == 1 && padLo[0] >= 0 && padHi[0] >= 0
-        && rows > 0 && cout > 0) {
+    boolean windows = f32 && ns == 1 && featureGroupCount == 1 && lhsDilation[0] == 1 && rhsDilation[0] == 1
+        && padLo[0] >= 0 && padHi[0] >= 0;
+    if (windows && rows > 0 && cout > 0) {
       // The windows of the (padded) input are the im2col rows in place: one GEMM, no im2col copy.
       yc = ConvWindows.compute(ctx, (float[]) xc, (float[]) wc, n, sIn[0], cin, cout, kDim[0], oDim[0], strides[0],
           padLo[0], padHi[0]);
