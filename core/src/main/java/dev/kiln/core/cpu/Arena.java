@@ -3,11 +3,14 @@ package dev.kiln.core.cpu;
 import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Arrays that one Java-backend plan reuses from one run to the next. While a plan runs, its arena is the current
@@ -25,6 +28,8 @@ public final class Arena {
 
   private final Map<Long, ArrayDeque<Object>> free = new HashMap<>();
   private final Set<Object> issued = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Arrays derived from a source array during this run, by source and then by what they are. */
+  private final Map<Object, Map<String, Object>> derived = new IdentityHashMap<>();
 
   /**
    * An array for {@code n} elements of {@code dtype} (its Java type, as {@link Tensor#newArray}) whose contents are
@@ -41,6 +46,27 @@ public final class Arena {
     if (a != null) a.giveBack(array);
   }
 
+  /**
+   * The array {@code make} derives from {@code source}, made once per run and shared by every kernel that asks for
+   * the same {@code what} of the same source (the seed's two kernel gradients over the same input need its transposed
+   * copy once). The caller must not give it back or change it. It is dropped when {@code source} goes back to the
+   * arena, so a reused array never finds a stale derivative. Outside a run it is made on every call.
+   */
+  public static Object derived(Object source, String what, Supplier<Object> make) {
+    Arena a = CURRENT.get();
+    if (a == null) return make.get();
+    synchronized (a) {
+      Map<String, Object> bySource = a.derived.get(source);
+      Object known = bySource == null ? null : bySource.get(what);
+      if (known != null) return known;
+    }
+    Object made = make.get();
+    synchronized (a) {
+      a.derived.computeIfAbsent(source, k -> new HashMap<>()).put(what, made);
+    }
+    return made;
+  }
+
   /** Makes this the current thread's arena for a run; returns the one to restore with {@link #exit}. */
   Arena enter() {
     Arena previous = CURRENT.get();
@@ -50,6 +76,10 @@ public final class Arena {
 
   /** Ends a run: arrays still out (results, or values never released) are forgotten; {@code previous} is restored. */
   synchronized void exit(Arena previous) {
+    List<Object> made = new ArrayList<>();
+    for (Map<String, Object> bySource : derived.values()) made.addAll(bySource.values());
+    derived.clear();
+    for (Object d : made) giveBack(d);
     issued.clear();
     if (previous == null) CURRENT.remove();
     else CURRENT.set(previous);
@@ -62,7 +92,10 @@ public final class Arena {
 
   /** Returns an array handed out during this run to the free lists; other arrays are ignored. */
   synchronized void giveBack(Object array) {
-    if (issued.remove(array)) free.computeIfAbsent(key(array), k -> new ArrayDeque<>()).push(array);
+    if (!issued.remove(array)) return;
+    free.computeIfAbsent(key(array), k -> new ArrayDeque<>()).push(array);
+    Map<String, Object> stale = derived.remove(array);
+    if (stale != null) for (Object d : stale.values()) giveBack(d);
   }
 
   private synchronized Object take(DType dtype, int n) {

@@ -29,15 +29,20 @@ public final class ConvKernelGrad {
     int sp = s + taps - 1, cols = n * sp, rows = (n - 1) * sp + s;
     // x[b, o] lands at padded position padLo + o; positions outside [0, Sp) are never read by a valid pair.
     int oLo = Math.max(0, -padLo), oHi = Math.min(s, sp - padLo);
-    float[] xt = (float[]) Arena.uninitialized(DType.F32, c * cols);
-    ctx.parallelFor(n, 16, (b0, b1) -> {
-      for (int b = b0; b < b1; b++) {
-        for (int j = 0; j < c; j++) {
-          int row = j * cols + b * sp;
-          Arrays.fill(xt, row, row + sp, 0f);
-          for (int o = oLo, src = (b * s + oLo) * c + j; o < oHi; o++, src += c) xt[row + padLo + o] = x[src];
+    // Both branches of the seed take a kernel gradient over the same input: the transposed copy is made once a step.
+    String what = "ConvKernelGrad xt " + n + "x" + s + "x" + c + " taps " + taps + " pad " + padLo;
+    float[] xt = (float[]) Arena.derived(x, what, () -> {
+      float[] t = (float[]) Arena.uninitialized(DType.F32, c * cols);
+      ctx.parallelFor(n, 16, (b0, b1) -> {
+        for (int b = b0; b < b1; b++) {
+          for (int j = 0; j < c; j++) {
+            int row = j * cols + b * sp;
+            Arrays.fill(t, row, row + sp, 0f);
+            for (int o = oLo, src = (b * s + oLo) * c + j; o < oHi; o++, src += c) t[row + padLo + o] = x[src];
+          }
         }
-      }
+      });
+      return t;
     });
     float[] dyp = (float[]) Arena.uninitialized(DType.F32, rows * f);
     ctx.parallelFor(n, 64, (b0, b1) -> {
@@ -51,7 +56,6 @@ public final class ConvKernelGrad {
       for (int j = 0; j < c; j++) rowStart[k * c + j] = j * cols + k;
     }
     Gemm.sgemmRows(ctx, taps * c, f, rows, xt, rowStart, Gemm.F32.rowMajor(dyp, 0, f), dw, 0, f);
-    Arena.scratchDone(xt);
     Arena.scratchDone(dyp);
     return dw;
   }

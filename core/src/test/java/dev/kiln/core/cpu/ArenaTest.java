@@ -45,6 +45,31 @@ class ArenaTest {
   }
 
   @Test
+  void aDerivedArrayIsMadeOncePerRunAndDroppedWithItsSource() {
+    Arena arena = new Arena();
+    int[] made = {0};
+    java.util.function.Supplier<Object> make = () -> {
+      made[0]++;
+      return Arena.uninitialized(DType.F32, 10);
+    };
+    Arena previous = arena.enter();
+    float[] source = (float[]) Arena.uninitialized(DType.F32, 100);
+    Object d = Arena.derived(source, "copy", make);
+    assertSame(d, Arena.derived(source, "copy", make), "asked again in the run: the same array");
+    assertEquals(1, made[0]);
+    assertNotSame(d, Arena.derived(source, "other", make), "another derivative of the same source is its own");
+    arena.giveBack(source);
+    float[] reused = (float[]) Arena.uninitialized(DType.F32, 100);
+    assertSame(source, reused, "the source's array is reused for a new value");
+    Arena.derived(reused, "copy", make);
+    assertEquals(3, made[0], "its derivative is made again: the old one was made from the old value");
+    arena.exit(previous);
+    Arena.derived(source, "copy", make);
+    Arena.derived(source, "copy", make);
+    assertEquals(5, made[0], "outside a run, made on every call");
+  }
+
+  @Test
   void sharedArraysAndEarlierResultsSurviveReuse() {
     Tracer t = new Tracer();
     Value x = t.parameter("x", DType.F32, 50, 300);
