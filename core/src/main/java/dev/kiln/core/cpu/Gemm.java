@@ -237,8 +237,8 @@ public final class Gemm {
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int mr = Math.min(MR, mc - i0);
         int a0 = i0 * kc;
-        microKernel(kc, aPack, a0, a0 + 1, a0 + 2, a0 + 3, a0 + 4, a0 + 5, MR, bPack, bOff, c, cOff + i0 * ldc + j0,
-            ldc, mr, nr);
+        tile(kc, aPack, a0, a0 + 1, a0 + 2, a0 + 3, a0 + 4, a0 + 5, MR, bPack, bOff, c, cOff + i0 * ldc + j0, ldc,
+            mr, nr);
       }
     }
   }
@@ -261,26 +261,47 @@ public final class Gemm {
       for (int i0 = 0; i0 < full; i0 += MR) {
         int r = ic + i0, cTile = cOff + i0 * ldc + j0;
         if (rowStart != null) {
-          microKernel(kc, ad, rowStart[r] + pc, rowStart[r + 1] + pc, rowStart[r + 2] + pc, rowStart[r + 3] + pc,
+          tile(kc, ad, rowStart[r] + pc, rowStart[r + 1] + pc, rowStart[r + 2] + pc, rowStart[r + 3] + pc,
               rowStart[r + 4] + pc, rowStart[r + 5] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
         } else {
           int a0 = a.off() + r * lda + pc;
-          microKernel(kc, ad, a0, a0 + lda, a0 + 2 * lda, a0 + 3 * lda, a0 + 4 * lda, a0 + 5 * lda, 1, bPack, bOff,
-              c, cTile, ldc, MR, nr);
+          tile(kc, ad, a0, a0 + lda, a0 + 2 * lda, a0 + 3 * lda, a0 + 4 * lda, a0 + 5 * lda, 1, bPack, bOff, c,
+              cTile, ldc, MR, nr);
         }
       }
       if (full < mc) {
-        microKernel(kc, tail, 0, 1, 2, 3, 4, 5, MR, bPack, bOff, c, cOff + full * ldc + j0, ldc, mc - full, nr);
+        tile(kc, tail, 0, 1, 2, 3, 4, 5, MR, bPack, bOff, c, cOff + full * ldc + j0, ldc, mc - full, nr);
       }
     }
   }
 
   /**
-   * C tile (mr × nr) += A · Bpanel over kc steps with MR × 2 vector accumulators; A's element (r, p) is
+   * C tile (mr × nr) += A · Bpanel: a full tile straight into C, a partial one (the last rows or columns) through a
+   * zeroed MR × NR scratch tile, so that {@link #microKernel} itself has no branch. A branch there that the first
+   * compilation saw go one way only made C2 deoptimize and recompile the micro-kernel when a partial tile came;
+   * repeated, that can leave it stuck in a slow tier for the rest of the run.
+   */
+  private static void tile(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, int ps, float[] bp,
+      int bOff, float[] c, int cOff, int ldc, int mr, int nr) {
+    if (mr == MR && nr == NR) {
+      microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
+      return;
+    }
+    float[] t = TILE.get();
+    Arrays.fill(t, 0f);
+    microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
+    for (int i = 0; i < mr; i++) {
+      int row = cOff + i * ldc;
+      for (int j = 0; j < nr; j++) c[row + j] += t[i * NR + j];
+    }
+  }
+
+  /**
+   * C tile (MR × NR) += A · Bpanel over kc steps with MR × 2 vector accumulators; A's element (r, p) is
    * {@code ap[a_r + p·ps]} (packed: a_r = panel + r, ps = MR; in place: a_r = the row's start, ps = 1).
    */
   private static void microKernel(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, int ps,
-      float[] bp, int bOff, float[] c, int cOff, int ldc, int mr, int nr) {
+      float[] bp, int bOff, float[] c, int cOff, int ldc) {
     FloatVector z = FloatVector.zero(S);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
     FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -307,28 +328,12 @@ public final class Gemm {
       c50 = b0.fma(x, c50);
       c51 = b1.fma(x, c51);
     }
-    if (mr == MR && nr == NR) {
-      addRow(c, cOff, c00, c01);
-      addRow(c, cOff + ldc, c10, c11);
-      addRow(c, cOff + 2 * ldc, c20, c21);
-      addRow(c, cOff + 3 * ldc, c30, c31);
-      addRow(c, cOff + 4 * ldc, c40, c41);
-      addRow(c, cOff + 5 * ldc, c50, c51);
-      return;
-    }
-    float[] t = TILE.get();
-    c00.intoArray(t, 0); c01.intoArray(t, L);
-    c10.intoArray(t, NR); c11.intoArray(t, NR + L);
-    c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
-    c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
-    c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
-    c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + L);
-    for (int i = 0; i < mr; i++) {
-      int row = cOff + i * ldc;
-      for (int j = 0; j < nr; j++) {
-        c[row + j] += t[i * NR + j];
-      }
-    }
+    addRow(c, cOff, c00, c01);
+    addRow(c, cOff + ldc, c10, c11);
+    addRow(c, cOff + 2 * ldc, c20, c21);
+    addRow(c, cOff + 3 * ldc, c30, c31);
+    addRow(c, cOff + 4 * ldc, c40, c41);
+    addRow(c, cOff + 5 * ldc, c50, c51);
   }
 
   private static void addRow(float[] c, int off, FloatVector v0, FloatVector v1) {
