@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What the Java backend's kernels run on: a fork-join pool and a helper that splits a range of work into chunks.
@@ -43,6 +45,13 @@ public final class CpuContext implements AutoCloseable {
   /**
    * Runs {@code body} over [0, n) split into chunks of at least {@code grain} items, in parallel when there is more
    * than one chunk. Returns when all chunks are done; the first exception thrown by a chunk is rethrown.
+   *
+   * <p>The calling thread works too: it takes chunks from a shared counter while helpers from the pool (one fewer
+   * than the parallelism) join in as they wake. Handing the whole loop to the pool instead cost two wake-ups in
+   * sequence before the second thread ran, on every one of the hundred-odd loops of a training step. When the chunks
+   * run out the caller waits (blocked, not spinning) only for helpers that started; a helper that had not started is
+   * closed out and returns at once when it runs. Called from one of this pool's own threads (a loop inside a chunk),
+   * the loop runs inline.
    */
   public void parallelFor(int n, int grain, RangeBody body) {
     if (n <= 0) {
@@ -50,27 +59,40 @@ public final class CpuContext implements AutoCloseable {
     }
     int threads = pool.getParallelism();
     int chunks = (int) Math.min((long) threads * 4, Math.max(1, n / Math.max(1, grain)));
-    if (chunks <= 1 || threads == 1) {
+    if (chunks <= 1 || threads == 1 || (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool)) {
       body.run(0, n);
       return;
     }
-    List<RecursiveAction> tasks = new ArrayList<>(chunks);
-    for (int c = 0; c < chunks; c++) {
-      int s = (int) ((long) n * c / chunks);
-      int e = (int) ((long) n * (c + 1) / chunks);
-      tasks.add(new RecursiveAction() {
-        @Override
-        protected void compute() {
-          body.run(s, e);
+    AtomicInteger next = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Runnable chunksLoop = () -> {
+      for (int c; (c = next.getAndIncrement()) < chunks && failure.get() == null; ) {
+        try {
+          body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
         }
-      });
+      }
+    };
+    // Per helper: NEW until it starts (RUNNING) or the caller closes it out (CLOSED).
+    AtomicIntegerArray state = new AtomicIntegerArray(threads - 1);
+    List<ForkJoinTask<?>> helpers = new ArrayList<>(threads - 1);
+    for (int h = 0; h < threads - 1; h++) {
+      int id = h;
+      helpers.add(pool.submit(() -> {
+        if (state.compareAndSet(id, NEW, RUNNING)) chunksLoop.run();
+      }));
     }
-    if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) {
-      ForkJoinTask.invokeAll(tasks);
-    } else {
-      pool.submit(() -> ForkJoinTask.invokeAll(tasks)).join();
+    chunksLoop.run();
+    for (int h = 0; h < helpers.size(); h++) {
+      if (!state.compareAndSet(h, NEW, CLOSED)) helpers.get(h).join();
     }
+    Throwable t = failure.get();
+    if (t instanceof RuntimeException e) throw e;
+    if (t instanceof Error e) throw e;
   }
+
+  private static final int NEW = 0, RUNNING = 1, CLOSED = 2;
 
   @Override
   public void close() {
