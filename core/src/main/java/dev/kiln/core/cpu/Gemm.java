@@ -72,7 +72,7 @@ public final class Gemm {
     sgemm(ctx, m, n, k, new F32(a, 0, 0, 1), rowStart, b, c, cOff, ldc);
   }
 
-  /** {@link #sgemm}, with A's rows at {@code rowStart} when that is not null (then A's offset and row stride are unused). */
+  /** {@link #sgemm}, with A's rows at {@code rowStart} when that is not null (A's offset and row stride unused). */
   private static void sgemm(CpuContext ctx, int m, int n, int k, F32 a, int[] rowStart, F32 b, float[] c, int cOff,
       int ldc) {
     for (int i = 0; i < m; i++) {
