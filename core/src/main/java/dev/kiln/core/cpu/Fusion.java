@@ -5,6 +5,7 @@ import dev.kiln.core.Tensor;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.BroadcastInDim;
+import dev.kiln.core.op.Constant;
 import dev.kiln.core.op.Elementwise;
 import dev.kiln.core.op.Reduce;
 import java.util.ArrayList;
@@ -122,13 +123,15 @@ final class Fusion {
       virtual[i] = all;
     }
 
+    int[] position = siblings(g, nodes, region, virtual, parent.size());
+
     List<List<Integer>> members = new ArrayList<>();
     for (int i = 0; i < parent.size(); i++) members.add(new ArrayList<>());
     for (int i = 0; i < n; i++) if (region[i] >= 0) members.get(region[i]).add(i);
 
     // Sum reductions over leading dimensions whose operand is a region member become sinks of that region (the
-    // batch-norm statistics and the gradients' sums), when the region is complete before them: the sum is taken as
-    // the region runs. An operand that other nodes read too is still written out, but not read back for the sum.
+    // batch-norm statistics and the gradients' sums), when the region runs before them: the sum is taken as the
+    // region runs. An operand that other nodes read too is still written out, but not read back for the sum.
     int[] sinkFor = new int[n];
     Arrays.fill(sinkFor, -1);
     boolean[] sunk = new boolean[n];
@@ -137,8 +140,7 @@ final class Fusion {
       if (v.inputs().size() != 1) continue;
       int src = g.indexOf(v.input(0));
       if (region[src] < 0 || isOutput[src] || sinkFor[src] >= 0 || sinkPeriod(v) < 0) continue;
-      List<Integer> ms = members.get(region[src]);
-      if (ms.get(ms.size() - 1) > i) continue;
+      if (position[region[src]] > i) continue;
       sinkFor[src] = i;
       sunk[i] = true;
     }
@@ -151,7 +153,7 @@ final class Fusion {
     for (List<Integer> ms : members) {
       if (ms.isEmpty()) continue;
       int[] m = ms.stream().mapToInt(Integer::intValue).toArray();
-      int pos = m[m.length - 1];
+      int pos = position[region[m[0]]];
       boolean[] root = new boolean[m.length];
       Source[][] src = new Source[m.length][];
       int[] sink = new int[m.length];
@@ -184,6 +186,79 @@ final class Fusion {
       for (int s : m) regionOf[s] = id;
     }
     return new Plan(regionOf, virtual, regions, at, sunk);
+  }
+
+  /**
+   * Merges sibling regions and returns each region's position (the step it runs at, by region id). Regions are taken
+   * in the order they run; a region B joins an earlier region A of the same shape when B reads one of A's members or
+   * an array that A reads too, and everything else B reads exists by A's position. A then computes B's members as
+   * well, in the same pass over the elements: the batch-norm backward's products of the upstream gradient with γ and
+   * with x̂, and their sums, are one pass instead of four, and a ReLU's mask and select join the pass before them.
+   * B's results exist earlier than before, which every reader allows; the arrays both read are read once.
+   */
+  private static int[] siblings(Graph g, List<Value> nodes, int[] region, boolean[] virtual, int ids) {
+    int n = nodes.size();
+    int[] position = new int[ids];
+    Arrays.fill(position, -1);
+    for (int i = 0; i < n; i++) if (region[i] >= 0) position[region[i]] = Math.max(position[region[i]], i);
+    List<List<Integer>> members = new ArrayList<>();
+    for (int i = 0; i < ids; i++) members.add(new ArrayList<>());
+    for (int i = 0; i < n; i++) if (region[i] >= 0) members.get(region[i]).add(i);
+    Integer[] order = new Integer[ids];
+    for (int i = 0; i < ids; i++) order[i] = i;
+    Arrays.sort(order, (x, y) -> Integer.compare(position[x], position[y]));
+    List<Integer> done = new ArrayList<>();
+    for (int b : order) {
+      if (members.get(b).isEmpty()) continue;
+      Value shape = nodes.get(position[b]);
+      int into = -1;
+      for (int a : done) {
+        if (nodes.get(position[a]).shape().equals(shape.shape()) && canJoin(g, nodes, region, virtual, position,
+            members.get(a), members.get(b), a, b)) {
+          into = a;
+          break;
+        }
+      }
+      if (into < 0) {
+        done.add(b);
+        continue;
+      }
+      for (int m : members.get(b)) region[m] = into;
+      members.get(into).addAll(members.get(b));
+      members.get(into).sort(null);
+      members.get(b).clear();
+      position[b] = -1;
+    }
+    return position;
+  }
+
+  /** Whether region b may run within region a, at a's position, and shares a read with it (see {@link #siblings}). */
+  private static boolean canJoin(Graph g, List<Value> nodes, int[] region, boolean[] virtual, int[] position,
+      List<Integer> aMembers, List<Integer> bMembers, int a, int b) {
+    int at = position[a];
+    boolean shares = false;
+    for (int m : bMembers) {
+      for (Value in : nodes.get(m).inputs()) {
+        int s = g.indexOf(in);
+        if (region[s] == a) {
+          shares = true;
+          continue;
+        }
+        if (region[s] == b) continue;
+        int src = virtual[s] ? g.indexOf(nodes.get(s).input(0)) : s;
+        int ready = region[src] >= 0 ? position[region[src]] : hoisted(nodes.get(src)) ? -1 : src;
+        if (ready >= at) return false;
+        if (!shares && !virtual[s] && in.rank() > 0) {
+          for (int am : aMembers) shares |= nodes.get(am).inputs().contains(in);
+        }
+      }
+    }
+    return shares;
+  }
+
+  /** Constants: the interpreter evaluates them before any other node, so they are ready for every region. */
+  static boolean hoisted(Value v) {
+    return v.op() instanceof Constant;
   }
 
   private static int find(List<Integer> parent, int x) {

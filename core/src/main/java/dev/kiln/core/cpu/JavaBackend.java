@@ -198,9 +198,15 @@ public final class JavaBackend implements Backend {
 
     /** Runs the nodes in order, filling {@code vals}; a released value's array goes back to the arena. */
     private void run(Tensor[] argTensors, Tensor[] vals) {
+      // Constants first: a fused region may read one that the graph defines after the region's position.
+      for (int i = 0; i < nodes.size(); i++) {
+        if (Fusion.hoisted(nodes.get(i))) vals[i] = nodes.get(i).op().eval(ctx, new Tensor[0], nodes.get(i).type());
+      }
       for (int i = 0; i < nodes.size(); i++) {
         Value v = nodes.get(i);
-        if (v.op() instanceof Parameter p) {
+        if (Fusion.hoisted(v)) {
+          // evaluated above
+        } else if (v.op() instanceof Parameter p) {
           vals[i] = argTensors[p.index()];
         } else if (fusion != null && fusion.regionAt()[i] != null) {
           long t0 = Profile.ENABLED ? System.nanoTime() : 0;

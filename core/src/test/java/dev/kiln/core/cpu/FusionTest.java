@@ -82,6 +82,37 @@ class FusionTest {
   }
 
   @Test
+  void siblingRegionsRunAsOnePass() {
+    // A batch norm's backward: the masked upstream gradient, its product with γ, and both multiplied by x̂, each
+    // summed. Each would be a region of its own (the select has a reduction among its readers); they read the same
+    // arrays and need nothing computed after the first, so they run as one region.
+    Tracer t = new Tracer();
+    Value y = t.parameter("y", DType.F32, 301, 64);
+    Value dy = t.parameter("dy", DType.F32, 301, 64);
+    Value xhat = t.parameter("xhat", DType.F32, 301, 64);
+    Value gamma = t.parameter("gamma", DType.F32, 64);
+    Value h = y.mul(2.0).add(1.0);
+    Value relu = Ops.relu(h); // its zero is a constant defined after h's region
+    Value mask = Ops.compare(h, Ops.Cmp.GT, Ops.constantLike(h, 0.0));
+    Value g = Ops.select(mask, dy, Ops.constantLike(dy, 0.0));
+    Value gg = g.mul(Ops.broadcastTo(gamma, 301, 64));
+    Graph graph = t.build(Ops.reshape(relu, 64, 301), Ops.reshape(mask, 64, 301), Ops.sum(g, 0),
+        Ops.sum(gg, 0), Ops.sum(g.mul(xhat), 0), Ops.sum(gg.mul(xhat), 0), Ops.reshape(gg, 64, 301));
+    boolean[] out = new boolean[graph.nodes().size()];
+    for (Value o : graph.outputs()) out[graph.indexOf(o)] = true;
+    Fusion.Plan p = Fusion.plan(graph, out);
+    int region = p.regionOf()[graph.indexOf(g)];
+    assertTrue(region >= 0 && p.regionOf()[graph.indexOf(gg)] == region, "the select and the product with gamma");
+    Fusion.Region r = p.regions().get(region);
+    int sinks = 0;
+    for (int k : r.sink()) if (k >= 0) sinks++;
+    assertEquals(4, sinks, "the four sums are taken in the one pass");
+    assertEquals(p.regionOf()[graph.indexOf(h)], p.regionOf()[graph.indexOf(relu)], "the ReLU joins h's pass");
+    assertSameWithAndWithoutFusion(graph, R.f32(-2, 2, 301, 64), R.f32(-1, 1, 301, 64), R.f32(-2, 2, 301, 64),
+        R.f32(0.5, 1.5, 64));
+  }
+
+  @Test
   void threefryNormalDrawsAreIdenticalFused() {
     Tracer t = new Tracer();
     Value counter = t.parameter("step", DType.U32);
