@@ -24,26 +24,34 @@ public final class ConvWindows {
       throw new IllegalArgumentException("output length " + o + " does not fit " + taps + " taps at stride " + stride
           + " over " + sp + " padded positions");
     }
-    float[] xp = x;
-    if (lo > 0 || hi > 0) {
-      float[] padded = (float[]) Arena.uninitialized(DType.F32, n * sp * c);
-      ctx.parallelFor(n, 64, (b0, b1) -> {
-        for (int b = b0; b < b1; b++) {
-          int base = b * sp * c;
-          Arrays.fill(padded, base, base + lo * c, 0f);
-          System.arraycopy(x, b * s * c, padded, base + lo * c, s * c);
-          Arrays.fill(padded, base + (lo + s) * c, base + sp * c, 0f);
-        }
-      });
-      xp = padded;
-    }
+    float[] xp = lo > 0 || hi > 0 ? padded(ctx, x, n, s, c, lo, hi) : x;
     int[] rowStart = new int[n * o];
     for (int b = 0, r = 0; b < n; b++) {
       for (int j = 0; j < o; j++) rowStart[r++] = (b * sp + j * stride) * c;
     }
     float[] y = (float[]) Arena.uninitialized(DType.F32, n * o * f);
     Gemm.sgemmRows(ctx, n * o, f, taps * c, xp, rowStart, Gemm.F32.rowMajor(w, 0, f), y, 0, f);
-    if (xp != x) Arena.scratchDone(xp);
     return y;
+  }
+
+  /**
+   * x [N, S, C] with {@code lo} zero rows before and {@code hi} after each sample, [N, S + lo + hi, C]. It is made
+   * once per run for a given input and padding: the seed's two convolutions over its noisy input read the same copy.
+   */
+  static float[] padded(CpuContext ctx, float[] x, int n, int s, int c, int lo, int hi) {
+    int sp = s + lo + hi;
+    String what = "ConvWindows padded " + n + "x" + s + "x" + c + " pad " + lo + "," + hi;
+    return (float[]) Arena.derived(x, what, () -> {
+      float[] p = (float[]) Arena.uninitialized(DType.F32, n * sp * c);
+      ctx.parallelFor(n, 64, (b0, b1) -> {
+        for (int b = b0; b < b1; b++) {
+          int base = b * sp * c;
+          Arrays.fill(p, base, base + lo * c, 0f);
+          System.arraycopy(x, b * s * c, p, base + lo * c, s * c);
+          Arrays.fill(p, base + (lo + s) * c, base + sp * c, 0f);
+        }
+      });
+      return p;
+    });
   }
 }
