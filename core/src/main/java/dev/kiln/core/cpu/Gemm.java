@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Float32 follows the Goto/BLIS scheme: B is packed in panels of {@link #NR} columns (KC × NC blocks that stay in
  * L2), A in panels of {@link #MR} rows, and a register-blocked micro-kernel of MR × NR accumulators (two vectors of
  * the widest species per row) runs the inner loop with fused multiply-adds. Row blocks of A are spread over the
- * fork-join pool. Float64 (used for reference and gradient checks, not for speed) takes a plain blocked loop.
+ * context's threads. Float64 (used for reference and gradient checks, not for speed) takes a plain blocked loop.
  *
  * <p>Matrices are given as (array, offset, row stride, column stride), so a transposed operand needs no copy.
  */

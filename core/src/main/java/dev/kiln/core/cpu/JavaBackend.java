@@ -16,11 +16,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The embedded backend and Kiln's default: interprets a graph node by node with the primitives' Java kernels on a
- * fork-join pool. "Compiling" merges common subexpressions ({@link Cse}), plans elementwise fusion, and computes,
- * for every node, the step after which its value is no longer needed, so intermediates are released as soon as their
- * last user has run and their arrays go back to the plan's {@link Arena} for later nodes and later runs. One device,
- * one replica.
+ * The embedded backend and Kiln's default: interprets a graph node by node with the primitives' Java kernels on the
+ * threads of a {@link CpuContext}. "Compiling" merges common subexpressions ({@link Cse}), plans elementwise fusion,
+ * and computes, for every node, the step after which its value is no longer needed, so intermediates are released as
+ * soon as their last user has run and their arrays go back to the plan's {@link Arena} for later nodes and later runs.
+ * One device, one replica.
  */
 public final class JavaBackend implements Backend {
   private static final Device CPU = new Device(0, "cpu");
