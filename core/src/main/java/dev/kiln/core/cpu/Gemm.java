@@ -75,10 +75,8 @@ public final class Gemm {
   /** {@link #sgemm}, with A's rows at {@code rowStart} when that is not null (A's offset and row stride unused). */
   private static void sgemm(CpuContext ctx, int m, int n, int k, F32 a, int[] rowStart, F32 b, float[] c, int cOff,
       int ldc) {
-    for (int i = 0; i < m; i++) {
-      Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-    }
     if (m == 0 || n == 0 || k == 0) {
+      for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
       return;
     }
     // A matrix-vector product (a Dense layer with one unit): the micro-kernel's NR-wide panels of B would be all
@@ -115,6 +113,10 @@ public final class Gemm {
           for (int blk = s; blk < e; blk++) {
             int ic = blk * mcBlock;
             int mc = Math.min(mcBlock, m - ic);
+            // C starts at zero: each block's rows are cleared by the thread that computes them, just before.
+            if (fpc == 0) {
+              for (int i = ic; i < ic + mc; i++) Arrays.fill(c, cOff + i * ldc + fjc, cOff + i * ldc + fjc + nc, 0f);
+            }
             if (directA) {
               macroKernelDirect(mc, nc, kc, a, rowStart, ic, fpc, aPack, bPack, c, cOff + ic * ldc + fjc, ldc);
             } else {
@@ -160,13 +162,13 @@ public final class Gemm {
   }
 
   /**
-   * Rows of A per parallel block: {@link #MC}, unless that leaves too few blocks to share evenly among the threads
-   * (the convolutions' kernel gradients have m = 650 or 320: five or three blocks of 144 on two threads, one of which
-   * did 3 of 5). Then the blocks are made smaller, a multiple of MR, so their count is a multiple of the threads.
+   * Rows of A per parallel block: {@link #MC}, unless that leaves too few blocks to share evenly among the threads, four
+   * or fewer each (the convolutions' kernel gradients have m = 650 or 320: five or three blocks of 144 on two threads,
+   * one of which did 3 of 5; 1024 rows made seven blocks of 144 and one of 16). Then the blocks are made smaller, a multiple of MR, so their count is a multiple of the threads.
    */
   static int rowBlock(int m, int threads) {
     int blocks = (m + MC - 1) / MC;
-    if (threads <= 1 || blocks >= 4 * threads || m <= MR * threads) return MC;
+    if (threads <= 1 || blocks > 4 * threads || m <= MR * threads) return MC;
     int even = (blocks + threads - 1) / threads * threads;
     return roundUp((m + even - 1) / even, MR);
   }
