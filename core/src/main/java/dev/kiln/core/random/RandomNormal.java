@@ -130,7 +130,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
    * arguments, their logarithms ({@link VectorLog}, which rounds to the same floats as Math.log on every one of these
    * 2^23 arguments: RandomNormalTest), then the polynomial, the square root and the products, all in vector lanes as
    * the same IEEE float operations in the same order (the arguments one by one where the int, float and double
-   * shapes do not pair up; in lanes, one word took 5.9 ns on one thread against 7.2); u, w and logs are scratch.
+   * shapes do not pair up; in lanes, one thread drew [512, 20, 130] in 5.9 ms against 7.2); u, w and logs are scratch.
    */
   static void normals32(int[] bits, float[] u, float[] w, double[] logs, float[] dst, int off) {
     int lanes = bits.length;
