@@ -9,22 +9,38 @@
 # steady-state speed, which is what a training run of thousands of steps sees. That excludes XLA's compile for JAX
 # and pjrt:cpu, and the JVM's JIT compile for the Java backend (a few seconds: at batch 512 and 3 warm-up steps the
 # first timed steps still ran the Vector API's interpreted fallbacks).
-# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--warmup N] [--skip-gemm]
+# --isa avx2 runs every engine with AVX2's instructions only, whatever this CPU has: the JVM with -XX:UseAVX=2, XLA
+# (JAX and the pjrt:cpu plugin) with --xla_cpu_max_isa=AVX2, OpenBLAS with its Haswell kernels. On an AVX-512 machine
+# that stands in for the project's AVX2-only machines (same code paths and register count; not the same cache sizes
+# or clocks).
+# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--warmup N] [--skip-gemm] [--isa avx2]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 batches="512 4096"
 steps=""
 warmup=""
 gemm=1
+isa=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --batches) batches="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --skip-gemm) gemm=0; shift ;;
-    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--warmup N] [--skip-gemm]" >&2; exit 2 ;;
+    --isa) isa="$2"; shift 2 ;;
+    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--warmup N] [--skip-gemm] [--isa avx2]" >&2; exit 2 ;;
   esac
 done
+jmh_isa=()
+case "$isa" in
+  "") ;;
+  avx2)
+    export KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-} -XX:UseAVX=2"
+    export XLA_FLAGS="${XLA_FLAGS:-} --xla_cpu_max_isa=AVX2"
+    export OPENBLAS_CORETYPE=Haswell
+    jmh_isa=(-jvmArgsAppend -XX:UseAVX=2) ;;
+  *) echo "$0: --isa takes avx2, not '$isa'" >&2; exit 2 ;;
+esac
 py="$("$root/scripts/jax-venv.sh")"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -32,6 +48,7 @@ if grep -q -w avx512f /proc/cpuinfo; then vec="AVX-512 (avx512f) and AVX2"
 elif grep -q -w avx2 /proc/cpuinfo; then vec="AVX2, no AVX-512"
 else vec="no AVX2"; fi
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; vector extensions: $vec"
+[ -n "$isa" ] && echo "instruction set limited to $isa in every engine (KILN_JAVA_OPTS=$KILN_JAVA_OPTS; XLA_FLAGS=$XLA_FLAGS; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)"
 echo "steady state: every engine runs ${warmup:-30 (batch < 4096) or 5} untimed warm-up steps first"
 printf '%-8s %-14s %12s %12s %10s\n' batch engine "ms/step" "samples/s" "vs JAX"
 for b in $batches; do
@@ -77,7 +94,8 @@ for _ in range(5):
 print("%.1f" % (2.0 * m * n * k / best / 1e9))
 PY
 )
-    "$root/kiln" jmh GemmBenchmark -p "mnk=$mnk" -p threads=1 -f 1 -wi 2 -i 3 -w 1s -r 1s -tu ms > "$tmp/jmh.txt" 2>&1 \
+    "$root/kiln" jmh GemmBenchmark -p "mnk=$mnk" -p threads=1 -f 1 -wi 2 -i 3 -w 1s -r 1s -tu ms ${jmh_isa[@]+"${jmh_isa[@]}"} \
+      > "$tmp/jmh.txt" 2>&1 \
       || { tail -5 "$tmp/jmh.txt" >&2; exit 1; }
     # "GemmBenchmark.sgemm MNK THREADS avgt [CNT] SCORE [± ERR] ms/op": the score follows the mode and the count.
     ms=$(awk '/^GemmBenchmark.sgemm/ {for (i = 1; i <= NF; i++) if ($i == "avgt") {

@@ -21,7 +21,8 @@ import java.util.List;
  *
  * <p>A region runs at the position of its last node. Nodes join a region only when all their users are already in
  * it; regions merge only when every outside user of their results comes after the merged region's position, so the
- * interpreter's order stays valid.
+ * interpreter's order stays valid. Then a later region that shares reads with an earlier one of the same shape, and
+ * needs nothing computed in between, runs within it, at the earlier position ({@link #siblings}).
  */
 final class Fusion {
   static final int CHUNK = 2048;

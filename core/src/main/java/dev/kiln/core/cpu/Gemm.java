@@ -162,9 +162,10 @@ public final class Gemm {
   }
 
   /**
-   * Rows of A per parallel block: {@link #MC}, unless that leaves too few blocks to share evenly among the threads, four
-   * or fewer each (the convolutions' kernel gradients have m = 650 or 320: five or three blocks of 144 on two threads,
-   * one of which did 3 of 5; 1024 rows made seven blocks of 144 and one of 16). Then the blocks are made smaller, a multiple of MR, so their count is a multiple of the threads.
+   * Rows of A per parallel block: {@link #MC}, unless that leaves too few blocks to share evenly among the threads,
+   * four or fewer each (the convolutions' kernel gradients have m = 650 or 320: five or three blocks of 144 on two
+   * threads, one of which did 3 of 5; 1024 rows made seven blocks of 144 and one of 16). Then the blocks are made
+   * smaller, a multiple of MR, so their count is a multiple of the threads.
    */
   static int rowBlock(int m, int threads) {
     int blocks = (m + MC - 1) / MC;
