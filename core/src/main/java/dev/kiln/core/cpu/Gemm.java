@@ -18,8 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Gemm {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
-  /** Rows of the micro-kernel tile. */
-  static final int MR = 6;
+  /**
+   * Rows of the micro-kernel tile: 6 where the widest vectors are 512 bits (AVX-512's 32 registers), 5 below. With 16
+   * registers (AVX2) a 6-row tile's 12 accumulators, 2 B vectors and the broadcasts do not fit: C2 kept one accumulator
+   * on the stack (a store and a reload around its FMA in every step, seen in the disassembly under -XX:UseAVX=2), and
+   * the kernel ran at 49 GFLOP/s in L1 against AVX-512's 114 on the same core.
+   */
+  static final int MR = L >= 16 ? 6 : 5;
   /** Columns of the micro-kernel tile: two vectors. */
   static final int NR = 2 * L;
   private static final int KC = 256;
@@ -265,7 +270,7 @@ public final class Gemm {
         int r = ic + i0, cTile = cOff + i0 * ldc + j0;
         if (rowStart != null) {
           tile(kc, ad, rowStart[r] + pc, rowStart[r + 1] + pc, rowStart[r + 2] + pc, rowStart[r + 3] + pc,
-              rowStart[r + 4] + pc, rowStart[r + 5] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
+              rowStart[r + 4] + pc, rowStart[r + MR - 1] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
         } else {
           int a0 = a.off() + r * lda + pc;
           tile(kc, ad, a0, a0 + lda, a0 + 2 * lda, a0 + 3 * lda, a0 + 4 * lda, a0 + 5 * lda, 1, bPack, bOff, c,
@@ -287,12 +292,14 @@ public final class Gemm {
   private static void tile(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, int ps, float[] bp,
       int bOff, float[] c, int cOff, int ldc, int mr, int nr) {
     if (mr == MR && nr == NR) {
-      microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
+      if (MR == 6) microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
+      else microKernel5(kc, ap, a0, a1, a2, a3, a4, ps, bp, bOff, c, cOff, ldc);
       return;
     }
     float[] t = TILE.get();
     Arrays.fill(t, 0f);
-    microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
+    if (MR == 6) microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
+    else microKernel5(kc, ap, a0, a1, a2, a3, a4, ps, bp, bOff, t, 0, NR);
     for (int i = 0; i < mr; i++) {
       int row = cOff + i * ldc;
       for (int j = 0; j < nr; j++) c[row + j] += t[i * NR + j];
@@ -337,6 +344,38 @@ public final class Gemm {
     addRow(c, cOff + 3 * ldc, c30, c31);
     addRow(c, cOff + 4 * ldc, c40, c41);
     addRow(c, cOff + 5 * ldc, c50, c51);
+  }
+
+  /** {@link #microKernel} for a 5-row tile (10 accumulators: 16 vector registers hold them, B and a broadcast). */
+  private static void microKernel5(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int ps, float[] bp,
+      int bOff, float[] c, int cOff, int ldc) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
+    int b = bOff;
+    for (int p = 0, q = 0; p < kc; p++, q += ps, b += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, bp, b);
+      FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+      FloatVector x = FloatVector.broadcast(S, ap[a0 + q]);
+      c00 = b0.fma(x, c00);
+      c01 = b1.fma(x, c01);
+      x = FloatVector.broadcast(S, ap[a1 + q]);
+      c10 = b0.fma(x, c10);
+      c11 = b1.fma(x, c11);
+      x = FloatVector.broadcast(S, ap[a2 + q]);
+      c20 = b0.fma(x, c20);
+      c21 = b1.fma(x, c21);
+      x = FloatVector.broadcast(S, ap[a3 + q]);
+      c30 = b0.fma(x, c30);
+      c31 = b1.fma(x, c31);
+      x = FloatVector.broadcast(S, ap[a4 + q]);
+      c40 = b0.fma(x, c40);
+      c41 = b1.fma(x, c41);
+    }
+    addRow(c, cOff, c00, c01);
+    addRow(c, cOff + ldc, c10, c11);
+    addRow(c, cOff + 2 * ldc, c20, c21);
+    addRow(c, cOff + 3 * ldc, c30, c31);
+    addRow(c, cOff + 4 * ldc, c40, c41);
   }
 
   private static void addRow(float[] c, int off, FloatVector v0, FloatVector v1) {
