@@ -19,12 +19,20 @@ public final class Gemm {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
   /**
-   * Rows of the micro-kernel tile: 6 where the widest vectors are 512 bits (AVX-512's 32 registers), 5 below. With 16
+   * Rows of the micro-kernel tile: 6 where the widest vectors are 512 bits (AVX-512's 32 registers), 4 below. With 16
    * registers (AVX2) a 6-row tile's 12 accumulators, 2 B vectors and the broadcasts do not fit: C2 kept one accumulator
    * on the stack (a store and a reload around its FMA in every step, seen in the disassembly under -XX:UseAVX=2), and
-   * the kernel ran at 49 GFLOP/s in L1 against AVX-512's 114 on the same core.
+   * the kernel ran at 49 GFLOP/s in L1 against AVX-512's 114 on the same core; 5 rows still spilled once C2 loaded
+   * all five broadcasts first.
    */
-  static final int MR = L >= 16 ? 6 : 5;
+  static final int MR = L >= 16 ? 6 : 4;
+  /**
+   * Packed A panels hold each row as a contiguous run of K (for the 4-row kernel) rather than MR values per step of K
+   * (for the 6-row one). The 4-row kernel reads every A row at unit stride, which lets C2 hoist its bounds checks
+   * (with a variable stride it checked every read at every step: on AVX2 as many scalar instructions as FMAs); the
+   * 6-row kernel is bound by its FMAs, and ran 10-20% slower on AVX-512 with row-contiguous panels.
+   */
+  private static final boolean ROW_PANELS = MR == 4;
   /** Columns of the micro-kernel tile: two vectors. */
   static final int NR = 2 * L;
   private static final int KC = 256;
@@ -222,18 +230,19 @@ public final class Gemm {
   private static void packA(F32 a, int[] rowStart, int ic, int mc, int pc, int kc, float[] out) {
     float[] d = a.data();
     int rs = a.rs(), cs = a.cs();
+    // Element (row i, step p) of a panel goes to i·rowStep + p·stepStep (see ROW_PANELS).
+    int rowStep = ROW_PANELS ? kc : 1, stepStep = ROW_PANELS ? 1 : MR;
     for (int i0 = 0; i0 < mc; i0 += MR) {
       int h = Math.min(MR, mc - i0);
       int panel = i0 * kc;
-      for (int i = 0; i < h; i++) {
-        int base = rowStart != null ? rowStart[ic + i0 + i] + pc : a.off() + (ic + i0 + i) * rs + pc * cs;
-        int o = panel + i;
-        for (int p = 0; p < kc; p++, o += MR) {
-          out[o] = d[base + p * cs];
+      for (int i = 0; i < MR; i++) {
+        int o = panel + i * rowStep;
+        if (i >= h) {
+          for (int p = 0; p < kc; p++, o += stepStep) out[o] = 0f;
+          continue;
         }
-      }
-      for (int i = h; i < MR; i++) {
-        for (int p = 0, o = panel + i; p < kc; p++, o += MR) out[o] = 0f;
+        int base = rowStart != null ? rowStart[ic + i0 + i] + pc : a.off() + (ic + i0 + i) * rs + pc * cs;
+        for (int p = 0; p < kc; p++, o += stepStep) out[o] = d[base + p * cs];
       }
     }
   }
@@ -244,9 +253,9 @@ public final class Gemm {
       int bOff = j0 * kc;
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int mr = Math.min(MR, mc - i0);
-        int a0 = i0 * kc;
-        tile(kc, aPack, a0, a0 + 1, a0 + 2, a0 + 3, a0 + 4, a0 + 5, MR, bPack, bOff, c, cOff + i0 * ldc + j0, ldc,
-            mr, nr);
+        int a0 = i0 * kc, r = ROW_PANELS ? kc : 1;
+        tile(kc, aPack, a0, a0 + r, a0 + 2 * r, a0 + 3 * r, a0 + 4 * r, a0 + 5 * r, ROW_PANELS ? 1 : MR, bPack, bOff,
+            c, cOff + i0 * ldc + j0, ldc, mr, nr);
       }
     }
   }
@@ -270,7 +279,7 @@ public final class Gemm {
         int r = ic + i0, cTile = cOff + i0 * ldc + j0;
         if (rowStart != null) {
           tile(kc, ad, rowStart[r] + pc, rowStart[r + 1] + pc, rowStart[r + 2] + pc, rowStart[r + 3] + pc,
-              rowStart[r + 4] + pc, rowStart[r + MR - 1] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
+              rowStart[r + MR - 2] + pc, rowStart[r + MR - 1] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
         } else {
           int a0 = a.off() + r * lda + pc;
           tile(kc, ad, a0, a0 + lda, a0 + 2 * lda, a0 + 3 * lda, a0 + 4 * lda, a0 + 5 * lda, 1, bPack, bOff, c,
@@ -278,7 +287,9 @@ public final class Gemm {
         }
       }
       if (full < mc) {
-        tile(kc, tail, 0, 1, 2, 3, 4, 5, MR, bPack, bOff, c, cOff + full * ldc + j0, ldc, mc - full, nr);
+        int r = ROW_PANELS ? kc : 1;
+        tile(kc, tail, 0, r, 2 * r, 3 * r, 4 * r, 5 * r, ROW_PANELS ? 1 : MR, bPack, bOff, c, cOff + full * ldc + j0,
+            ldc, mc - full, nr);
       }
     }
   }
@@ -293,13 +304,13 @@ public final class Gemm {
       int bOff, float[] c, int cOff, int ldc, int mr, int nr) {
     if (mr == MR && nr == NR) {
       if (MR == 6) microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
-      else microKernel5(kc, ap, a0, a1, a2, a3, a4, ps, bp, bOff, c, cOff, ldc);
+      else microKernel4(kc, ap, a0, a1, a2, a3, bp, bOff, c, cOff, ldc);
       return;
     }
     float[] t = TILE.get();
     Arrays.fill(t, 0f);
     if (MR == 6) microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
-    else microKernel5(kc, ap, a0, a1, a2, a3, a4, ps, bp, bOff, t, 0, NR);
+    else microKernel4(kc, ap, a0, a1, a2, a3, bp, bOff, t, 0, NR);
     for (int i = 0; i < mr; i++) {
       int row = cOff + i * ldc;
       for (int j = 0; j < nr; j++) c[row + j] += t[i * NR + j];
@@ -346,36 +357,35 @@ public final class Gemm {
     addRow(c, cOff + 5 * ldc, c50, c51);
   }
 
-  /** {@link #microKernel} for a 5-row tile (10 accumulators: 16 vector registers hold them, B and a broadcast). */
-  private static void microKernel5(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int ps, float[] bp,
-      int bOff, float[] c, int cOff, int ldc) {
+  /**
+   * {@link #microKernel} for a 4-row tile: 8 accumulators, 2 B vectors and 4 broadcasts fit AVX2's 16 registers even
+   * when C2 loads all the broadcasts first (it does, and a 5-row tile then kept an accumulator on the stack).
+   */
+  private static void microKernel4(int kc, float[] ap, int a0, int a1, int a2, int a3, float[] bp, int bOff,
+      float[] c, int cOff, int ldc) {
     FloatVector z = FloatVector.zero(S);
-    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
     int b = bOff;
-    for (int p = 0, q = 0; p < kc; p++, q += ps, b += NR) {
+    for (int p = 0; p < kc; p++, b += NR) {
       FloatVector b0 = FloatVector.fromArray(S, bp, b);
       FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-      FloatVector x = FloatVector.broadcast(S, ap[a0 + q]);
+      FloatVector x = FloatVector.broadcast(S, ap[a0 + p]);
       c00 = b0.fma(x, c00);
       c01 = b1.fma(x, c01);
-      x = FloatVector.broadcast(S, ap[a1 + q]);
+      x = FloatVector.broadcast(S, ap[a1 + p]);
       c10 = b0.fma(x, c10);
       c11 = b1.fma(x, c11);
-      x = FloatVector.broadcast(S, ap[a2 + q]);
+      x = FloatVector.broadcast(S, ap[a2 + p]);
       c20 = b0.fma(x, c20);
       c21 = b1.fma(x, c21);
-      x = FloatVector.broadcast(S, ap[a3 + q]);
+      x = FloatVector.broadcast(S, ap[a3 + p]);
       c30 = b0.fma(x, c30);
       c31 = b1.fma(x, c31);
-      x = FloatVector.broadcast(S, ap[a4 + q]);
-      c40 = b0.fma(x, c40);
-      c41 = b1.fma(x, c41);
     }
     addRow(c, cOff, c00, c01);
     addRow(c, cOff + ldc, c10, c11);
     addRow(c, cOff + 2 * ldc, c20, c21);
     addRow(c, cOff + 3 * ldc, c30, c31);
-    addRow(c, cOff + 4 * ldc, c40, c41);
   }
 
   private static void addRow(float[] c, int off, FloatVector v0, FloatVector v1) {
