@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The Java backend's standard normal draw (Threefry words and their erfinv, {@link RandomNormal}) for the seed's
- * GaussianNoise at global batch 512, [512, 20, 130], on 1 and on all threads; a new counter each call, as each
+ * GaussianNoise at global batch 512, [512, 20, 130], on 1 and 2 threads; a new counter each call, as each
  * training step draws afresh (outside a plan's arena each draw allocates its 5.3 MB result, which a training step
  * reuses). Reports milliseconds per draw. Add {@code -jvmArgsAppend -XX:UseAVX=2} for the code an
  * AVX2-only machine runs.
