@@ -5,10 +5,11 @@
 # GEMM GFLOP/s of Kiln's Java kernel (JMH) beside numpy's (OpenBLAS) on 1024^3 and the seed's im2col shape. The
 # "kiln hlo, jax" row runs the StableHLO that pjrt:cpu compiled through JAX's own XLA (scripts/jax_run_stablehlo.py),
 # which separates the plugin's XLA from Kiln's lowering.
-# Every engine gets the same untimed warm-up steps first (30 at batch 512, 5 at 4096, or --warmup N): the rows are
-# steady-state speed, which is what a training run of thousands of steps sees. That excludes XLA's compile for JAX
-# and pjrt:cpu, and the JVM's JIT compile for the Java backend (a few seconds: at batch 512 and 3 warm-up steps the
-# first timed steps still ran the Vector API's interpreted fallbacks).
+# Every engine gets the same untimed warm-up steps first (150 below batch 4096, 20 from 4096, or --warmup N): the rows
+# are steady-state speed, which is what a training run of thousands of steps sees. That excludes XLA's compile for JAX
+# and pjrt:cpu, and the JVM's JIT compile for the Java backend, which goes on for several seconds (at batch 512 and 3
+# warm-up steps the first timed steps still ran the Vector API's interpreted fallbacks; after 30 the Java step took
+# 53-62 ms in three JVMs, after 150 48-52).
 # --isa avx2 runs every engine with AVX2's instructions only, whatever this CPU has: the JVM with -XX:UseAVX=2, XLA
 # (JAX and the pjrt:cpu plugin) with --xla_cpu_max_isa=AVX2, OpenBLAS with its Haswell kernels. On an AVX-512 machine
 # that stands in for the project's AVX2-only machines (same code paths and register count; not the same cache sizes
@@ -49,12 +50,12 @@ elif grep -q -w avx2 /proc/cpuinfo; then vec="AVX2, no AVX-512"
 else vec="no AVX2"; fi
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; vector extensions: $vec"
 [ -n "$isa" ] && echo "instruction set limited to $isa in every engine (KILN_JAVA_OPTS=$KILN_JAVA_OPTS; XLA_FLAGS=$XLA_FLAGS; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)"
-echo "steady state: every engine runs ${warmup:-30 (batch < 4096) or 5} untimed warm-up steps first"
+echo "steady state: every engine runs ${warmup:-150 (batch < 4096) or 20} untimed warm-up steps first"
 printf '%-8s %-14s %12s %12s %10s\n' batch engine "ms/step" "samples/s" "vs JAX"
 for b in $batches; do
   n="${steps:-$(( b >= 4096 ? 12 : 40 ))}"
   r=$(( n < 4 ? n : 4 ))
-  w="${warmup:-$(( b >= 4096 ? 5 : 30 ))}"
+  w="${warmup:-$(( b >= 4096 ? 20 : 150 ))}"
   JAX_PLATFORMS=cpu "$py" "$root/scripts/jax_seed_step.py" bench --batch "$b" --steps "$n" --repeats "$r" --warmup "$w" \
     2>/dev/null | tail -1 > "$tmp/jax.json"
   jax_sps=$("$py" -c 'import json,sys; print("%.1f" % json.load(open(sys.argv[1]))["samples_per_s"])' "$tmp/jax.json")
