@@ -190,7 +190,11 @@ class KernelReferenceTest {
       Tensor w = R.f32(-1, 1, (int[]) cs[3]);
       Tensor got = run(c, x, w);
       double[] ref = convReference(x, w, c, got.shape().dims());
-      assertClose(ref, got, 1e-4, 1e-5, "convolution " + cs[0]);
+      // Each output sums k = taps × input channels products of values in [-1, 1]: the GEMM test's bound for such sums
+      // (a flat 1e-5 failed seed 4730125165533150733 on the seed's shape, k = 650, by 1%: an output of -0.0217 that
+      // cancelled from terms summing to about 8, off by 1.2e-5).
+      int k = w.size() / w.shape().dim(c.dims().kernelOut());
+      assertClose(ref, got, 1e-4, Math.max(2e-6 * Math.sqrt(k), 6e-8 * k), "convolution " + cs[0]);
     }
   }
 
