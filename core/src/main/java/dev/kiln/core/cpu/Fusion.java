@@ -126,9 +126,7 @@ final class Fusion {
 
     int[] position = siblings(g, nodes, region, virtual, parent.size());
 
-    List<List<Integer>> members = new ArrayList<>();
-    for (int i = 0; i < parent.size(); i++) members.add(new ArrayList<>());
-    for (int i = 0; i < n; i++) if (region[i] >= 0) members.get(region[i]).add(i);
+    List<List<Integer>> members = membersByRegion(region, parent.size());
 
     // Sum reductions over leading dimensions whose operand is a region member become sinks of that region (the
     // batch-norm statistics and the gradients' sums), when the region runs before them: the sum is taken as the
@@ -202,9 +200,7 @@ final class Fusion {
     int[] position = new int[ids];
     Arrays.fill(position, -1);
     for (int i = 0; i < n; i++) if (region[i] >= 0) position[region[i]] = Math.max(position[region[i]], i);
-    List<List<Integer>> members = new ArrayList<>();
-    for (int i = 0; i < ids; i++) members.add(new ArrayList<>());
-    for (int i = 0; i < n; i++) if (region[i] >= 0) members.get(region[i]).add(i);
+    List<List<Integer>> members = membersByRegion(region, ids);
     Integer[] order = new Integer[ids];
     for (int i = 0; i < ids; i++) order[i] = i;
     Arrays.sort(order, (x, y) -> Integer.compare(position[x], position[y]));
@@ -255,6 +251,14 @@ final class Fusion {
       }
     }
     return shares;
+  }
+
+  /** The nodes of each region id, in graph order (empty for ids that are not a region's root). */
+  private static List<List<Integer>> membersByRegion(int[] region, int ids) {
+    List<List<Integer>> members = new ArrayList<>();
+    for (int i = 0; i < ids; i++) members.add(new ArrayList<>());
+    for (int i = 0; i < region.length; i++) if (region[i] >= 0) members.get(region[i]).add(i);
+    return members;
   }
 
   /** Constants: the interpreter evaluates them before any other node, so they are ready for every region. */

@@ -33,6 +33,8 @@ public final class Gemm {
    * 6-row kernel is bound by its FMAs, and ran 10-20% slower on AVX-512 with row-contiguous panels.
    */
   private static final boolean ROW_PANELS = MR == 4;
+  /** In a packed A panel, the distance between consecutive steps of K of one row (see {@link #ROW_PANELS}). */
+  private static final int PANEL_STEP = ROW_PANELS ? 1 : MR;
   /** Columns of the micro-kernel tile: two vectors. */
   static final int NR = 2 * L;
   private static final int KC = 256;
@@ -196,6 +198,11 @@ public final class Gemm {
     return p;
   }
 
+  /** In a packed A panel of kc steps, the distance between consecutive rows (see {@link #ROW_PANELS}). */
+  private static int panelRow(int kc) {
+    return ROW_PANELS ? kc : 1;
+  }
+
   private static int roundUp(int x, int m) {
     return (x + m - 1) / m * m;
   }
@@ -230,19 +237,19 @@ public final class Gemm {
   private static void packA(F32 a, int[] rowStart, int ic, int mc, int pc, int kc, float[] out) {
     float[] d = a.data();
     int rs = a.rs(), cs = a.cs();
-    // Element (row i, step p) of a panel goes to i·rowStep + p·stepStep (see ROW_PANELS).
-    int rowStep = ROW_PANELS ? kc : 1, stepStep = ROW_PANELS ? 1 : MR;
+    // Element (row i, step p) of a panel goes to i·panelRow(kc) + p·PANEL_STEP.
+    int rowStep = panelRow(kc);
     for (int i0 = 0; i0 < mc; i0 += MR) {
       int h = Math.min(MR, mc - i0);
       int panel = i0 * kc;
       for (int i = 0; i < MR; i++) {
         int o = panel + i * rowStep;
         if (i >= h) {
-          for (int p = 0; p < kc; p++, o += stepStep) out[o] = 0f;
+          for (int p = 0; p < kc; p++, o += PANEL_STEP) out[o] = 0f;
           continue;
         }
         int base = rowStart != null ? rowStart[ic + i0 + i] + pc : a.off() + (ic + i0 + i) * rs + pc * cs;
-        for (int p = 0; p < kc; p++, o += stepStep) out[o] = d[base + p * cs];
+        for (int p = 0; p < kc; p++, o += PANEL_STEP) out[o] = d[base + p * cs];
       }
     }
   }
@@ -253,9 +260,9 @@ public final class Gemm {
       int bOff = j0 * kc;
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int mr = Math.min(MR, mc - i0);
-        int a0 = i0 * kc, r = ROW_PANELS ? kc : 1;
-        tile(kc, aPack, a0, a0 + r, a0 + 2 * r, a0 + 3 * r, a0 + 4 * r, a0 + 5 * r, ROW_PANELS ? 1 : MR, bPack, bOff,
-            c, cOff + i0 * ldc + j0, ldc, mr, nr);
+        int a0 = i0 * kc, r = panelRow(kc);
+        tile(kc, aPack, a0, a0 + r, a0 + 2 * r, a0 + 3 * r, a0 + 4 * r, a0 + 5 * r, PANEL_STEP, bPack, bOff, c,
+            cOff + i0 * ldc + j0, ldc, mr, nr);
       }
     }
   }
@@ -287,9 +294,9 @@ public final class Gemm {
         }
       }
       if (full < mc) {
-        int r = ROW_PANELS ? kc : 1;
-        tile(kc, tail, 0, r, 2 * r, 3 * r, 4 * r, 5 * r, ROW_PANELS ? 1 : MR, bPack, bOff, c, cOff + full * ldc + j0,
-            ldc, mc - full, nr);
+        int r = panelRow(kc);
+        tile(kc, tail, 0, r, 2 * r, 3 * r, 4 * r, 5 * r, PANEL_STEP, bPack, bOff, c, cOff + full * ldc + j0, ldc,
+            mc - full, nr);
       }
     }
   }

@@ -115,6 +115,8 @@ public final class JavaBackend implements Backend {
     private final int[][] releaseAfter; // slots whose last use is step i
     private final int[] outputSlots;
     private final Fusion.Plan fusion;
+    /** The constants' values by slot (null elsewhere), evaluated once when the plan is made. */
+    private final Tensor[] constants;
     private final Arena arena = new Arena();
 
     /** {@code graph} as compiled; {@code simplified}, the same function with common subexpressions merged, runs. */
@@ -134,6 +136,11 @@ public final class JavaBackend implements Backend {
       boolean[] isOutput = new boolean[n];
       for (int s : outputSlots) isOutput[s] = true;
       this.fusion = fuse ? Fusion.plan(simplified, isOutput) : null;
+      constants = new Tensor[n];
+      for (int i = 0; i < n; i++) {
+        Value v = nodes.get(i);
+        if (Fusion.hoisted(v)) constants[i] = v.op().eval(ctx, new Tensor[0], v.type());
+      }
       inputSlots = new int[n][];
       int[] lastUse = new int[n];
       Arrays.fill(lastUse, -1);
@@ -199,13 +206,11 @@ public final class JavaBackend implements Backend {
     /** Runs the nodes in order, filling {@code vals}; a released value's array goes back to the arena. */
     private void run(Tensor[] argTensors, Tensor[] vals) {
       // Constants first: a fused region may read one that the graph defines after the region's position.
-      for (int i = 0; i < nodes.size(); i++) {
-        if (Fusion.hoisted(nodes.get(i))) vals[i] = nodes.get(i).op().eval(ctx, new Tensor[0], nodes.get(i).type());
-      }
+      for (int i = 0; i < nodes.size(); i++) if (constants[i] != null) vals[i] = constants[i];
       for (int i = 0; i < nodes.size(); i++) {
         Value v = nodes.get(i);
-        if (Fusion.hoisted(v)) {
-          // evaluated above
+        if (constants[i] != null) {
+          // set above
         } else if (v.op() instanceof Parameter p) {
           vals[i] = argTensors[p.index()];
         } else if (fusion != null && fusion.regionAt()[i] != null) {
