@@ -74,23 +74,30 @@ class KernelReferenceTest {
   void sgemmMatchesFloat64LoopOnOddSizesAndStrides() {
     try (CpuContext ctx = new CpuContext(2)) {
       // n = 1 (matrix-vector) takes its own loop; k = 1 is an outer product; a skinny B over a K longer than one
-      // K block (16,384 rows with A in place, 2,048 packed) accumulates C over blocks.
+      // K block (16,384 rows with A in place, 2,048 packed) accumulates C over blocks. With AVX2's kernel a wide B
+      // over more than one K block (150x70x257, 200x300x600: several row blocks, column slabs and K blocks, each
+      // with a partial last one) takes the C-resident order. B is given row-major and transposed (its panels are
+      // packed from rows in vector lanes, or element by element).
       int[][] sizes = {{1, 1, 1}, {7, 5, 3}, {37, 53, 300}, {150, 70, 257}, {6, 33, 17}, {145, 1, 9}, {300, 1, 1283},
-          {33, 1, 7}, {130, 77, 1}, {5, 3, 1}, {13, 40, 20000}};
+          {33, 1, 7}, {130, 77, 1}, {5, 3, 1}, {13, 40, 20000}, {200, 300, 600}};
       for (int[] s : sizes) {
         int m = s[0], n = s[1], k = s[2];
-        for (boolean transA : new boolean[] {false, true}) {
+        for (int trans = 0; trans < 3; trans++) {
+          boolean transA = trans == 1, transB = trans == 2;
           float[] a = R.f32(-1, 1, m * k).floats();
           float[] b = R.f32(-1, 1, k * n).floats();
           Gemm.F32 av = transA ? new Gemm.F32(a, 0, 1, m) : Gemm.F32.rowMajor(a, 0, k);
+          Gemm.F32 bv = transB ? new Gemm.F32(b, 0, 1, k) : Gemm.F32.rowMajor(b, 0, n);
           float[] c = new float[m * n + 3];
           c[m * n] = 42f; // sentinel past the end stays untouched
-          Gemm.sgemm(ctx, m, n, k, av, Gemm.F32.rowMajor(b, 0, n), c, 0, n);
+          Gemm.sgemm(ctx, m, n, k, av, bv, c, 0, n);
           double[] ref = new double[m * n];
           for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
               double acc = 0;
-              for (int p = 0; p < k; p++) acc += (double) (transA ? a[p * m + i] : a[i * k + p]) * b[p * n + j];
+              for (int p = 0; p < k; p++) {
+                acc += (double) (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+              }
               ref[i * n + j] = acc;
             }
           }
@@ -99,7 +106,7 @@ class KernelReferenceTest {
           // at that size: the error grows like 2^-24 · k / sqrt(18) ≈ 1.4e-8 · k (RMS) for long k, so 6e-8 · k is
           // about four RMS (k = 20,000 measured 3.9e-4 against 1.2e-3); short k keeps the old 2e-6 · sqrt(k).
           assertClose(ref, Tensor.of(got, m * n), 1e-5, Math.max(2e-6 * Math.sqrt(k), 6e-8 * k),
-              "sgemm " + m + "x" + n + "x" + k + (transA ? " (A transposed)" : ""));
+              "sgemm " + m + "x" + n + "x" + k + (transA ? " (A transposed)" : transB ? " (B transposed)" : ""));
           assertEquals(42f, c[m * n], "sgemm wrote past C");
         }
       }
