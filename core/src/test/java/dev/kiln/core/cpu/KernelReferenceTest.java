@@ -74,10 +74,10 @@ class KernelReferenceTest {
   void sgemmMatchesFloat64LoopOnOddSizesAndStrides() {
     try (CpuContext ctx = new CpuContext(2)) {
       // n = 1 (matrix-vector) takes its own loop; k = 1 is an outer product; a skinny B over a K longer than one
-      // K block (16,384 rows with A in place, 2,048 packed) accumulates C over blocks. With AVX2's kernel a wide B
-      // over more than one K block (150x70x257, 200x300x600: several row blocks, column slabs and K blocks, each
-      // with a partial last one) takes the C-resident order. B is given row-major and transposed (its panels are
-      // packed from rows in vector lanes, or element by element).
+      // K block (16,384 rows with A in place, 1,024 with AVX2's kernel, 2,048 packed) accumulates C over blocks.
+      // With AVX2's kernel a wide B over more than one K block (150x70x257, 200x300x600: several row blocks, column
+      // slabs and K blocks, each with a partial last one) takes the C-resident order. B is given row-major and
+      // transposed (its panels are packed from rows in vector lanes, or element by element).
       int[][] sizes = {{1, 1, 1}, {7, 5, 3}, {37, 53, 300}, {150, 70, 257}, {6, 33, 17}, {145, 1, 9}, {300, 1, 1283},
           {33, 1, 7}, {130, 77, 1}, {5, 3, 1}, {13, 40, 20000}, {200, 300, 600}};
       for (int[] s : sizes) {
