@@ -180,6 +180,11 @@ public final class Threefry {
    * arithmetic (wrapping adds, rotations, xors), so the same words; y0 and y1 receive each block's two words.
    */
   static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int[] y1) {
+    blocks(k0, k1, k2, counter, i0, y0, y1, 0);
+  }
+
+  /** {@link #blocks}, the words stored at {@code at} in y0 and y1. */
+  static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int[] y1, int at) {
     IntVector x0 = IntVector.broadcast(LANES, counter + k0);
     IntVector x1 = IntVector.broadcast(LANES, i0 + k1).add(IntVector.zero(LANES).addIndex(1));
     for (int group = 1; group <= 5; group++) {
@@ -191,8 +196,8 @@ public final class Threefry {
       x0 = x0.add(keyWord(k0, k1, k2, group % 3));
       x1 = x1.add(keyWord(k0, k1, k2, (group + 1) % 3) + group);
     }
-    x0.intoArray(y0, 0);
-    x1.intoArray(y1, 0);
+    x0.intoArray(y0, at);
+    x1.intoArray(y1, at);
   }
 
   private static int keyWord(int k0, int k1, int k2, int i) {
