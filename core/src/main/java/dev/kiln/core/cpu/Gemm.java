@@ -3,6 +3,7 @@ package dev.kiln.core.cpu;
 import dev.kiln.core.DType;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,7 +19,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Matrices are given as (array, offset, row stride, column stride), so a transposed operand needs no copy.
  */
 public final class Gemm {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /**
+   * The widest float vectors, or those of {@code -Dkiln.gemm.vectorBits=N}: the build sets 512 on any CPU so that the
+   * AVX-512 tile and blocking stay correct under test on AVX2-only machines too (the Vector API then runs 512-bit
+   * vectors in plain Java: correct and slow, for tests only).
+   */
+  static final VectorSpecies<Float> S = species(Integer.getInteger("kiln.gemm.vectorBits", 0));
   private static final int L = S.length();
   /**
    * Rows of the micro-kernel tile: 6 where the widest vectors are 512 bits (AVX-512's 32 registers), 4 below. With 16
@@ -74,6 +80,10 @@ public final class Gemm {
   private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
   private Gemm() {}
+
+  private static VectorSpecies<Float> species(int bits) {
+    return bits > 0 ? VectorSpecies.of(float.class, VectorShape.forBitSize(bits)) : FloatVector.SPECIES_PREFERRED;
+  }
 
   /** A strided view of a matrix: element (i, j) is {@code data[off + i*rs + j*cs]}. */
   public record F32(float[] data, int off, int rs, int cs) {
