@@ -67,10 +67,12 @@ public final class Gemm {
    * {@link #NC_RESIDENT} columns (64 KB) takes every K block before the next is started, against B packed for all of
    * K. In the K-blocks-outermost order each K block re-read all of C, mostly from L3 or memory, at the end of each
    * tile; a 4 × 16 tile is only ~1,000 cycles of FMAs, too short to hide that, and Java has no prefetch. On a Zen 3
-   * (AVX2), one thread, interleaved in one JVM: 1024³ 1.24-1.49× faster (two threads 1.49×), 512×2048×1024 1.42×,
-   * 2048×512×2048 1.47×. With a single K block C is written once either way, and the old order was faster there
-   * (10240×650×64, a convolution's data gradient: 0.85×), so it keeps it. The 6-row AVX-512 kernel keeps the old
-   * order too: its tile is three times longer per K step, and the new order has not been measured on AVX-512.
+   * (AVX2), against the old order, interleaved in one JVM (with B's row-order packing, which alone gave 1.08×): 1024³
+   * 1.43× faster on one thread and 1.32× on two, 2048×512×2048 1.42×; blocks of 32-128 rows, 128-512 columns and K
+   * blocks of 256-512 measured within 4% of these. With a single K block C is written once either way, and the old
+   * order was faster there (10240×650×64, a convolution's data gradient: 0.85×), so it keeps it. The 6-row AVX-512
+   * kernel keeps the old order too: its tile is three times longer per K step, and the new order has not been
+   * measured on AVX-512.
    */
   private static final boolean C_RESIDENT = MR == 4;
   private static final int MC_RESIDENT = MR * 16;
@@ -131,7 +133,8 @@ public final class Gemm {
     // Rows of A that are contiguous are read in place: with few columns of B, packing A would cost as much as the
     // multiply itself.
     boolean directA = a.cs() == 1;
-    if (C_RESIDENT && n > SKINNY_N && k > KC) {
+    // (B packed for all of K per slab: up to 64 MB, beyond which the other order takes it.)
+    if (C_RESIDENT && n > SKINNY_N && k > KC && (long) k * NC_RESIDENT <= 1 << 24) {
       sgemmResidentC(ctx, m, n, k, a, rowStart, b, c, cOff, ldc, directA);
       return;
     }
