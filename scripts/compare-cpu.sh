@@ -87,7 +87,7 @@ echo "(kiln hlo, jax: the StableHLO kiln pjrt:cpu ran, compiled and run by JAX $
 if [ "$gemm" = 1 ]; then
   # numpy and Kiln's JMH run by turns, three rounds each, and each reports a mean over ~3 s after ~2 s of warm-up:
   # on a shared VM the speed moves by tens of percent for seconds at a time, and turns put both in the same spells.
-  # The rows are the medians of the rounds (the per-round figures follow in brackets).
+  # The rows are the medians of the rounds; the rounds themselves follow on each row.
   printf '\n%-16s %-14s %10s %10s   %s\n' gemm engine "GFLOP/s" "vs numpy" "rounds"
   for mnk in 1024x1024x1024 81920x650x64; do  # M x K x N, as GemmBenchmark's mnk
     m=${mnk%%x*}; rest=${mnk#*x}; k=${rest%%x*}; n=${rest#*x}
