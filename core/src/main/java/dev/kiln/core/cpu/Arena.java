@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -25,6 +26,11 @@ import java.util.function.Supplier;
  */
 public final class Arena {
   private static final ThreadLocal<Arena> CURRENT = new ThreadLocal<>();
+  /**
+   * For tests: inside a run every float array {@link #uninitialized} hands out is filled with NaN first, as a reused
+   * array may hold anything, so a kernel that leaves an element unwritten fails its test instead of reading zeros.
+   */
+  static volatile boolean poison;
 
   private final Map<Long, ArrayDeque<Object>> free = new HashMap<>();
   private final Set<Object> issued = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -108,6 +114,10 @@ public final class Arena {
     ArrayDeque<Object> q = free.get((long) kind << 32 | n);
     Object array = q == null || q.isEmpty() ? Tensor.newArray(dtype, n) : q.pop();
     issued.add(array);
+    if (poison) {
+      if (array instanceof float[] f) Arrays.fill(f, Float.NaN);
+      if (array instanceof double[] d) Arrays.fill(d, Double.NaN);
+    }
     return array;
   }
 

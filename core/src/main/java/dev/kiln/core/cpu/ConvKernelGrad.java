@@ -40,10 +40,16 @@ public final class ConvKernelGrad {
       float[] t = (float[]) Arena.uninitialized(DType.F32, c * ld);
       ctx.parallelFor(n, 16, (b0, b1) -> {
         for (int b = b0; b < b1; b++) {
+          int base = b * sp;
           for (int j = 0; j < c; j++) {
-            int row = j * ld + b * sp;
-            Arrays.fill(t, row, row + sp, 0f);
-            for (int o = oLo, src = (b * s + oLo) * c + j; o < oHi; o++, src += c) t[row + padLo + o] = x[src];
+            int row = j * ld + base;
+            for (int p = 0; p < padLo + oLo; p++) t[row + p] = 0f;
+            for (int p = padLo + oHi; p < sp; p++) t[row + p] = 0f;
+          }
+          // x's rows in order, each spread over the channels' rows of xt.
+          for (int o = oLo; o < oHi; o++) {
+            int src = (b * s + o) * c, dst = base + padLo + o;
+            for (int j = 0; j < c; j++) t[j * ld + dst] = x[src + j];
           }
         }
       });

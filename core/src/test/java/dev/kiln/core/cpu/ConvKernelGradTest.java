@@ -22,7 +22,18 @@ class ConvKernelGradTest {
         float[] x = new float[n * s * c], dy = new float[n * s * f];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         for (int i = 0; i < dy.length; i++) dy[i] = (float) r.nextGaussian();
-        float[] got = ConvKernelGrad.compute(ctx, x, dy, n, s, c, f, taps, pad);
+        // Inside a run whose arena hands out NaN-filled arrays, as a reused array may hold anything: every element
+        // of the padded, transposed input and of the spread dy must be written, zero padding included.
+        Arena arena = new Arena();
+        Arena previous = arena.enter();
+        Arena.poison = true;
+        float[] got;
+        try {
+          got = ConvKernelGrad.compute(ctx, x, dy, n, s, c, f, taps, pad);
+        } finally {
+          Arena.poison = false;
+          arena.exit(previous);
+        }
         double worst = 0;
         for (int k = 0; k < taps; k++) {
           for (int ci = 0; ci < c; ci++) {
