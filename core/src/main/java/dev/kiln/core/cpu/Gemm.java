@@ -167,12 +167,7 @@ public final class Gemm {
             if (fpc == 0) {
               for (int i = ic; i < ic + mc; i++) Arrays.fill(c, cOff + i * ldc + fjc, cOff + i * ldc + fjc + nc, 0f);
             }
-            if (directA) {
-              macroKernelDirect(mc, nc, kc, a, rowStart, ic, fpc, aPack, bPack, 0, c, cOff + ic * ldc + fjc, ldc);
-            } else {
-              packA(a, null, ic, mc, fpc, kc, aPack);
-              macroKernel(mc, nc, kc, aPack, bPack, 0, c, cOff + ic * ldc + fjc, ldc);
-            }
+            multiplyRowBlock(directA, mc, nc, kc, a, rowStart, ic, fpc, aPack, bPack, 0, c, cOff + ic * ldc + fjc, ldc);
           }
         });
       }
@@ -209,12 +204,7 @@ public final class Gemm {
           for (int i = 0; i < mc; i++) Arrays.fill(c, cBlock + i * ldc, cBlock + i * ldc + nc, 0f);
           for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc), bBase = pc * panels * NR;
-            if (directA) {
-              macroKernelDirect(mc, nc, kc, a, rowStart, ic, pc, aPack, bPack, bBase, c, cBlock, ldc);
-            } else {
-              packA(a, null, ic, mc, pc, kc, aPack);
-              macroKernel(mc, nc, kc, aPack, bPack, bBase, c, cBlock, ldc);
-            }
+            multiplyRowBlock(directA, mc, nc, kc, a, rowStart, ic, pc, aPack, bPack, bBase, c, cBlock, ldc);
           }
         }
       });
@@ -342,6 +332,20 @@ public final class Gemm {
         int base = rowStart != null ? rowStart[ic + i0 + i] + pc : a.off() + (ic + i0 + i) * rs + pc * cs;
         for (int p = 0; p < kc; p++, o += PANEL_STEP) out[o] = d[base + p * cs];
       }
+    }
+  }
+
+  /**
+   * C[ic:ic+mc, :nc] += A[ic:ic+mc, pc:pc+kc] · (B's K block packed at bBase), with A read in place or packed into
+   * {@code aPack} first.
+   */
+  private static void multiplyRowBlock(boolean directA, int mc, int nc, int kc, F32 a, int[] rowStart, int ic, int pc,
+      float[] aPack, float[] bPack, int bBase, float[] c, int cBlock, int ldc) {
+    if (directA) {
+      macroKernelDirect(mc, nc, kc, a, rowStart, ic, pc, aPack, bPack, bBase, c, cBlock, ldc);
+    } else {
+      packA(a, null, ic, mc, pc, kc, aPack);
+      macroKernel(mc, nc, kc, aPack, bPack, bBase, c, cBlock, ldc);
     }
   }
 

@@ -177,13 +177,9 @@ public final class Threefry {
 
   /**
    * {@link #block} for the block indices i0, i0+1, ... i0+LANES−1 at once, in vector lanes: the same integer
-   * arithmetic (wrapping adds, rotations, xors), so the same words; y0 and y1 receive each block's two words.
+   * arithmetic (wrapping adds, rotations, xors), so the same words; y0 and y1 receive each block's two words from
+   * index {@code at}.
    */
-  static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int[] y1) {
-    blocks(k0, k1, k2, counter, i0, y0, y1, 0);
-  }
-
-  /** {@link #blocks}, the words stored at {@code at} in y0 and y1. */
   static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int[] y1, int at) {
     IntVector x0 = IntVector.broadcast(LANES, counter + k0);
     IntVector x1 = IntVector.broadcast(LANES, i0 + k1).add(IntVector.zero(LANES).addIndex(1));
