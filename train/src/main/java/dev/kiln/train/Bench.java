@@ -5,6 +5,7 @@ import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.backend.Backend;
 import dev.kiln.core.backend.DeviceArray;
+import dev.kiln.core.cpu.Profile;
 import dev.kiln.io.dataset.SyntheticMarket;
 import dev.kiln.io.pipeline.BatchStream;
 import dev.kiln.io.pipeline.WindowedDataset;
@@ -129,6 +130,7 @@ public final class Bench {
       if (warmup > 0) new FitLoop(runner, m.step(), s -> false, List.of()).run(0, 1, warmup, m.feeds());
       runs.add(new double[repeats]);
     }
+    Profile.restart();
     for (int r = 0; r < repeats; r++) {
       for (int i = 0; i < modes.size(); i++) {
         Mode m = modes.get(i);

@@ -55,6 +55,23 @@ final class Fusion {
       for (int r : sink) if (r >= 0) return true;
       return false;
     }
+
+    /**
+     * What the region computes, for the profile: its members' ops in order, the shape, and how many results it
+     * writes out and sums it sinks, e.g. {@code fused subtract multiply subtract multiply F32[4096, 20, 64]: 1 out,
+     * 1 sum} (the sums count as memory traffic that never happens, the results as traffic that does).
+     */
+    String describe(List<Value> nodes) {
+      StringBuilder b = new StringBuilder("fused");
+      int outs = 0, sums = 0;
+      for (int k = 0; k < members.length; k++) {
+        b.append(' ').append(nodes.get(members[k]).op().name());
+        if (root[k]) outs++;
+        if (sink[k] >= 0) sums++;
+      }
+      return b.append(' ').append(nodes.get(position).type()).append(": ").append(outs).append(" out, ").append(sums)
+          .append(sums == 1 ? " sum" : " sums").toString();
+    }
   }
 
   /** The fusion plan of a graph; {@code sunk} marks the reductions that regions compute. */

@@ -222,8 +222,7 @@ public final class JavaBackend implements Backend {
                 + v.op().name() + " : " + v.type() + ") failed: " + e.getMessage(), e);
           }
           if (Profile.ENABLED) {
-            Profile.add("fused " + fusion.regionAt()[i].members().length + " ops to " + v.op().name() + " " + v.type(),
-                System.nanoTime() - t0);
+            Profile.add(fusion.regionAt()[i].describe(nodes), System.nanoTime() - t0);
           }
         } else if (fusion == null || (fusion.regionOf()[i] < 0 && !fusion.virtual()[i] && !fusion.sunk()[i])) {
           Tensor[] ins = new Tensor[inputSlots[i].length];

@@ -6,9 +6,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An opt-in per-op profile of the Java backend: with {@code KILN_PROFILE=1} in the environment, the time spent in
- * each primitive (keyed by op and result type) is summed and printed to stderr when the JVM exits.
+ * each primitive (keyed by op and result type) is summed and printed to stderr when the JVM exits. {@code kiln bench}
+ * restarts it after its warm-up steps, so that its figures are steady state: the first steps run the Vector API's
+ * interpreted fallbacks until the JIT has compiled them, and took most of a short profile's time in some ops.
  */
-final class Profile {
+public final class Profile {
   static final boolean ENABLED = System.getenv("KILN_PROFILE") != null;
   private static final Map<String, LongAdder[]> TIMES = new ConcurrentHashMap<>();
 
@@ -19,6 +21,11 @@ final class Profile {
   }
 
   private Profile() {}
+
+  /** Forgets what was summed so far (a no-op without {@code KILN_PROFILE}). */
+  public static void restart() {
+    TIMES.clear();
+  }
 
   static void add(String key, long nanos) {
     LongAdder[] a = TIMES.computeIfAbsent(key, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
