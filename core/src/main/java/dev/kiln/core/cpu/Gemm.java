@@ -47,14 +47,19 @@ public final class Gemm {
   static final int NR = 2 * L;
   private static final int KC = 256;
   /**
-   * The K block for a skinny B with A in place. Larger blocks mean fewer serial packing steps and parallel joins. On
-   * AVX-512 (a Zen 4, 1 MiB of L2) the kernel gradient [5, 130, 64] at batch 512 (K = 12,283) ran at 8.3 ms with
-   * 2,048, 8.0 with 16,384, in one interleaved run; at batch 4096 (K = 98,299) 16,384 beat both 2,048 and all of K (a
-   * 25 MB packed B). With AVX2's 4 × 16 tile (a Zen 3, 512 KiB of L2) a B panel of 16,384 rows (1 MiB) streamed from
-   * L3 for every tile: 1,024 rows ran that GEMM (650 × 64 × K, two threads, interleaved in one JVM) 1.27× faster at
-   * K = 98,304 and 1.14× at K = 12,288; 256, 512, 2,048 and 4,096 were between the two.
+   * The K block for a skinny B with A in place. Larger blocks mean fewer serial packing steps and parallel joins, but
+   * the micro-kernel streams one packed B panel (KC × NR floats) per tile, which should stay in L2. With AVX-512's
+   * 6 × 32 tile, 4,096 rows make a 512 KiB panel, half of the 1 MiB L2 of the Zen 4 and Zen 5 machines. On a Zen 5,
+   * whose FMAs take a whole 512-bit vector per cycle and so need twice a Zen 4's bandwidth, the kernel gradient's GEMM
+   * (650 × 64 × K, A rows in place, two threads, both builds alternating in one JVM) ran 1.2-1.37× faster with 4,096
+   * than with the former 16,384 (a 2 MiB panel, streamed from L3) at K = 12,283 (batch 512, two runs) and 1.24× at
+   * K = 98,299 (batch 4096); 2,048 was within 3% of 4,096 and 8,192 1.12-1.35× slower. In the seed's step at batch
+   * 4096 (KILN_PROFILE, two pairs of runs) the kernel gradients' op time fell 1.15-1.17×. On the Zen 4, 16,384 had measured 4% faster than 2,048 at batch 512 (4,096 has
+   * not run there). With AVX2's 4 × 16 tile (a Zen 3, 512 KiB of L2) a B panel of 16,384 rows (1 MiB) streamed from
+   * L3 for every tile: 1,024 rows ran that GEMM 1.27× faster at K = 98,304 and 1.14× at K = 12,288; 256, 512, 2,048
+   * and 4,096 were between the two.
    */
-  private static final int KC_SKINNY = MR == 4 ? 1024 : 16384;
+  private static final int KC_SKINNY = MR == 4 ? 1024 : 4096;
   /**
    * B is skinny up to the convolutions' 64 filters, on every vector width: with AVX2's 16-wide panels the rule used to
    * be two panels (N ≤ 32), which left the seed's N = 64 in 256-row K blocks, one parallel join each.
