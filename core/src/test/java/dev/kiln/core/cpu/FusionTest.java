@@ -63,6 +63,19 @@ class FusionTest {
   }
 
   @Test
+  void aRegionIsDescribedForTheProfileByItsOpsResultsAndSums() {
+    Tracer t = new Tracer();
+    Value x = t.parameter("x", DType.F32, 301, 64);
+    Value a = x.mul(2.0).add(1.0);
+    Graph g = t.build(Ops.sum(a, 0), Ops.reshape(a, 64, 301));
+    boolean[] out = new boolean[g.nodes().size()];
+    for (Value o : g.outputs()) out[g.indexOf(o)] = true;
+    Fusion.Plan p = Fusion.plan(g, out);
+    assertEquals(1, p.regions().size(), "one region: " + p.regions());
+    assertEquals("fused multiply add F32[301, 64]: 1 out, 1 sum", p.regions().get(0).describe(g.nodes()));
+  }
+
+  @Test
   void aSumOfAValueThatOthersAlsoReadIsTakenAsItsRegionRuns() {
     Tracer t = new Tracer();
     Value x = t.parameter("x", DType.F32, 301, 64);
