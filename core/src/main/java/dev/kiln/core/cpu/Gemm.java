@@ -54,10 +54,10 @@ public final class Gemm {
    * (650 × 64 × K, A rows in place, two threads, both builds alternating in one JVM) ran 1.2-1.37× faster with 4,096
    * than with the former 16,384 (a 2 MiB panel, streamed from L3) at K = 12,283 (batch 512, two runs) and 1.24× at
    * K = 98,299 (batch 4096); 2,048 was within 3% of 4,096 and 8,192 1.12-1.35× slower. In the seed's step at batch
-   * 4096 (KILN_PROFILE, two pairs of runs) the kernel gradients' op time fell 1.15-1.17×. On the Zen 4, 16,384 had measured 4% faster than 2,048 at batch 512 (4,096 has
-   * not run there). With AVX2's 4 × 16 tile (a Zen 3, 512 KiB of L2) a B panel of 16,384 rows (1 MiB) streamed from
-   * L3 for every tile: 1,024 rows ran that GEMM 1.27× faster at K = 98,304 and 1.14× at K = 12,288; 256, 512, 2,048
-   * and 4,096 were between the two.
+   * 4096 (KILN_PROFILE, two pairs of runs) the kernel gradients' op time fell 1.15-1.17×. On the Zen 4, 16,384 had
+   * measured 4% faster than 2,048 at batch 512 (4,096 has not run there). With AVX2's 4 × 16 tile (a Zen 3, 512 KiB
+   * of L2) a B panel of 16,384 rows (1 MiB) streamed from L3 for every tile: 1,024 rows ran that GEMM 1.27× faster at
+   * K = 98,304 and 1.14× at K = 12,288; 256, 512, 2,048 and 4,096 were between the two.
    */
   private static final int KC_SKINNY = MR == 4 ? 1024 : 4096;
   /**
@@ -152,14 +152,8 @@ public final class Gemm {
       int nc = Math.min(NC, n - jc);
       for (int pc = 0; pc < k; pc += kcMax) {
         int kc = Math.min(kcMax, k - pc);
-        // The panels are packed in parallel: a long K (the kernel gradients' R rows of dy) made this serial copy a
-        // visible share of the GEMM on two threads.
-        int panels = (nc + NR - 1) / NR, fjc0 = jc, fpc0 = pc;
-        if ((long) kc * nc >= 1 << 16) {
-          ctx.parallelFor(panels, 1, (s, e) -> packB(b, fpc0, kc, fjc0, nc, s, e, bPack, 0));
-        } else {
-          packB(b, pc, kc, jc, nc, 0, panels, bPack, 0);
-        }
+        int fjc0 = jc, fpc0 = pc;
+        packPanels(ctx, (long) kc * nc, (nc + NR - 1) / NR, (s, e) -> packB(b, fpc0, kc, fjc0, nc, s, e, bPack, 0));
         int mcBlock = rowBlock(m, ctx.parallelism());
         int mBlocks = (m + mcBlock - 1) / mcBlock;
         final int fjc = jc, fpc = pc;
@@ -194,14 +188,9 @@ public final class Gemm {
     for (int jc = 0; jc < n; jc += NC_RESIDENT) {
       int nc = Math.min(NC_RESIDENT, n - jc), panels = (nc + NR - 1) / NR, fjc = jc;
       // K block pc's panels start at pc·panels·NR: the blocks before it hold pc rows of panels·NR floats.
-      CpuContext.RangeBody pack = (s, e) -> {
+      packPanels(ctx, (long) k * nc, panels, (s, e) -> {
         for (int pc = 0; pc < k; pc += KC) packB(b, pc, Math.min(KC, k - pc), fjc, nc, s, e, bPack, pc * panels * NR);
-      };
-      if ((long) k * nc >= 1 << 16) {
-        ctx.parallelFor(panels, 1, pack);
-      } else {
-        pack.run(0, panels);
-      }
+      });
       ctx.parallelFor(mBlocks, 1, (s, e) -> {
         float[] aPack = packBuffer(directA ? MR * KC : mcBlock * KC);
         for (int blk = s; blk < e; blk++) {
@@ -215,6 +204,19 @@ public final class Gemm {
       });
     }
     Arena.scratchDone(bPack);
+  }
+
+  /**
+   * Runs a packing of B's panels [0, panels) that copies {@code floats} floats: split over the threads from 64K
+   * floats (a long K, the kernel gradients' R rows of dy, made a serial copy a visible share of the GEMM on two
+   * threads), inline below.
+   */
+  private static void packPanels(CpuContext ctx, long floats, int panels, CpuContext.RangeBody pack) {
+    if (floats >= 1 << 16) {
+      ctx.parallelFor(panels, 1, pack);
+    } else {
+      pack.run(0, panels);
+    }
   }
 
   /** C[m×1] = A·b: one dot product per row, in vector lanes where A's rows and b are contiguous. */

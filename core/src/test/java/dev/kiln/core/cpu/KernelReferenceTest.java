@@ -74,7 +74,7 @@ class KernelReferenceTest {
   void sgemmMatchesFloat64LoopOnOddSizesAndStrides() {
     try (CpuContext ctx = new CpuContext(2)) {
       // n = 1 (matrix-vector) takes its own loop; k = 1 is an outer product; a skinny B over a K longer than one
-      // K block (16,384 rows with A in place, 1,024 with AVX2's kernel, 2,048 packed) accumulates C over blocks.
+      // K block (4,096 rows with A in place, 1,024 with AVX2's kernel, 2,048 packed) accumulates C over blocks.
       // With AVX2's kernel a wide B over more than one K block (150x70x257, 200x300x600: several row blocks, column
       // slabs and K blocks, each with a partial last one) takes the C-resident order. B is given row-major and
       // transposed (its panels are packed from rows in vector lanes, or element by element).
