@@ -25,24 +25,23 @@ public final class FloatKernels {
   private FloatKernels() {}
 
   /**
-   * o[oo+i] = a[ao+i] (op) b[bo+i] for i in [0, n). Each operation has its own call site with a constant operator:
-   * the Vector API compiles an operator to instructions only where it is a constant.
+   * o[oo+i] = a[ao+i] (op) b[bo+i] for i in [0, n). The operator is chosen once, outside the loop, and each operator's
+   * loop is a method of its own with a constant operator, which the Vector API compiles to instructions. On a Zen 5
+   * under -XX:UseAVX=2, over a 2,048-element chunk once all six operators had run (as in a training step): one loop
+   * switching on the operator per vector ran 0.3-0.7 ns per element; six loops in this one method, 2-4 ns for
+   * multiply, divide and minimum (past the first loops, C2 left their vector calls to the API's Java fallback); a
+   * method per operator, 0.08-0.1 (0.03-0.06 with AVX-512).
    */
   public static void binary(Op op, float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
-    int i = 0;
-    for (int end = S.loopBound(n); i < end; i += S.length()) {
-      FloatVector x = FloatVector.fromArray(S, a, ao + i), y = FloatVector.fromArray(S, b, bo + i);
-      FloatVector r = switch (op) {
-        case ADD -> x.add(y);
-        case SUBTRACT -> x.sub(y);
-        case MULTIPLY -> x.mul(y);
-        case DIVIDE -> x.div(y);
-        case MAXIMUM -> x.lanewise(VectorOperators.MAX, y);
-        case MINIMUM -> x.lanewise(VectorOperators.MIN, y);
-      };
-      r.intoArray(o, oo + i);
-    }
-    for (; i < n; i++) {
+    int end = switch (op) {
+      case ADD -> add(a, ao, b, bo, o, oo, n);
+      case SUBTRACT -> subtract(a, ao, b, bo, o, oo, n);
+      case MULTIPLY -> multiply(a, ao, b, bo, o, oo, n);
+      case DIVIDE -> divide(a, ao, b, bo, o, oo, n);
+      case MAXIMUM -> maximum(a, ao, b, bo, o, oo, n);
+      case MINIMUM -> minimum(a, ao, b, bo, o, oo, n);
+    };
+    for (int i = end; i < n; i++) {
       float x = a[ao + i], y = b[bo + i];
       o[oo + i] = switch (op) {
         case ADD -> x + y;
@@ -53,6 +52,51 @@ public final class FloatKernels {
         case MINIMUM -> Math.min(x, y);
       };
     }
+  }
+
+  // One method per operator (see binary), each returning where its whole vectors end.
+  private static int add(float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+    int end = S.loopBound(n);
+    for (int i = 0; i < end; i += S.length()) x(a, ao + i).add(x(b, bo + i)).intoArray(o, oo + i);
+    return end;
+  }
+
+  private static int subtract(float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+    int end = S.loopBound(n);
+    for (int i = 0; i < end; i += S.length()) x(a, ao + i).sub(x(b, bo + i)).intoArray(o, oo + i);
+    return end;
+  }
+
+  private static int multiply(float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+    int end = S.loopBound(n);
+    for (int i = 0; i < end; i += S.length()) x(a, ao + i).mul(x(b, bo + i)).intoArray(o, oo + i);
+    return end;
+  }
+
+  private static int divide(float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+    int end = S.loopBound(n);
+    for (int i = 0; i < end; i += S.length()) x(a, ao + i).div(x(b, bo + i)).intoArray(o, oo + i);
+    return end;
+  }
+
+  private static int maximum(float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+    int end = S.loopBound(n);
+    for (int i = 0; i < end; i += S.length()) {
+      x(a, ao + i).lanewise(VectorOperators.MAX, x(b, bo + i)).intoArray(o, oo + i);
+    }
+    return end;
+  }
+
+  private static int minimum(float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+    int end = S.loopBound(n);
+    for (int i = 0; i < end; i += S.length()) {
+      x(a, ao + i).lanewise(VectorOperators.MIN, x(b, bo + i)).intoArray(o, oo + i);
+    }
+    return end;
+  }
+
+  private static FloatVector x(float[] a, int at) {
+    return FloatVector.fromArray(S, a, at);
   }
 
   /**
