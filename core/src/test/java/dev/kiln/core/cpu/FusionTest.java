@@ -126,6 +126,23 @@ class FusionTest {
   }
 
   @Test
+  void periodicOperandsAreReadAtEveryChunksPhase() {
+    // A period that does not divide the chunk (the seed's 130 features: every chunk starts at another phase) and one
+    // longer than a chunk (a chunk then wraps past the period's end, or reads the operand in place).
+    for (int period : new int[] {130, Fusion.CHUNK + 1807}) {
+      int rows = 3 * Fusion.CHUNK / period + 5;
+      Tracer t = new Tracer();
+      Value x = t.parameter("x", DType.F32, rows, period);
+      Value m = t.parameter("m", DType.F32, period);
+      Value s = t.parameter("s", DType.F32, period);
+      Value y = x.sub(Ops.broadcastTo(m, rows, period)).div(Ops.broadcastTo(s, rows, period)).mul(x).add(1.0);
+      // The second result is summed as the region runs (a sink), its chunks split over rows as a reduction splits them.
+      Graph g = t.build(y, Ops.sum(y.mul(Ops.broadcastTo(m, rows, period)), 0));
+      assertSameWithAndWithoutFusion(g, R.f32(-2, 2, rows, period), R.f32(-1, 1, period), R.f32(0.5, 1.5, period));
+    }
+  }
+
+  @Test
   void threefryNormalDrawsAreIdenticalFused() {
     Tracer t = new Tracer();
     Value counter = t.parameter("step", DType.U32);
