@@ -35,6 +35,11 @@ final class Fusion {
    * L1 (not measured there).
    */
   static final int CHUNK = 4096;
+  /**
+   * Whether regions of float32 arithmetic, comparisons and selects run as compiled loops ({@link RegionLoop});
+   * {@code -Dkiln.fusion.loops=false} runs every region through the chunk interpreter, to compare the two.
+   */
+  static final boolean LOOPS = !"false".equals(System.getProperty("kiln.fusion.loops"));
   /** Smaller tensors are not worth a region: the per-chunk bookkeeping would dominate. */
   static final int MIN_SIZE = 4096;
 
@@ -57,9 +62,10 @@ final class Fusion {
   /**
    * A fused region: members in graph order, which of them are results, how each reads its inputs, and for each
    * member the sum reduction it feeds as a sink (its node index; −1 for none): a sink is summed as the region runs
-   * and never materialized, and the region produces the reduction's result.
+   * and never materialized, and the region produces the reduction's result. {@code loop} is the region compiled to
+   * one vector loop, or null where the chunk interpreter runs it alone.
    */
-  record Region(int position, int[] members, boolean[] root, Source[][] sources, int[] sink) {
+  record Region(int position, int[] members, boolean[] root, Source[][] sources, int[] sink, RegionLoop loop) {
     boolean hasSinks() {
       for (int r : sink) if (r >= 0) return true;
       return false;
@@ -204,7 +210,8 @@ final class Fusion {
           }
         }
       }
-      Region r = new Region(pos, m, root, src, sink);
+      Region r = new Region(pos, m, root, src, sink, null);
+      if (LOOPS) r = new Region(pos, m, root, src, sink, RegionLoop.compile(r, nodes));
       int id = regions.size();
       regions.add(r);
       at[pos] = r;
@@ -436,6 +443,16 @@ final class Fusion {
     private final Object[][] periodic;
     /** A chunk-long buffer for periodic inputs longer than a chunk, where a chunk wraps past the period's end. */
     private final Object[][] wrapped;
+    /** Each outside operand's array and offset for the current chunk (null for operands from the region). */
+    private final Object[][] inArray;
+    private final int[][] inOffset;
+    /** The kernels' operand arrays, offsets and dtypes, by member. */
+    private final Object[][] memberIn;
+    private final int[][] memberOff;
+    private final DType[][] memberTypes;
+    /** The compiled loop's arrays and offsets. */
+    private final Object[] loopArrays;
+    private final int[] loopOffsets;
 
     Chunker(Region r, List<Value> nodes, Tensor[] vals, Object[] full) {
       this.r = r;
@@ -446,13 +463,28 @@ final class Fusion {
       buf = new Object[m];
       periodic = new Object[m][];
       wrapped = new Object[m][];
+      inArray = new Object[m][];
+      inOffset = new int[m][];
+      memberIn = new Object[m][];
+      memberOff = new int[m][];
+      memberTypes = new DType[m][];
+      int params = r.loop() == null ? 0 : r.loop().params.size();
+      loopArrays = new Object[params];
+      loopOffsets = new int[params];
       for (int k = 0; k < m; k++) {
         Value v = nodes.get(r.members()[k]);
         if (!r.root()[k]) buf[k] = Tensor.newArray(v.dtype(), CHUNK);
-        periodic[k] = new Object[r.sources()[k].length];
-        wrapped[k] = new Object[periodic[k].length];
-        for (int q = 0; q < periodic[k].length; q++) {
+        int operands = r.sources()[k].length;
+        periodic[k] = new Object[operands];
+        wrapped[k] = new Object[operands];
+        inArray[k] = new Object[operands];
+        inOffset[k] = new int[operands];
+        memberIn[k] = new Object[operands];
+        memberOff[k] = new int[operands];
+        memberTypes[k] = new DType[operands];
+        for (int q = 0; q < operands; q++) {
           Source s = r.sources()[k][q];
+          memberTypes[k][q] = v.input(q).dtype();
           if (s.period() <= 0) continue;
           Tensor t = vals[s.slot()];
           if (s.period() > CHUNK) {
@@ -471,42 +503,84 @@ final class Fusion {
       return buf[k];
     }
 
+    /**
+     * Computes the chunk of {@code len} elements from {@code start}: its whole vectors in the region's compiled loop
+     * where it has one, the rest (or all) member by member through the kernels.
+     */
     void eval(int start, int len) {
       int m = r.members().length;
       for (int k = 0; k < m; k++) {
+        Source[] src = r.sources()[k];
+        for (int q = 0; q < src.length; q++) {
+          if (src[q].member() < 0) resolve(k, q, start, len);
+        }
+      }
+      int from = 0;
+      RegionLoop loop = r.loop();
+      if (loop != null && (from = len / RegionLoop.LANES * RegionLoop.LANES) > 0) {
+        for (int j = 0; j < loop.params.size(); j++) {
+          RegionLoop.Param p = loop.params.get(j);
+          int k = p.member();
+          if (p.output()) {
+            loopArrays[j] = r.root()[k] ? full[k] : buf[k];
+            loopOffsets[j] = r.root()[k] ? start : 0;
+          } else {
+            loopArrays[j] = inArray[k][p.operand()];
+            loopOffsets[j] = inOffset[k][p.operand()];
+          }
+        }
+        loop.run(loopArrays, loopOffsets, from);
+      }
+      if (from < len) interpret(start, from, len);
+    }
+
+    /**
+     * Where operand q of member k, read from outside the region, has this chunk's first element: its array, or a
+     * periodic operand's repeated copy at the chunk's phase.
+     */
+    private void resolve(int k, int q, int start, int len) {
+      Source s = r.sources()[k][q];
+      Tensor t = vals[s.slot()];
+      if (s.period() <= 0) {
+        inArray[k][q] = t.array();
+        inOffset[k][q] = start;
+        return;
+      }
+      int phase = start % s.period();
+      if (periodic[k][q] != null) {
+        inArray[k][q] = periodic[k][q];
+        inOffset[k][q] = phase;
+      } else if (phase + len <= s.period()) {
+        inArray[k][q] = t.array();
+        inOffset[k][q] = phase;
+      } else {
+        fillPeriodic(t.array(), s.period(), start, wrapped[k][q], len);
+        inArray[k][q] = wrapped[k][q];
+        inOffset[k][q] = 0;
+      }
+    }
+
+    /** Elements [from, len) of the chunk at {@code start}, each member over them in turn through its kernel. */
+    private void interpret(int start, int from, int len) {
+      for (int k = 0; k < r.members().length; k++) {
         Value v = nodes.get(r.members()[k]);
         Source[] src = r.sources()[k];
-        Object[] in = new Object[src.length];
-        int[] off = new int[src.length];
-        DType[] types = new DType[src.length];
+        Object[] in = memberIn[k];
+        int[] off = memberOff[k];
         for (int q = 0; q < src.length; q++) {
           Source s = src[q];
-          types[q] = v.input(q).dtype();
           if (s.member() >= 0) {
             boolean root = r.root()[s.member()];
             in[q] = root ? full[s.member()] : buf[s.member()];
-            off[q] = root ? start : 0;
-          } else if (s.period() > 0) {
-            Tensor t = vals[s.slot()];
-            int phase = start % s.period();
-            if (periodic[k][q] != null) {
-              in[q] = periodic[k][q];
-              off[q] = phase;
-            } else if (phase + len <= s.period()) {
-              in[q] = t.array();
-              off[q] = phase;
-            } else {
-              fillPeriodic(t.array(), s.period(), start, wrapped[k][q], len);
-              in[q] = wrapped[k][q];
-            }
-            types[q] = t.dtype();
+            off[q] = (root ? start : 0) + from;
           } else {
-            in[q] = vals[s.slot()].array();
-            off[q] = start;
+            in[q] = inArray[k][q];
+            off[q] = inOffset[k][q] + from;
           }
         }
         boolean root = r.root()[k];
-        ((Elementwise) v.op()).evalRange(in, off, types, root ? full[k] : buf[k], root ? start : 0, len, v.dtype());
+        ((Elementwise) v.op()).evalRange(in, off, memberTypes[k], root ? full[k] : buf[k], (root ? start : 0) + from,
+            len - from, v.dtype());
       }
     }
   }

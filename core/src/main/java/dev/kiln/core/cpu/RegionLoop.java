@@ -1,0 +1,261 @@
+package dev.kiln.core.cpu;
+
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_float;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Binary;
+import dev.kiln.core.op.Compare;
+import dev.kiln.core.op.Select;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.AccessFlag;
+import java.util.ArrayList;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * A fused region compiled to one loop over whole vectors, for regions of float32 arithmetic, comparisons and selects
+ * (the seed's normalizations, batch-norm and ReLU steps and their gradients). The chunk interpreter runs each member
+ * over a whole chunk in turn, through cache-resident buffers; this loop keeps every intermediate in a vector register
+ * and reads each outside operand once per element, as a compiled fusion does. It is generated as bytecode (the
+ * ClassFile API), one hidden class per region, calling the Vector API with constant species and operators so that
+ * C2 compiles each call to instructions.
+ *
+ * <p>Each member computes the same IEEE float operation on each lane as its primitive's own kernel
+ * ({@link FloatKernels}, {@link MaskKernels}), so results are bit-identical to the interpreter's. The loop covers a
+ * chunk's whole vectors; the interpreter takes the remaining elements.
+ */
+final class RegionLoop {
+  /** Vector lanes per step: the preferred float species', the same as the kernels'. */
+  static final int LANES = FloatVector.SPECIES_PREFERRED.length();
+
+  /**
+   * One array the loop reads or writes: operand {@code operand} of member {@code member} read from outside the region,
+   * or ({@code operand} = −1) the member's values, written out as a result or for a sum.
+   */
+  record Param(int member, int operand) {
+    boolean output() {
+      return operand < 0;
+    }
+  }
+
+  private static final ClassDesc FV = ClassDesc.of("jdk.incubator.vector.FloatVector");
+  private static final ClassDesc VM = ClassDesc.of("jdk.incubator.vector.VectorMask");
+  private static final ClassDesc VEC = ClassDesc.of("jdk.incubator.vector.Vector");
+  private static final ClassDesc SPECIES = ClassDesc.of("jdk.incubator.vector.VectorSpecies");
+  private static final ClassDesc OPS = ClassDesc.of("jdk.incubator.vector.VectorOperators");
+  private static final ClassDesc ASSOCIATIVE = ClassDesc.of("jdk.incubator.vector.VectorOperators$Associative");
+  private static final ClassDesc BINARY = ClassDesc.of("jdk.incubator.vector.VectorOperators$Binary");
+  private static final ClassDesc COMPARISON = ClassDesc.of("jdk.incubator.vector.VectorOperators$Comparison");
+  private static final ClassDesc FLOATS = CD_float.arrayType(), BOOLS = CD_boolean.arrayType();
+  private static final MethodTypeDesc BODY = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_int.arrayType(),
+      CD_int);
+
+  final List<Param> params;
+  private final MethodHandle body;
+
+  private RegionLoop(List<Param> params, MethodHandle body) {
+    this.params = params;
+    this.body = body;
+  }
+
+  /**
+   * Runs the loop over {@code n} elements (a multiple of {@link #LANES}): param j's element i is
+   * {@code arrays[j][offsets[j] + i]}.
+   */
+  void run(Object[] arrays, int[] offsets, int n) {
+    try {
+      body.invokeExact(arrays, offsets, n);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** The region's loop, or null when one of its members is not float32 arithmetic, a comparison or a select. */
+  static RegionLoop compile(Fusion.Region r, List<Value> nodes) {
+    int m = r.members().length;
+    for (int k = 0; k < m; k++) {
+      if (!supported(nodes.get(r.members()[k]))) return null;
+    }
+    List<Param> params = new ArrayList<>();
+    int[][] paramOf = new int[m][];
+    int[] outParam = new int[m];
+    for (int k = 0; k < m; k++) {
+      Fusion.Source[] src = r.sources()[k];
+      paramOf[k] = new int[src.length];
+      for (int q = 0; q < src.length; q++) {
+        paramOf[k][q] = -1;
+        if (src[q].member() < 0) {
+          paramOf[k][q] = params.size();
+          params.add(new Param(k, q));
+        }
+      }
+      outParam[k] = -1;
+      if (r.root()[k] || r.sink()[k] >= 0) {
+        outParam[k] = params.size();
+        params.add(new Param(k, -1));
+      }
+    }
+    byte[] bytes = ClassFile.of().build(ClassDesc.of(RegionLoop.class.getPackageName() + ".RegionLoopBody"),
+        cb -> cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC).withMethodBody("run", BODY,
+            ClassFile.ACC_STATIC, code -> new Emitter(code, r, nodes, params, paramOf, outParam).emit()));
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+      MethodHandle mh = lookup.findStatic(lookup.lookupClass(), "run",
+          MethodType.methodType(void.class, Object[].class, int[].class, int.class));
+      return new RegionLoop(List.copyOf(params), mh);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot define a region's loop", e);
+    }
+  }
+
+  /** Float32 add, subtract, multiply, divide, max and min; float32 comparisons; selects of float32. */
+  static boolean supported(Value v) {
+    return switch (v.op()) {
+      case Binary b -> v.dtype() == DType.F32 && v.input(0).dtype() == DType.F32 && switch (b.kind()) {
+        case ADD, SUBTRACT, MULTIPLY, DIVIDE, MAXIMUM, MINIMUM -> true;
+        default -> false;
+      };
+      case Compare c -> v.input(0).dtype() == DType.F32;
+      case Select s -> v.dtype() == DType.F32;
+      default -> false;
+    };
+  }
+
+  /** Writes the loop's bytecode: locals 0-2 are the arguments, 3 the index, then each param's array and offset. */
+  private static final class Emitter {
+    private final CodeBuilder code;
+    private final Fusion.Region r;
+    private final List<Value> nodes;
+    private final List<Param> params;
+    private final int[][] paramOf;
+    private final int[] outParam;
+    private static final int INDEX = 3;
+
+    Emitter(CodeBuilder code, Fusion.Region r, List<Value> nodes, List<Param> params, int[][] paramOf,
+        int[] outParam) {
+      this.code = code;
+      this.r = r;
+      this.nodes = nodes;
+      this.params = params;
+      this.paramOf = paramOf;
+      this.outParam = outParam;
+    }
+
+    private int arrayLocal(int j) {
+      return 4 + 2 * j;
+    }
+
+    private int offsetLocal(int j) {
+      return 5 + 2 * j;
+    }
+
+    /** The local holding member k's vector (or mask) in the loop. */
+    private int valueLocal(int k) {
+      return 4 + 2 * params.size() + k;
+    }
+
+    private boolean isPred(int member, int operand) {
+      Value v = nodes.get(r.members()[member]);
+      return (operand < 0 ? v : v.input(operand)).dtype() == DType.PRED;
+    }
+
+    void emit() {
+      for (int j = 0; j < params.size(); j++) {
+        Param p = params.get(j);
+        code.aload(0).loadConstant(j).aaload().checkcast(isPred(p.member(), p.operand()) ? BOOLS : FLOATS)
+            .astore(arrayLocal(j));
+        code.aload(1).loadConstant(j).iaload().istore(offsetLocal(j));
+      }
+      code.loadConstant(0).istore(INDEX);
+      Label head = code.newLabel(), end = code.newLabel();
+      code.labelBinding(head);
+      code.iload(INDEX).iload(2).if_icmpge(end);
+      for (int k = 0; k < r.members().length; k++) member(k);
+      code.iinc(INDEX, LANES).goto_(head);
+      code.labelBinding(end);
+      code.return_();
+    }
+
+    /** Computes member k into its local, and writes it out where it is a param. */
+    private void member(int k) {
+      Value v = nodes.get(r.members()[k]);
+      switch (v.op()) {
+        case Binary b -> {
+          switch (b.kind()) {
+            case MAXIMUM, MINIMUM -> {
+              operand(k, 0);
+              code.getstatic(OPS, b.kind() == Binary.Kind.MAXIMUM ? "MAX" : "MIN", ASSOCIATIVE);
+              operand(k, 1);
+              code.invokevirtual(FV, "lanewise", MethodTypeDesc.of(FV, BINARY, VEC));
+            }
+            default -> {
+              operand(k, 0);
+              operand(k, 1);
+              String name = switch (b.kind()) {
+                case ADD -> "add";
+                case SUBTRACT -> "sub";
+                case MULTIPLY -> "mul";
+                default -> "div";
+              };
+              code.invokevirtual(FV, name, MethodTypeDesc.of(FV, VEC));
+            }
+          }
+        }
+        case Compare c -> {
+          operand(k, 0);
+          code.getstatic(OPS, c.direction().name(), COMPARISON);
+          operand(k, 1);
+          code.invokevirtual(FV, "compare", MethodTypeDesc.of(VM, COMPARISON, VEC));
+        }
+        case Select s -> {
+          // select(p, a, b) = b.blend(a, p): a where p is set.
+          operand(k, 2);
+          operand(k, 1);
+          operand(k, 0);
+          code.invokevirtual(FV, "blend", MethodTypeDesc.of(FV, VEC, VM));
+        }
+        default -> throw new IllegalStateException("unsupported member " + v.op().name());
+      }
+      code.astore(valueLocal(k));
+      int j = outParam[k];
+      if (j >= 0) {
+        code.aload(valueLocal(k)).aload(arrayLocal(j)).iload(offsetLocal(j)).iload(INDEX).iadd();
+        if (v.dtype() == DType.PRED) {
+          code.invokevirtual(VM, "intoArray", MethodTypeDesc.of(CD_void, BOOLS, CD_int));
+        } else {
+          code.invokevirtual(FV, "intoArray", MethodTypeDesc.of(CD_void, FLOATS, CD_int));
+        }
+      }
+    }
+
+    /** Pushes operand q of member k: a region member's local, or a vector (mask) loaded from its param. */
+    private void operand(int k, int q) {
+      Fusion.Source s = r.sources()[k][q];
+      if (s.member() >= 0) {
+        code.aload(valueLocal(s.member()));
+        return;
+      }
+      int j = paramOf[k][q];
+      code.getstatic(FV, "SPECIES_PREFERRED", SPECIES).aload(arrayLocal(j)).iload(offsetLocal(j)).iload(INDEX).iadd();
+      if (isPred(k, q)) {
+        code.invokestatic(VM, "fromArray", MethodTypeDesc.of(VM, SPECIES, BOOLS, CD_int));
+      } else {
+        code.invokestatic(FV, "fromArray", MethodTypeDesc.of(FV, SPECIES, FLOATS, CD_int));
+      }
+    }
+  }
+}
