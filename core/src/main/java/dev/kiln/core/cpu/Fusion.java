@@ -371,16 +371,20 @@ final class Fusion {
         Chunker w = new Chunker(r, nodes, vals, full);
         for (int part = ps; part < pe; part++) {
           int s = (int) ((long) rows * part / parts) * inner, e = (int) ((long) rows * (part + 1) / parts) * inner;
+          double[][] sums = new double[m][];
           for (int k = 0; k < m; k++) {
-            if (r.sink()[k] >= 0) acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
+            if (r.sink()[k] >= 0) sums[k] = acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
           }
+          w.sumInto(sums);
           for (int start = s; start < e; start += CHUNK) {
             int len = Math.min(CHUNK, e - start);
             w.eval(start, len);
             for (int k = 0; k < m; k++) {
               if (r.sink()[k] < 0) continue;
-              if (r.root()[k]) accumulate(full[k], start, len, start, acc[k][part]);
-              else accumulate(w.result(k), 0, len, start, acc[k][part]);
+              // The compiled loop summed its whole vectors; the rest are summed here, after them, in order.
+              int from = r.loop() != null && r.loop().sums(k) ? w.loopEnd() : 0;
+              if (r.root()[k]) accumulate(full[k], start + from, len - from, start + from, acc[k][part]);
+              else accumulate(w.result(k), from, len - from, start + from, acc[k][part]);
             }
           }
         }
@@ -453,6 +457,8 @@ final class Fusion {
     /** The compiled loop's arrays and offsets. */
     private final Object[] loopArrays;
     private final int[] loopOffsets;
+    private int loopEnd;
+    private double[][] sums;
 
     Chunker(Region r, List<Value> nodes, Tensor[] vals, Object[] full) {
       this.r = r;
@@ -503,6 +509,16 @@ final class Fusion {
       return buf[k];
     }
 
+    /** Where the compiled loop stopped in the last chunk evaluated (0 without a loop): the interpreter did the rest. */
+    int loopEnd() {
+      return loopEnd;
+    }
+
+    /** The float64 sums, by member, that the compiled loop adds the next chunks' members into. */
+    void sumInto(double[][] sums) {
+      this.sums = sums;
+    }
+
     /**
      * Computes the chunk of {@code len} elements from {@code start}: its whole vectors in the region's compiled loop
      * where it has one, the rest (or all) member by member through the kernels.
@@ -524,6 +540,9 @@ final class Fusion {
           if (p.output()) {
             loopArrays[j] = r.root()[k] ? full[k] : buf[k];
             loopOffsets[j] = r.root()[k] ? start : 0;
+          } else if (p.sum()) {
+            loopArrays[j] = sums[k];
+            loopOffsets[j] = start % sums[k].length;
           } else {
             loopArrays[j] = inArray[k][p.operand()];
             loopOffsets[j] = inOffset[k][p.operand()];
@@ -531,6 +550,7 @@ final class Fusion {
         }
         loop.run(loopArrays, loopOffsets, from);
       }
+      loopEnd = from;
       if (from < len) interpret(start, from, len);
     }
 

@@ -2,6 +2,7 @@ package dev.kiln.core.cpu;
 
 import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_double;
 import static java.lang.constant.ConstantDescs.CD_float;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_void;
@@ -22,6 +23,7 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.AccessFlag;
 import java.util.ArrayList;
 import java.util.List;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -40,13 +42,23 @@ final class RegionLoop {
   /** Vector lanes per step: the preferred float species', the same as the kernels'. */
   static final int LANES = FloatVector.SPECIES_PREFERRED.length();
 
+  /** Double lanes per float vector's half: a float vector's sum adds into two double vectors. */
+  private static final int DOUBLE_LANES = DoubleVector.SPECIES_PREFERRED.length();
+
   /**
    * One array the loop reads or writes: operand {@code operand} of member {@code member} read from outside the region,
-   * or ({@code operand} = −1) the member's values, written out as a result or for a sum.
+   * the member's values written out ({@link #OUT}: a result, or values the interpreter sums), or the float64 sums the
+   * member adds into ({@link #SUM}; its offset is the chunk's first element's index in them).
    */
   record Param(int member, int operand) {
+    static final int OUT = -1, SUM = -2;
+
     boolean output() {
-      return operand < 0;
+      return operand == OUT;
+    }
+
+    boolean sum() {
+      return operand == SUM;
     }
   }
 
@@ -58,16 +70,26 @@ final class RegionLoop {
   private static final ClassDesc ASSOCIATIVE = ClassDesc.of("jdk.incubator.vector.VectorOperators$Associative");
   private static final ClassDesc BINARY = ClassDesc.of("jdk.incubator.vector.VectorOperators$Binary");
   private static final ClassDesc COMPARISON = ClassDesc.of("jdk.incubator.vector.VectorOperators$Comparison");
+  private static final ClassDesc DV = ClassDesc.of("jdk.incubator.vector.DoubleVector");
+  private static final ClassDesc CONVERSION = ClassDesc.of("jdk.incubator.vector.VectorOperators$Conversion");
   private static final ClassDesc FLOATS = CD_float.arrayType(), BOOLS = CD_boolean.arrayType();
+  private static final ClassDesc DOUBLES = CD_double.arrayType();
   private static final MethodTypeDesc BODY = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_int.arrayType(),
       CD_int);
 
   final List<Param> params;
+  private final boolean[] sums;
   private final MethodHandle body;
 
-  private RegionLoop(List<Param> params, MethodHandle body) {
+  private RegionLoop(List<Param> params, boolean[] sums, MethodHandle body) {
     this.params = params;
+    this.sums = sums;
     this.body = body;
+  }
+
+  /** Whether the loop adds member k's values into its sum (the interpreter then sums only the chunk's tail). */
+  boolean sums(int k) {
+    return sums[k];
   }
 
   /**
@@ -90,9 +112,21 @@ final class RegionLoop {
     for (int k = 0; k < m; k++) {
       if (!supported(nodes.get(r.members()[k]))) return null;
     }
+    // A member's sum is taken in the loop where every vector falls within one period of the sum: the period and the
+    // chunks' starts (multiples of the last dimension, see Fusion.run) are whole vectors. Each sum element then takes
+    // its values in the same order as the interpreter's float64 accumulation, so the sums are the same.
+    Value last = nodes.get(r.position());
+    boolean aligned = last.dim(last.rank() - 1) % LANES == 0 && 2 * DOUBLE_LANES == LANES;
+    boolean[] sums = new boolean[m];
+    int[] period = new int[m];
+    for (int k = 0; k < m; k++) {
+      if (r.sink()[k] < 0) continue;
+      period[k] = nodes.get(r.sink()[k]).shape().size();
+      sums[k] = aligned && period[k] % LANES == 0 && nodes.get(r.members()[k]).dtype() == DType.F32;
+    }
     List<Param> params = new ArrayList<>();
     int[][] paramOf = new int[m][];
-    int[] outParam = new int[m];
+    int[] outParam = new int[m], sumParam = new int[m];
     for (int k = 0; k < m; k++) {
       Fusion.Source[] src = r.sources()[k];
       paramOf[k] = new int[src.length];
@@ -104,19 +138,24 @@ final class RegionLoop {
         }
       }
       outParam[k] = -1;
-      if (r.root()[k] || r.sink()[k] >= 0) {
+      if (r.root()[k] || (r.sink()[k] >= 0 && !sums[k])) {
         outParam[k] = params.size();
-        params.add(new Param(k, -1));
+        params.add(new Param(k, Param.OUT));
+      }
+      sumParam[k] = -1;
+      if (sums[k]) {
+        sumParam[k] = params.size();
+        params.add(new Param(k, Param.SUM));
       }
     }
     byte[] bytes = ClassFile.of().build(ClassDesc.of(RegionLoop.class.getPackageName() + ".RegionLoopBody"),
         cb -> cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC).withMethodBody("run", BODY,
-            ClassFile.ACC_STATIC, code -> new Emitter(code, r, nodes, params, paramOf, outParam).emit()));
+            ClassFile.ACC_STATIC, code -> new Emitter(code, r, nodes, params, paramOf, outParam, sumParam, period).emit()));
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
       MethodHandle mh = lookup.findStatic(lookup.lookupClass(), "run",
           MethodType.methodType(void.class, Object[].class, int[].class, int.class));
-      return new RegionLoop(List.copyOf(params), mh);
+      return new RegionLoop(List.copyOf(params), sums, mh);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot define a region's loop", e);
     }
@@ -142,17 +181,19 @@ final class RegionLoop {
     private final List<Value> nodes;
     private final List<Param> params;
     private final int[][] paramOf;
-    private final int[] outParam;
+    private final int[] outParam, sumParam, period;
     private static final int INDEX = 3;
 
     Emitter(CodeBuilder code, Fusion.Region r, List<Value> nodes, List<Param> params, int[][] paramOf,
-        int[] outParam) {
+        int[] outParam, int[] sumParam, int[] period) {
       this.code = code;
       this.r = r;
       this.nodes = nodes;
       this.params = params;
       this.paramOf = paramOf;
       this.outParam = outParam;
+      this.sumParam = sumParam;
+      this.period = period;
     }
 
     private int arrayLocal(int j) {
@@ -173,11 +214,14 @@ final class RegionLoop {
       return (operand < 0 ? v : v.input(operand)).dtype() == DType.PRED;
     }
 
+    private ClassDesc arrayType(Param p) {
+      return p.sum() ? DOUBLES : isPred(p.member(), p.operand()) ? BOOLS : FLOATS;
+    }
+
     void emit() {
       for (int j = 0; j < params.size(); j++) {
         Param p = params.get(j);
-        code.aload(0).loadConstant(j).aaload().checkcast(isPred(p.member(), p.operand()) ? BOOLS : FLOATS)
-            .astore(arrayLocal(j));
+        code.aload(0).loadConstant(j).aaload().checkcast(arrayType(p)).astore(arrayLocal(j));
         code.aload(1).loadConstant(j).iaload().istore(offsetLocal(j));
       }
       code.loadConstant(0).istore(INDEX);
@@ -240,6 +284,29 @@ final class RegionLoop {
           code.invokevirtual(FV, "intoArray", MethodTypeDesc.of(CD_void, FLOATS, CD_int));
         }
       }
+      if (sumParam[k] >= 0) sum(k, sumParam[k]);
+    }
+
+    /**
+     * Adds member k's vector, widened to float64 half by half, into its sums at the running index (param j's offset
+     * local), which then moves on by a vector and wraps at the period.
+     */
+    private void sum(int k, int j) {
+      for (int part = 0; part < 2; part++) {
+        code.getstatic(DV, "SPECIES_PREFERRED", SPECIES).aload(arrayLocal(j)).iload(offsetLocal(j));
+        if (part == 1) code.loadConstant(DOUBLE_LANES).iadd();
+        code.invokestatic(DV, "fromArray", MethodTypeDesc.of(DV, SPECIES, DOUBLES, CD_int));
+        code.aload(valueLocal(k)).getstatic(OPS, "F2D", CONVERSION).getstatic(DV, "SPECIES_PREFERRED", SPECIES)
+            .loadConstant(part).invokevirtual(FV, "convertShape", MethodTypeDesc.of(VEC, CONVERSION, SPECIES, CD_int));
+        code.invokevirtual(DV, "add", MethodTypeDesc.of(DV, VEC));
+        code.aload(arrayLocal(j)).iload(offsetLocal(j));
+        if (part == 1) code.loadConstant(DOUBLE_LANES).iadd();
+        code.invokevirtual(DV, "intoArray", MethodTypeDesc.of(CD_void, DOUBLES, CD_int));
+      }
+      Label inside = code.newLabel();
+      code.iinc(offsetLocal(j), LANES).iload(offsetLocal(j)).loadConstant(period[k]).if_icmplt(inside);
+      code.loadConstant(0).istore(offsetLocal(j));
+      code.labelBinding(inside);
     }
 
     /** Pushes operand q of member k: a region member's local, or a vector (mask) loaded from its param. */
