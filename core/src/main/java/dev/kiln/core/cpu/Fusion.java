@@ -381,7 +381,7 @@ final class Fusion {
             w.eval(start, len);
             for (int k = 0; k < m; k++) {
               if (r.sink()[k] < 0) continue;
-              // The compiled loop summed its whole vectors; the rest are summed here, after them, in order.
+              // The compiled loop summed the whole vectors it ran over; the rest are summed here, after them, in order.
               int from = r.loop() != null && r.loop().sums(k) ? w.loopEnd() : 0;
               if (r.root()[k]) accumulate(full[k], start + from, len - from, start + from, acc[k][part]);
               else accumulate(w.result(k), from, len - from, start + from, acc[k][part]);
@@ -533,7 +533,7 @@ final class Fusion {
       }
       int from = 0;
       RegionLoop loop = r.loop();
-      if (loop != null && (from = len / RegionLoop.LANES * RegionLoop.LANES) > 0) {
+      if (loop != null && loop.ready() && (from = len / RegionLoop.LANES * RegionLoop.LANES) > 0) {
         for (int j = 0; j < loop.params.size(); j++) {
           RegionLoop.Param p = loop.params.get(j);
           int k = p.member();

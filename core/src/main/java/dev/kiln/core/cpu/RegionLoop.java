@@ -23,6 +23,8 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.AccessFlag;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 
@@ -48,9 +50,10 @@ final class RegionLoop {
   /**
    * One array the loop reads or writes: operand {@code operand} of member {@code member} read from outside the region,
    * the member's values written out ({@link #OUT}: a result, or values the interpreter sums), or the float64 sums the
-   * member adds into ({@link #SUM}; its offset is the chunk's first element's index in them).
+   * member adds into ({@link #SUM}; its offset is the chunk's first element's index in them); {@code pred} for a
+   * mask's boolean array.
    */
-  record Param(int member, int operand) {
+  record Param(int member, int operand, boolean pred) {
     static final int OUT = -1, SUM = -2;
 
     boolean output() {
@@ -77,14 +80,64 @@ final class RegionLoop {
   private static final MethodTypeDesc BODY = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_int.arrayType(),
       CD_int);
 
+  /**
+   * Whether a new loop waits for its warm-up before regions use it (see {@link #ready}); tests of the loops turn this
+   * off to run them at once.
+   */
+  static volatile boolean warmUp = !"false".equals(System.getProperty("kiln.fusion.loopWarmup"));
+  /** Runs the loops' warm-ups, one at a time, beside the work. */
+  private static final ExecutorService WARM_UP = Executors.newSingleThreadExecutor(task -> {
+    Thread t = new Thread(task, "kiln-region-warm-up");
+    t.setDaemon(true);
+    t.setPriority(Thread.MIN_PRIORITY);
+    return t;
+  });
+  /** Compiled code runs a loop at well under this per element and member; C1's and the interpreter's at 10× it. */
+  private static final double COMPILED_NANOS = 1.0;
+
   final List<Param> params;
   private final boolean[] sums;
+  private final int[] period;
   private final MethodHandle body;
+  private volatile boolean ready;
 
-  private RegionLoop(List<Param> params, boolean[] sums, MethodHandle body) {
+  private RegionLoop(List<Param> params, boolean[] sums, int[] period, MethodHandle body) {
     this.params = params;
     this.sums = sums;
+    this.period = period;
     this.body = body;
+  }
+
+  /**
+   * Whether regions run this loop yet. A new loop's class starts in the bytecode interpreter and then C1, where each
+   * Vector API call runs its Java fallback, some 100× slower than the kernels the chunk interpreter calls (compiled
+   * long before); C2 compiles it only after thousands of calls. Regions therefore use the chunk interpreter until a
+   * warm-up thread, calling the loop on a few vectors of scratch data, sees it run at compiled speed. Without that, a
+   * step at batch 4096 spent its first seconds in the new loops (a JFR profile: most of its samples for ~6 s).
+   */
+  boolean ready() {
+    return ready;
+  }
+
+  /** Calls the loop on scratch arrays until it runs at compiled speed (then it is ready), or gives up after 20 s. */
+  private void warmUp(int members) {
+    int n = 4 * LANES;
+    Object[] arrays = new Object[params.size()];
+    int[] offsets = new int[params.size()];
+    for (int j = 0; j < arrays.length; j++) {
+      Param p = params.get(j);
+      arrays[j] = p.sum() ? new double[period[p.member()]] : p.pred() ? new boolean[n] : new float[n];
+    }
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 1000; i++) run(arrays, offsets, n);
+      double perElement = (System.nanoTime() - t0) / (1000.0 * n * members);
+      if (perElement < COMPILED_NANOS) {
+        ready = true;
+        return;
+      }
+    }
   }
 
   /** Whether the loop adds member k's values into its sum (the interpreter then sums only the chunk's tail). */
@@ -134,18 +187,18 @@ final class RegionLoop {
         paramOf[k][q] = -1;
         if (src[q].member() < 0) {
           paramOf[k][q] = params.size();
-          params.add(new Param(k, q));
+          params.add(new Param(k, q, nodes.get(r.members()[k]).input(q).dtype() == DType.PRED));
         }
       }
       outParam[k] = -1;
       if (r.root()[k] || (r.sink()[k] >= 0 && !sums[k])) {
         outParam[k] = params.size();
-        params.add(new Param(k, Param.OUT));
+        params.add(new Param(k, Param.OUT, nodes.get(r.members()[k]).dtype() == DType.PRED));
       }
       sumParam[k] = -1;
       if (sums[k]) {
         sumParam[k] = params.size();
-        params.add(new Param(k, Param.SUM));
+        params.add(new Param(k, Param.SUM, false));
       }
     }
     byte[] bytes = ClassFile.of().build(ClassDesc.of(RegionLoop.class.getPackageName() + ".RegionLoopBody"),
@@ -155,7 +208,13 @@ final class RegionLoop {
       MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
       MethodHandle mh = lookup.findStatic(lookup.lookupClass(), "run",
           MethodType.methodType(void.class, Object[].class, int[].class, int.class));
-      return new RegionLoop(List.copyOf(params), sums, mh);
+      RegionLoop loop = new RegionLoop(List.copyOf(params), sums, period, mh);
+      if (warmUp) {
+        WARM_UP.execute(() -> loop.warmUp(m));
+      } else {
+        loop.ready = true;
+      }
+      return loop;
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot define a region's loop", e);
     }
@@ -215,7 +274,7 @@ final class RegionLoop {
     }
 
     private ClassDesc arrayType(Param p) {
-      return p.sum() ? DOUBLES : isPred(p.member(), p.operand()) ? BOOLS : FLOATS;
+      return p.sum() ? DOUBLES : p.pred() ? BOOLS : FLOATS;
     }
 
     void emit() {

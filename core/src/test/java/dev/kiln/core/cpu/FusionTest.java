@@ -14,6 +14,8 @@ import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Ops;
 import dev.kiln.core.random.Threefry;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +26,39 @@ import org.junit.jupiter.api.Test;
  */
 class FusionTest {
   private static final Rand R = new Rand();
+  private static boolean warmUp;
+
+  /** Regions here run their compiled loops at once, not after a warm-up: the tests compare those loops' results. */
+  @BeforeAll
+  static void loopsAtOnce() {
+    warmUp = RegionLoop.warmUp;
+    RegionLoop.warmUp = false;
+  }
+
+  @AfterAll
+  static void restoreWarmUp() {
+    RegionLoop.warmUp = warmUp;
+  }
+
+  @Test
+  void aLoopIsReadyOnceItsWarmUpSeesItRunCompiled() throws InterruptedException {
+    Tracer t = new Tracer();
+    Value x = t.parameter("x", DType.F32, 300, 64);
+    Graph g = t.build(x.mul(2.0).sub(x).div(x.add(3.0)));
+    boolean[] out = new boolean[g.nodes().size()];
+    for (Value o : g.outputs()) out[g.indexOf(o)] = true;
+    RegionLoop.warmUp = true;
+    RegionLoop loop;
+    try {
+      loop = Fusion.plan(g, out).regions().get(0).loop();
+    } finally {
+      RegionLoop.warmUp = false;
+    }
+    assertTrue(loop != null && !loop.ready(), "a new loop waits for its warm-up");
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!loop.ready() && System.nanoTime() < deadline) Thread.sleep(20);
+    assertTrue(loop.ready(), "the warm-up saw the loop run at compiled speed within 60 s");
+  }
 
   private static void assertSameWithAndWithoutFusion(Graph g, Tensor... in) {
     try (CpuContext c1 = new CpuContext(2); CpuContext c2 = new CpuContext(2)) {
