@@ -92,7 +92,10 @@ final class RegionLoop {
     t.setPriority(Thread.MIN_PRIORITY);
     return t;
   });
-  /** Compiled code runs a loop at well under this per element and member; C1's and the interpreter's at 10× it. */
+  /**
+   * Compiled code runs a loop at well under this per element and member (0.05-0.2 ns); C1's code and the interpreter,
+   * at ten times it and more (under -XX:TieredStopAtLevel=1 a loop never became ready).
+   */
   private static final double COMPILED_NANOS = 1.0;
 
   final List<Param> params;
@@ -201,9 +204,10 @@ final class RegionLoop {
         params.add(new Param(k, Param.SUM, false));
       }
     }
+    Emitter emitter = new Emitter(r, nodes, params, paramOf, outParam, sumParam, period);
     byte[] bytes = ClassFile.of().build(ClassDesc.of(RegionLoop.class.getPackageName() + ".RegionLoopBody"),
-        cb -> cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC).withMethodBody("run", BODY,
-            ClassFile.ACC_STATIC, code -> new Emitter(code, r, nodes, params, paramOf, outParam, sumParam, period).emit()));
+        cb -> cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC).withMethodBody("run", BODY, ClassFile.ACC_STATIC,
+            emitter::emit));
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
       MethodHandle mh = lookup.findStatic(lookup.lookupClass(), "run",
@@ -235,7 +239,7 @@ final class RegionLoop {
 
   /** Writes the loop's bytecode: locals 0-2 are the arguments, 3 the index, then each param's array and offset. */
   private static final class Emitter {
-    private final CodeBuilder code;
+    private CodeBuilder code;
     private final Fusion.Region r;
     private final List<Value> nodes;
     private final List<Param> params;
@@ -243,9 +247,8 @@ final class RegionLoop {
     private final int[] outParam, sumParam, period;
     private static final int INDEX = 3;
 
-    Emitter(CodeBuilder code, Fusion.Region r, List<Value> nodes, List<Param> params, int[][] paramOf,
-        int[] outParam, int[] sumParam, int[] period) {
-      this.code = code;
+    Emitter(Fusion.Region r, List<Value> nodes, List<Param> params, int[][] paramOf, int[] outParam, int[] sumParam,
+        int[] period) {
       this.r = r;
       this.nodes = nodes;
       this.params = params;
@@ -277,7 +280,8 @@ final class RegionLoop {
       return p.sum() ? DOUBLES : p.pred() ? BOOLS : FLOATS;
     }
 
-    void emit() {
+    void emit(CodeBuilder code) {
+      this.code = code;
       for (int j = 0; j < params.size(); j++) {
         Param p = params.get(j);
         code.aload(0).loadConstant(j).aaload().checkcast(arrayType(p)).astore(arrayLocal(j));
