@@ -130,6 +130,9 @@ final class RegionLoop {
     for (int j = 0; j < arrays.length; j++) {
       Param p = params.get(j);
       arrays[j] = p.sum() ? new double[period[p.member()]] : p.pred() ? new boolean[n] : new float[n];
+      // A sum starts a vector before its period's end, so its index wraps in every call: C2 then compiles the wrap
+      // as a branch, not as a trap that deoptimizes the loop when a real chunk first wraps.
+      if (p.sum()) offsets[j] = period[p.member()] - LANES;
     }
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (System.nanoTime() < deadline) {
