@@ -122,8 +122,15 @@ final class RegionLoop {
     return ready;
   }
 
+  /**
+   * Set once a warm-up gave up: this JVM does not compile the loops (-Xint, or C1 alone), so later loops are not warmed
+   * either (each would keep the warm-up thread busy for its 20 s) and their regions keep the chunk interpreter.
+   */
+  private static volatile boolean noCompiledSpeed;
+
   /** Calls the loop on scratch arrays until it runs at compiled speed (then it is ready), or gives up after 20 s. */
   private void warmUp(int members) {
+    if (noCompiledSpeed) return;
     int n = 4 * LANES;
     Object[] arrays = new Object[params.size()];
     int[] offsets = new int[params.size()];
@@ -144,6 +151,7 @@ final class RegionLoop {
         return;
       }
     }
+    noCompiledSpeed = true;
   }
 
   /** Whether the loop adds member k's values into its sum (the interpreter then sums only the chunk's tail). */
