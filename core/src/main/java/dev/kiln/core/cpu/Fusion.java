@@ -360,7 +360,7 @@ final class Fusion {
       int chunks = (n + CHUNK - 1) / CHUNK;
       ctx.parallelFor(chunks, 4, (cs, ce) -> {
         Chunker w = new Chunker(r, nodes, vals, full);
-        for (int c = cs; c < ce; c++) w.eval(c * CHUNK, Math.min(CHUNK, n - c * CHUNK));
+        for (int c = cs; c < ce; c++) w.eval(c * CHUNK, Math.min(CHUNK, n - c * CHUNK), null);
       });
     } else {
       int inner = last.shape().dim(last.rank() - 1);
@@ -375,14 +375,13 @@ final class Fusion {
           for (int k = 0; k < m; k++) {
             if (r.sink()[k] >= 0) sums[k] = acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
           }
-          w.sumInto(sums);
           for (int start = s; start < e; start += CHUNK) {
             int len = Math.min(CHUNK, e - start);
-            w.eval(start, len);
+            int looped = w.eval(start, len, sums);
             for (int k = 0; k < m; k++) {
               if (r.sink()[k] < 0) continue;
               // The compiled loop summed the whole vectors it ran over; the rest are summed here, after them, in order.
-              int from = r.loop() != null && r.loop().sums(k) ? w.loopEnd() : 0;
+              int from = r.loop() != null && r.loop().sums(k) ? looped : 0;
               if (r.root()[k]) accumulate(full[k], start + from, len - from, start + from, acc[k][part]);
               else accumulate(w.result(k), from, len - from, start + from, acc[k][part]);
             }
@@ -457,8 +456,6 @@ final class Fusion {
     /** The compiled loop's arrays and offsets. */
     private final Object[] loopArrays;
     private final int[] loopOffsets;
-    private int loopEnd;
-    private double[][] sums;
 
     Chunker(Region r, List<Value> nodes, Tensor[] vals, Object[] full) {
       this.r = r;
@@ -509,21 +506,12 @@ final class Fusion {
       return buf[k];
     }
 
-    /** Where the compiled loop stopped in the last chunk evaluated (0 without a loop): the interpreter did the rest. */
-    int loopEnd() {
-      return loopEnd;
-    }
-
-    /** The float64 sums, by member, that the compiled loop adds the next chunks' members into. */
-    void sumInto(double[][] sums) {
-      this.sums = sums;
-    }
-
     /**
      * Computes the chunk of {@code len} elements from {@code start}: its whole vectors in the region's compiled loop
-     * where it has one, the rest (or all) member by member through the kernels.
+     * where it has one (which adds members into {@code sums}, their float64 sums by member, where it takes them), the
+     * rest (or all) member by member through the kernels. Returns where the loop stopped (0 where it did not run).
      */
-    void eval(int start, int len) {
+    int eval(int start, int len, double[][] sums) {
       int m = r.members().length;
       for (int k = 0; k < m; k++) {
         Source[] src = r.sources()[k];
@@ -550,8 +538,8 @@ final class Fusion {
         }
         loop.run(loopArrays, loopOffsets, from);
       }
-      loopEnd = from;
       if (from < len) interpret(start, from, len);
+      return from;
     }
 
     /**

@@ -129,7 +129,8 @@ final class RegionLoop {
   private static volatile boolean noCompiledSpeed;
 
   /** Calls the loop on scratch arrays until it runs at compiled speed (then it is ready), or gives up after 20 s. */
-  private void warmUp(int members) {
+  private void warmUp() {
+    int members = sums.length;
     if (noCompiledSpeed) return;
     int n = 4 * LANES;
     Object[] arrays = new Object[params.size()];
@@ -225,7 +226,7 @@ final class RegionLoop {
           MethodType.methodType(void.class, Object[].class, int[].class, int.class));
       RegionLoop loop = new RegionLoop(List.copyOf(params), sums, period, mh);
       if (warmUp) {
-        WARM_UP.execute(() -> loop.warmUp(m));
+        WARM_UP.execute(loop::warmUp);
       } else {
         loop.ready = true;
       }
@@ -280,11 +281,6 @@ final class RegionLoop {
     /** The local holding member k's vector (or mask) in the loop. */
     private int valueLocal(int k) {
       return 4 + 2 * params.size() + k;
-    }
-
-    private boolean isPred(int member, int operand) {
-      Value v = nodes.get(r.members()[member]);
-      return (operand < 0 ? v : v.input(operand)).dtype() == DType.PRED;
     }
 
     private ClassDesc arrayType(Param p) {
@@ -352,7 +348,7 @@ final class RegionLoop {
       int j = outParam[k];
       if (j >= 0) {
         code.aload(valueLocal(k)).aload(arrayLocal(j)).iload(offsetLocal(j)).iload(INDEX).iadd();
-        if (v.dtype() == DType.PRED) {
+        if (params.get(j).pred()) {
           code.invokevirtual(VM, "intoArray", MethodTypeDesc.of(CD_void, BOOLS, CD_int));
         } else {
           code.invokevirtual(FV, "intoArray", MethodTypeDesc.of(CD_void, FLOATS, CD_int));
@@ -392,7 +388,7 @@ final class RegionLoop {
       }
       int j = paramOf[k][q];
       code.getstatic(FV, "SPECIES_PREFERRED", SPECIES).aload(arrayLocal(j)).iload(offsetLocal(j)).iload(INDEX).iadd();
-      if (isPred(k, q)) {
+      if (params.get(j).pred()) {
         code.invokestatic(VM, "fromArray", MethodTypeDesc.of(VM, SPECIES, BOOLS, CD_int));
       } else {
         code.invokestatic(FV, "fromArray", MethodTypeDesc.of(FV, SPECIES, FLOATS, CD_int));
