@@ -2,7 +2,7 @@
 # Kiln beside JAX (XLA) and numpy on this CPU, in one run: the seed's training step with state and batch resident
 # (samples/s) in JAX 0.10.2 on CPU (scripts/jax_seed_step.py: same model, initialisation style, noise, batch norm,
 # metrics and Nesterov SGD), in Kiln's Java backend and in Kiln's pjrt:cpu, at each global batch; then single-thread
-# GEMM GFLOP/s of Kiln's Java kernel (JMH) beside numpy's (OpenBLAS) on 1024^3 and the seed's im2col shape. The
+# GEMM GFLOP/s of Kiln's Java kernel beside numpy's (OpenBLAS) on 1024^3 and the seed's im2col shape. The
 # "kiln hlo, jax" row runs the StableHLO that pjrt:cpu compiled through JAX's own XLA (scripts/jax_run_stablehlo.py),
 # which separates the plugin's XLA from Kiln's lowering.
 # Every engine gets the same untimed warm-up steps first (150 below batch 4096, 20 from 4096, or --warmup N): the rows
@@ -32,14 +32,12 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--warmup N] [--skip-gemm] [--isa avx2]" >&2; exit 2 ;;
   esac
 done
-jmh_isa=()
 case "$isa" in
   "") ;;
   avx2)
     export KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-} -XX:UseAVX=2"
     export XLA_FLAGS="${XLA_FLAGS:-} --xla_cpu_max_isa=AVX2"
-    export OPENBLAS_CORETYPE=Haswell
-    jmh_isa=(-jvmArgsAppend -XX:UseAVX=2) ;;
+    export OPENBLAS_CORETYPE=Haswell ;;
   *) echo "$0: --isa takes avx2, not '$isa'" >&2; exit 2 ;;
 esac
 py="$("$root/scripts/jax-venv.sh")"
@@ -85,42 +83,25 @@ for b in $batches; do
 done
 echo "(kiln hlo, jax: the StableHLO kiln pjrt:cpu ran, compiled and run by JAX $("$py" -c 'import jax; print(jax.__version__)')'s XLA)"
 if [ "$gemm" = 1 ]; then
-  # numpy and Kiln's JMH run by turns, three rounds each, and each reports a mean over ~3 s after ~2 s of warm-up:
-  # on a shared VM the speed moves by tens of percent for seconds at a time, and turns put both in the same spells.
-  # The rows are the medians of the rounds; the rounds themselves follow on each row.
+  # numpy and Kiln take turns of one second, nine rounds, each engine in one process kept warm
+  # (scripts/gemm_turns.py, dev.kiln.bench.GemmTurns): on a shared VM the speed moves by tens of percent for seconds
+  # at a time, and one-second turns put both in the same spells. The rows are the medians of the rounds; the rounds
+  # themselves follow on each row.
   printf '\n%-16s %-14s %10s %10s   %s\n' gemm engine "GFLOP/s" "vs numpy" "rounds"
+  jar="$root/bench/target/benchmarks.jar"
+  [ -f "$jar" ] || { echo "$0: $jar is missing: build with mvn -DskipTests package" >&2; exit 1; }
+  . "$root/.ci/jdk.sh"
+  kiln_select_jdk
   for mnk in 1024x1024x1024 81920x650x64; do  # M x K x N, as GemmBenchmark's mnk
     m=${mnk%%x*}; rest=${mnk#*x}; k=${rest%%x*}; n=${rest#*x}
-    nps=(); kilns=()
-    for round in 1 2 3; do
-      nps+=("$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$py" - "$m" "$k" "$n" <<'PY'
-import sys, time
-import numpy as np
-m, k, n = map(int, sys.argv[1:4])
-a = np.random.rand(m, k).astype(np.float32)
-b = np.random.rand(k, n).astype(np.float32)
-def run(seconds):
-    count, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        a @ b
-        count += 1
-    return (time.perf_counter() - t0) / count
-run(2.0)
-print("%.1f" % (2.0 * m * n * k / run(3.0) / 1e9))
-PY
-)")
-      "$root/kiln" jmh GemmBenchmark -p "mnk=$mnk" -p threads=1 -f 1 -wi 2 -i 3 -w 1s -r 1s -tu ms ${jmh_isa[@]+"${jmh_isa[@]}"} \
-        > "$tmp/jmh.txt" 2>&1 \
-        || { tail -5 "$tmp/jmh.txt" >&2; exit 1; }
-      # "GemmBenchmark.sgemm MNK THREADS avgt [CNT] SCORE [± ERR] ms/op": the score follows the mode and the count.
-      ms=$(awk '/^GemmBenchmark.sgemm/ {for (i = 1; i <= NF; i++) if ($i == "avgt") {
-        s = $(i + 1); if ($(i + 2) != "ms/op" && $(i + 2) != "±") s = $(i + 2); print s}}' "$tmp/jmh.txt" | tail -1)
-      kilns+=("$(awk -v m="$m" -v n="$n" -v k="$k" -v ms="$ms" 'BEGIN {printf "%.1f", 2 * m * n * k / (ms / 1e3) / 1e9}')")
-    done
-    np=$(printf '%s\n' "${nps[@]}" | sort -g | sed -n 2p)
-    kiln=$(printf '%s\n' "${kilns[@]}" | sort -g | sed -n 2p)
-    printf '%-16s %-14s %10s %10s   %s\n' "$mnk" numpy "$np" 1.000 "${nps[*]}"
+    # shellcheck disable=SC2086  # KILN_JAVA_OPTS holds several options
+    read -r np kiln nps kilns < <(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$py" "$root/scripts/gemm_turns.py" \
+      "$m" "$k" "$n" 9 1 -- java --add-modules jdk.incubator.vector ${KILN_JAVA_OPTS:-} -cp "$jar" \
+      dev.kiln.bench.GemmTurns "$m" "$k" "$n" 2>"$tmp/turns.err") || true
+    [ -n "${kiln:-}" ] || { cat "$tmp/turns.err" >&2; echo "$0: the GEMM turns for $mnk failed" >&2; exit 1; }
+    printf '%-16s %-14s %10s %10s   %s\n' "$mnk" numpy "$np" 1.000 "${nps//,/ }"
     printf '%-16s %-14s %10s %10s   %s\n' "$mnk" "kiln (1 thr)" "$kiln" \
-      "$(awk -v a="$kiln" -v b="$np" 'BEGIN {printf "%.3f", a / b}')" "${kilns[*]}"
+      "$(awk -v a="$kiln" -v b="$np" 'BEGIN {printf "%.3f", a / b}')" "${kilns//,/ }"
   done
 fi
+
