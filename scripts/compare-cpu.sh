@@ -104,4 +104,3 @@ if [ "$gemm" = 1 ]; then
       "$(awk -v a="$kiln" -v b="$np" 'BEGIN {printf "%.3f", a / b}')" "${kilns//,/ }"
   done
 fi
-

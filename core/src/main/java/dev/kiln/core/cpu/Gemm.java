@@ -190,8 +190,7 @@ public final class Gemm {
     // Up to MC_RESIDENT rows a block, and as many blocks as a multiple of the threads, so that they end together
     // (1024 rows in blocks of 80 made 13 blocks, 7 and 6 on two threads).
     int threads = ctx.parallelism();
-    int mBlocks = (m + MC_RESIDENT - 1) / MC_RESIDENT;
-    if (threads > 1) mBlocks = (mBlocks + threads - 1) / threads * threads;
+    int mBlocks = roundUp((m + MC_RESIDENT - 1) / MC_RESIDENT, threads);
     int mcBlock = roundUp((m + mBlocks - 1) / mBlocks, MR);
     mBlocks = (m + mcBlock - 1) / mcBlock;
     for (int jc = 0; jc < n; jc += NC_RESIDENT) {
@@ -397,8 +396,10 @@ public final class Gemm {
       for (int i0 = 0; i0 < full; i0 += MR) {
         int r = ic + i0, cTile = cOff + i0 * ldc + j0;
         if (rowStart != null) {
+          // Rows past the tile's MR are not read by its kernel: they repeat the last row, which stays in bounds.
           tile(kc, ad, rowStart[r] + pc, rowStart[r + 1] + pc, rowStart[r + 2] + pc, rowStart[r + 3] + pc,
-              rowStart[r + Math.min(4, MR - 1)] + pc, rowStart[r + MR - 1] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
+              rowStart[r + Math.min(4, MR - 1)] + pc, rowStart[r + Math.min(5, MR - 1)] + pc, 1, bPack, bOff, c,
+              cTile, ldc, MR, nr);
         } else {
           int a0 = a.off() + r * lda + pc;
           tile(kc, ad, a0, a0 + lda, a0 + 2 * lda, a0 + 3 * lda, a0 + 4 * lda, a0 + 5 * lda, 1, bPack, bOff, c,
