@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Float32 follows the Goto/BLIS scheme: B is packed in panels of {@link #NR} columns (KC × NC blocks that stay in
  * L2), A in panels of {@link #MR} rows, and a register-blocked micro-kernel of MR × NR accumulators (two vectors of
  * the widest species per row) runs the inner loop with fused multiply-adds. Row blocks of A are spread over the
- * context's threads. With AVX2's 5-row kernel and a long K, the loops are ordered so that a block of C stays in L2
+ * context's threads. With AVX2's kernel and a long K, the loops are ordered so that a block of C stays in L2
  * across the K blocks ({@link #C_RESIDENT}). Float64 (used for reference and gradient checks, not for speed) takes a
  * plain blocked loop.
  *
@@ -27,24 +27,28 @@ public final class Gemm {
   static final VectorSpecies<Float> S = species(Integer.getInteger("kiln.gemm.vectorBits", 0));
   private static final int L = S.length();
   /**
-   * Rows of the micro-kernel tile: 6 where the widest vectors are 512 bits (AVX-512's 32 registers), 5 below. With 16
-   * registers (AVX2) a 6-row tile's 12 accumulators, 2 B vectors and the broadcasts do not fit: C2 kept one accumulator
-   * on the stack (a store and a reload around its FMA in every step, seen in the disassembly under -XX:UseAVX=2), and
-   * the kernel ran at 49 GFLOP/s in L1 against AVX-512's 114 on the same core. 5 rows (10 accumulators) fit: JDK 25's
-   * C2 loads the broadcasts two at a time (14 registers; disassembly under -XX:UseAVX=2, no stack access in the loop).
-   * Against the former 4 rows, which keep only the 8 FMAs that two FMA pipes of latency 4 need in flight, with no
-   * slack, one JVM alternating both per call on a Zen 4 under -XX:UseAVX=2 (medians of 5 rounds): 1024³ 1.044× on
-   * one thread and 1.022× on two, the seed's im2col shape (81920×650×64) 1.047× and 1.084×, a kernel gradient's
-   * (650×81920×64, rows in place) 1.025×. 3 × 24 and 2 × 32 tiles ran no faster in L1 and 4 × 24 spilled.
+   * Rows of the micro-kernel tile, on every vector width. AVX-512 has 32 registers for the 12 accumulators. On AVX2's
+   * 16, 12 accumulators, two B vectors and two broadcasts fill every register, and fit only as the row-panel kernel
+   * ({@link #microKernelRows}) compiles: each A row at unit stride needs its own address step, and JDK 25's C2 then
+   * loads the broadcasts two at a time (disassembly under -XX:UseAVX=2: all 16 ymm registers, no stack access in the
+   * loop). The 6-row kernel with a panel step ({@link #microKernel}) kept one accumulator on the stack there (49
+   * GFLOP/s in L1 against AVX-512's 114), and so did row panels read at constant offsets of one index (C2 loads all
+   * the broadcasts first: 17 registers). Against AVX2's former 5-row tile, one JVM alternating both per call on a
+   * Zen 4 under -XX:UseAVX=2 (medians of 5-7 rounds), bit-identical results: 1024³ 1.049× (1 thread) and 1.041× (2),
+   * the seed's im2col shape (81920×650×64) 1.042× and 1.055×, a kernel gradient's shape (650×81920×64) 1.029×. The
+   * 5-row tile had in turn beaten 4 rows (1.02-1.08×), whose 8 FMAs in flight are only just what two FMA pipes of
+   * latency 4 need; 4 × 24 spilled, and 3 × 24 and 2 × 32 ran no faster in L1.
    */
-  static final int MR = L >= 16 ? 6 : 5;
+  static final int MR = 6;
+  /** Vectors of 8 or fewer floats: an AVX2-class register file of 16, which sets the flags below. */
+  private static final boolean NARROW = L < 16;
   /**
    * Packed A panels hold each row as a contiguous run of K (for the AVX2 kernel) rather than MR values per step of K
-   * (for the 6-row one). The AVX2 kernel reads every A row at unit stride, which lets C2 hoist its bounds checks
+   * (for the AVX-512 one). The AVX2 kernel reads every A row at unit stride, which lets C2 hoist its bounds checks
    * (with a variable stride it checked every read at every step: on AVX2 as many scalar instructions as FMAs); the
-   * 6-row kernel is bound by its FMAs, and ran 10-20% slower on AVX-512 with row-contiguous panels.
+   * AVX-512 kernel is bound by its FMAs, and ran 10-20% slower with row-contiguous panels.
    */
-  private static final boolean ROW_PANELS = MR < 6;
+  private static final boolean ROW_PANELS = NARROW;
   /** In a packed A panel, the distance between consecutive steps of K of one row (see {@link #ROW_PANELS}). */
   private static final int PANEL_STEP = ROW_PANELS ? 1 : MR;
   /** Columns of the micro-kernel tile: two vectors. */
@@ -63,7 +67,7 @@ public final class Gemm {
    * a B panel of 16,384 rows (1 MiB) streamed from L3 for every tile: 1,024 rows ran that GEMM 1.27× faster at K =
    * 98,304 and 1.14× at K = 12,288; 256, 512, 2,048 and 4,096 were between the two.
    */
-  private static final int KC_SKINNY = MR < 6 ? 1024 : 4096;
+  private static final int KC_SKINNY = NARROW ? 1024 : 4096;
   /**
    * B is skinny up to the convolutions' 64 filters, on every vector width: with AVX2's 16-wide panels the rule used to
    * be two panels (N ≤ 32), which left the seed's N = 64 in 256-row K blocks, one parallel join each.
@@ -73,17 +77,17 @@ public final class Gemm {
   private static final int NC = NR * 64;
   /**
    * With the AVX2 kernel and more than one K block, C stays in L2: each block of {@link #MC_RESIDENT} rows × {@link
-   * #NC_RESIDENT} columns (80 KB) takes every K block before the next is started, against B packed for all of K. In the
+   * #NC_RESIDENT} columns (96 KB) takes every K block before the next is started, against B packed for all of K. In the
    * K-blocks-outermost order each K block re-read all of C, mostly from L3 or memory, at the end of each tile; an AVX2
    * tile (then 4 × 16) is only ~1,000 cycles of FMAs, too short to hide that, and Java has no prefetch. On a Zen 3
    * (AVX2), against the old order, interleaved in one JVM (with B's row-order packing, which alone gave 1.08×): 1024³
    * 1.43× faster on one thread and 1.32× on two, 2048×512×2048 1.42×; blocks of 32-128 rows, 128-512 columns and K
    * blocks of 256-512 measured within 4% of these. With a single K block C is written once either way, and the old
-   * order was faster there (10240×650×64, a convolution's data gradient: 0.85×), so it keeps it. The 6-row AVX-512
-   * kernel keeps the old order too: its tile is three times longer per K step, and the new order has not been measured
+   * order was faster there (10240×650×64, a convolution's data gradient: 0.85×), so it keeps it. The AVX-512 kernel
+   * keeps the old order too: its tile is three times longer per K step, and the new order has not been measured
    * on AVX-512.
    */
-  private static final boolean C_RESIDENT = MR < 6;
+  private static final boolean C_RESIDENT = NARROW;
   private static final int MC_RESIDENT = MR * 16;
   private static final int NC_RESIDENT = NR * 16;
 
@@ -396,10 +400,8 @@ public final class Gemm {
       for (int i0 = 0; i0 < full; i0 += MR) {
         int r = ic + i0, cTile = cOff + i0 * ldc + j0;
         if (rowStart != null) {
-          // Rows past the tile's MR are not read by its kernel: they repeat the last row, which stays in bounds.
           tile(kc, ad, rowStart[r] + pc, rowStart[r + 1] + pc, rowStart[r + 2] + pc, rowStart[r + 3] + pc,
-              rowStart[r + Math.min(4, MR - 1)] + pc, rowStart[r + Math.min(5, MR - 1)] + pc, 1, bPack, bOff, c,
-              cTile, ldc, MR, nr);
+              rowStart[r + 4] + pc, rowStart[r + 5] + pc, 1, bPack, bOff, c, cTile, ldc, MR, nr);
         } else {
           int a0 = a.off() + r * lda + pc;
           tile(kc, ad, a0, a0 + lda, a0 + 2 * lda, a0 + 3 * lda, a0 + 4 * lda, a0 + 5 * lda, 1, bPack, bOff, c,
@@ -423,14 +425,14 @@ public final class Gemm {
   private static void tile(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, int ps, float[] bp,
       int bOff, float[] c, int cOff, int ldc, int mr, int nr) {
     if (mr == MR && nr == NR) {
-      if (MR == 6) microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
-      else microKernel5(kc, ap, a0, a1, a2, a3, a4, bp, bOff, c, cOff, ldc);
+      if (ROW_PANELS) microKernelRows(kc, ap, a0, a1, a2, a3, a4, a5, bp, bOff, c, cOff, ldc);
+      else microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
       return;
     }
     float[] t = TILE.get();
     Arrays.fill(t, 0f);
-    if (MR == 6) microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
-    else microKernel5(kc, ap, a0, a1, a2, a3, a4, bp, bOff, t, 0, NR);
+    if (ROW_PANELS) microKernelRows(kc, ap, a0, a1, a2, a3, a4, a5, bp, bOff, t, 0, NR);
+    else microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
     for (int i = 0; i < mr; i++) {
       int row = cOff + i * ldc;
       for (int j = 0; j < nr; j++) c[row + j] += t[i * NR + j];
@@ -477,11 +479,15 @@ public final class Gemm {
     addRow(c, cOff + 5 * ldc, c50, c51);
   }
 
-  /** {@link #microKernel} for AVX2's 5-row tile (see {@link #MR}), A rows at unit stride. */
-  private static void microKernel5(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, float[] bp, int bOff,
-      float[] c, int cOff, int ldc) {
+  /**
+   * {@link #microKernel} with every A row at unit stride ({@link #ROW_PANELS}), for AVX2's 16 registers (see
+   * {@link #MR} for why this form, and not the panel step, fits them).
+   */
+  private static void microKernelRows(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, float[] bp,
+      int bOff, float[] c, int cOff, int ldc) {
     FloatVector z = FloatVector.zero(S);
-    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
     int b = bOff;
     for (int p = 0; p < kc; p++, b += NR) {
       FloatVector b0 = FloatVector.fromArray(S, bp, b);
@@ -501,12 +507,16 @@ public final class Gemm {
       x = FloatVector.broadcast(S, ap[a4 + p]);
       c40 = b0.fma(x, c40);
       c41 = b1.fma(x, c41);
+      x = FloatVector.broadcast(S, ap[a5 + p]);
+      c50 = b0.fma(x, c50);
+      c51 = b1.fma(x, c51);
     }
     addRow(c, cOff, c00, c01);
     addRow(c, cOff + ldc, c10, c11);
     addRow(c, cOff + 2 * ldc, c20, c21);
     addRow(c, cOff + 3 * ldc, c30, c31);
     addRow(c, cOff + 4 * ldc, c40, c41);
+    addRow(c, cOff + 5 * ldc, c50, c51);
   }
 
   private static void addRow(float[] c, int off, FloatVector v0, FloatVector v1) {

@@ -29,7 +29,7 @@ class VectorShapeTest {
     int forced = Integer.getInteger("kiln.gemm.vectorBits", -1);
     if (forced > 0) {
       assertEquals(forced, Gemm.S.vectorBitSize(), "GEMM float vector size");
-      assertEquals(forced >= 512 ? 6 : 5, Gemm.MR, "GEMM tile rows");
+      assertEquals(2 * forced / Float.SIZE, Gemm.NR, "GEMM tile columns (two vectors)");
     } else {
       assertEquals(FloatVector.SPECIES_PREFERRED, Gemm.S, "GEMM species");
     }
