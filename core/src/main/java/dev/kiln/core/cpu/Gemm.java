@@ -30,14 +30,15 @@ public final class Gemm {
    * Rows of the micro-kernel tile, on every vector width. AVX-512 has 32 registers for the 12 accumulators. On AVX2's
    * 16, 12 accumulators, two B vectors and two broadcasts fill every register, and fit only as the row-panel kernel
    * ({@link #microKernelRows}) compiles: each A row at unit stride needs its own address step, and JDK 25's C2 then
-   * loads the broadcasts two at a time (disassembly under -XX:UseAVX=2: all 16 ymm registers, no stack access in the
-   * loop). The 6-row kernel with a panel step ({@link #microKernel}) kept one accumulator on the stack there (49
-   * GFLOP/s in L1 against AVX-512's 114), and so did row panels read at constant offsets of one index (C2 loads all
-   * the broadcasts first: 17 registers). Against AVX2's former 5-row tile, one JVM alternating both per call on a
-   * Zen 4 under -XX:UseAVX=2 (medians of 5-7 rounds), bit-identical results: 1024³ 1.049× (1 thread) and 1.041× (2),
-   * the seed's im2col shape (81920×650×64) 1.042× and 1.055×, a kernel gradient's shape (650×81920×64) 1.029×. The
-   * 5-row tile had in turn beaten 4 rows (1.02-1.08×), whose 8 FMAs in flight are only just what two FMA pipes of
-   * latency 4 need; 4 × 24 spilled, and 3 × 24 and 2 × 32 ran no faster in L1.
+   * loads the broadcasts two at a time (disassembly under -XX:UseAVX=2 with G1: all 16 ymm registers, no stack access
+   * in the loop; without loop strip mining see {@link #K_CHUNKS}). The 6-row kernel with a panel step ({@link
+   * #microKernel}) kept one accumulator on the stack there (49 GFLOP/s in L1 against AVX-512's 114), and so did row
+   * panels read at constant offsets of one index (C2 loads all the broadcasts first: 17 registers). Against AVX2's
+   * former 5-row tile, one JVM alternating both per call on a Zen 4 under -XX:UseAVX=2 (medians of 5-7 rounds),
+   * bit-identical results: 1024³ 1.049× (1 thread) and 1.041× (2), the seed's im2col shape (81920×650×64) 1.042× and
+   * 1.055×, a kernel gradient's shape (650×81920×64) 1.029×. The 5-row tile had in turn beaten 4 rows (1.02-1.08×),
+   * whose 8 FMAs in flight are only just what two FMA pipes of latency 4 need; 4 × 24 spilled, and 3 × 24 and 2 × 32
+   * ran no faster in L1.
    */
   static final int MR = 6;
   /** Vectors of 8 or fewer floats: an AVX2-class register file of 16, which sets the flags below. */
@@ -49,11 +50,27 @@ public final class Gemm {
    * AVX-512 kernel is bound by its FMAs, and ran 10-20% slower with row-contiguous panels.
    */
   private static final boolean ROW_PANELS = NARROW;
+  /**
+   * Whether the AVX2 kernel takes K in chunks ({@link #microKernelRowsChunked}): where C2 does not strip-mine loops
+   * ({@link JitFlags#LOOP_STRIP_MINING}: off with the Serial and Parallel collectors). With 12 accumulators, two B
+   * vectors and two broadcasts the kernel needs all 16 registers, which it gets only if C2 loads the broadcasts two at
+   * a time; which order C2 picks follows the loop's shape. The plain loop compiles so where C2 strip-mines it (G1, the
+   * default; ZGC), and loads all six broadcasts first where it does not: five accumulators then live on the stack and
+   * 1024³ ran at 38-43 GFLOP/s against 75-98 (Zen 4, -XX:UseAVX=2, one thread, one-second windows; 2048×512×2048 and
+   * 81920×650×64 alike). The chunked loop is the mirror image: 75-91 under Serial and Parallel, 40-47 under G1 and ZGC.
+   * 4 rows (14 registers at most, in any order) ran 65-92 under Serial, within the noise of the chunked 6 rows.
+   */
+  private static final boolean K_CHUNKS = NARROW && !JitFlags.LOOP_STRIP_MINING;
   /** In a packed A panel, the distance between consecutive steps of K of one row (see {@link #ROW_PANELS}). */
   private static final int PANEL_STEP = ROW_PANELS ? 1 : MR;
   /** Columns of the micro-kernel tile: two vectors. */
   static final int NR = 2 * L;
   private static final int KC = 256;
+  /**
+   * Steps of K per chunk in {@link #microKernelRowsChunked}: KC, so a packed block is one chunk (16 ran at 44-74
+   * GFLOP/s, 64 and 256 alike at 62-91).
+   */
+  private static final int K_CHUNK = KC;
   /**
    * The K block for a skinny B with A in place. Larger blocks mean fewer serial packing steps and parallel joins, but
    * the micro-kernel streams one packed B panel (KC × NR floats) per tile, which should stay in L2. With AVX-512's 6 ×
@@ -425,18 +442,24 @@ public final class Gemm {
   private static void tile(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, int ps, float[] bp,
       int bOff, float[] c, int cOff, int ldc, int mr, int nr) {
     if (mr == MR && nr == NR) {
-      if (ROW_PANELS) microKernelRows(kc, ap, a0, a1, a2, a3, a4, a5, bp, bOff, c, cOff, ldc);
-      else microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
+      kernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
       return;
     }
     float[] t = TILE.get();
     Arrays.fill(t, 0f);
-    if (ROW_PANELS) microKernelRows(kc, ap, a0, a1, a2, a3, a4, a5, bp, bOff, t, 0, NR);
-    else microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
+    kernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, t, 0, NR);
     for (int i = 0; i < mr; i++) {
       int row = cOff + i * ldc;
       for (int j = 0; j < nr; j++) c[row + j] += t[i * NR + j];
     }
+  }
+
+  /** The micro-kernel this JVM runs best: see {@link #ROW_PANELS} and {@link #K_CHUNKS}. */
+  private static void kernel(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, int ps, float[] bp,
+      int bOff, float[] c, int cOff, int ldc) {
+    if (!ROW_PANELS) microKernel(kc, ap, a0, a1, a2, a3, a4, a5, ps, bp, bOff, c, cOff, ldc);
+    else if (K_CHUNKS) microKernelRowsChunked(kc, ap, a0, a1, a2, a3, a4, a5, bp, bOff, c, cOff, ldc);
+    else microKernelRows(kc, ap, a0, a1, a2, a3, a4, a5, bp, bOff, c, cOff, ldc);
   }
 
   /**
@@ -483,7 +506,7 @@ public final class Gemm {
    * {@link #microKernel} with every A row at unit stride ({@link #ROW_PANELS}), for AVX2's 16 registers (see
    * {@link #MR} for why this form, and not the panel step, fits them).
    */
-  private static void microKernelRows(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, float[] bp,
+  static void microKernelRows(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, float[] bp,
       int bOff, float[] c, int cOff, int ldc) {
     FloatVector z = FloatVector.zero(S);
     FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
@@ -510,6 +533,49 @@ public final class Gemm {
       x = FloatVector.broadcast(S, ap[a5 + p]);
       c50 = b0.fma(x, c50);
       c51 = b1.fma(x, c51);
+    }
+    addRow(c, cOff, c00, c01);
+    addRow(c, cOff + ldc, c10, c11);
+    addRow(c, cOff + 2 * ldc, c20, c21);
+    addRow(c, cOff + 3 * ldc, c30, c31);
+    addRow(c, cOff + 4 * ldc, c40, c41);
+    addRow(c, cOff + 5 * ldc, c50, c51);
+  }
+
+  /**
+   * {@link #microKernelRows} with K taken in chunks of {@link #K_CHUNK} steps, an outer loop around the same inner
+   * one, for JVMs that do not strip-mine loops (see {@link #K_CHUNKS}); same operations in the same order.
+   */
+  static void microKernelRowsChunked(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, float[] bp,
+      int bOff, float[] c, int cOff, int ldc) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+    int b = bOff;
+    for (int p0 = 0; p0 < kc; p0 += K_CHUNK) {
+      int pEnd = Math.min(p0 + K_CHUNK, kc);
+      for (int p = p0; p < pEnd; p++, b += NR) {
+        FloatVector b0 = FloatVector.fromArray(S, bp, b);
+        FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+        FloatVector x = FloatVector.broadcast(S, ap[a0 + p]);
+        c00 = b0.fma(x, c00);
+        c01 = b1.fma(x, c01);
+        x = FloatVector.broadcast(S, ap[a1 + p]);
+        c10 = b0.fma(x, c10);
+        c11 = b1.fma(x, c11);
+        x = FloatVector.broadcast(S, ap[a2 + p]);
+        c20 = b0.fma(x, c20);
+        c21 = b1.fma(x, c21);
+        x = FloatVector.broadcast(S, ap[a3 + p]);
+        c30 = b0.fma(x, c30);
+        c31 = b1.fma(x, c31);
+        x = FloatVector.broadcast(S, ap[a4 + p]);
+        c40 = b0.fma(x, c40);
+        c41 = b1.fma(x, c41);
+        x = FloatVector.broadcast(S, ap[a5 + p]);
+        c50 = b0.fma(x, c50);
+        c51 = b1.fma(x, c51);
+      }
     }
     addRow(c, cOff, c00, c01);
     addRow(c, cOff + ldc, c10, c11);

@@ -1,0 +1,114 @@
+package dev.kiln.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.core.Rand;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The row-panel micro-kernels one by one, against a float64 loop: a JVM runs only one of the plain and the chunked
+ * loop through {@link Gemm#sgemm} (which, depends on its collector, see {@code Gemm.K_CHUNKS}), so the GEMM tests
+ * alone would leave the other untried. K runs across the chunk boundary; C has a leading dimension wider than the
+ * tile and content of its own, which the kernels add to.
+ */
+class GemmKernelTest {
+  private static final Rand R = new Rand();
+
+  /** A kernel's signature: C tile (MR × NR) += the rows of A at a0..a5 times the packed B panel. */
+  private interface RowsKernel {
+    void run(int kc, float[] ap, int a0, int a1, int a2, int a3, int a4, int a5, float[] bp, int bOff, float[] c,
+        int cOff, int ldc);
+  }
+
+  @Test
+  void plainLoopMatchesFloat64() {
+    check(Gemm::microKernelRows, "microKernelRows");
+  }
+
+  @Test
+  void chunkedLoopMatchesFloat64() {
+    check(Gemm::microKernelRowsChunked, "microKernelRowsChunked");
+  }
+
+  /** Both loops do the same FMAs in the same order, so they agree to the bit. */
+  @Test
+  void chunkedAndPlainLoopsAgreeBitForBit() {
+    for (int kc : new int[] {1, 255, 256, 257, 1024}) {
+      Case t = new Case(kc);
+      float[] plain = t.c.clone(), chunked = t.c.clone();
+      t.run(Gemm::microKernelRows, plain);
+      t.run(Gemm::microKernelRowsChunked, chunked);
+      for (int i = 0; i < plain.length; i++) {
+        assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(chunked[i]),
+            "kc " + kc + ", element " + i + ": " + plain[i] + " vs " + chunked[i] + R.tag());
+      }
+    }
+  }
+
+  private static void check(RowsKernel kernel, String name) {
+    for (int kc : new int[] {1, 7, 255, 256, 257, 700}) {
+      Case t = new Case(kc);
+      float[] got = t.c.clone();
+      t.run(kernel, got);
+      for (int i = 0; i < Gemm.MR; i++) {
+        for (int j = 0; j < Gemm.NR; j++) {
+          double ref = t.c[t.cOff + i * t.ldc + j], scale = Math.abs(ref);
+          for (int p = 0; p < kc; p++) {
+            double term = (double) t.ap[t.rows[i] + p] * t.bp[t.bOff + p * Gemm.NR + j];
+            ref += term;
+            scale += Math.abs(term);
+          }
+          double g = got[t.cOff + i * t.ldc + j];
+          // Recursive summation in float32 errs by at most (kc + 1)·2⁻²⁴ of the terms' magnitudes.
+          assertTrue(Math.abs(g - ref) <= (kc + 1) * 0x1p-24 * scale, name + ", kc " + kc + ", C(" + i + ", " + j + ") is " + g
+              + ", float64 " + ref + R.tag());
+        }
+      }
+      // Outside the tile C is untouched.
+      for (int idx : t.outside()) assertEquals(t.c[idx], got[idx], name + ": C[" + idx + "] outside the tile");
+    }
+  }
+
+  /** Random A rows at scattered, unequal offsets in one array, a B panel at an offset, and a C with a wide ldc. */
+  private static final class Case {
+    final int kc;
+    final int[] rows = new int[6];
+    final float[] ap, bp, c;
+    final int bOff = 5, cOff = 3, ldc = Gemm.NR + 11;
+
+    Case(int kc) {
+      this.kc = kc;
+      int at = 2;
+      for (int r = 0; r < rows.length; r++) {
+        rows[r] = at;
+        at += kc + 1 + r;
+      }
+      ap = floats(at + 3);
+      bp = floats(bOff + kc * Gemm.NR + 4);
+      c = floats(cOff + Gemm.MR * ldc);
+    }
+
+    void run(RowsKernel k, float[] into) {
+      k.run(kc, ap, rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], bp, bOff, into, cOff, ldc);
+    }
+
+    List<Integer> outside() {
+      List<Integer> out = new ArrayList<>();
+      for (int idx = 0; idx < c.length; idx++) {
+        int rel = idx - cOff;
+        if (rel < 0 || rel % ldc >= Gemm.NR) out.add(idx);
+      }
+      return out;
+    }
+  }
+
+  private static float[] floats(int n) {
+    double[] d = R.uniform(n, -1, 1);
+    float[] f = new float[n];
+    for (int i = 0; i < n; i++) f[i] = (float) d[i];
+    return f;
+  }
+}
