@@ -105,10 +105,8 @@ class GemmKernelTest {
     }
   }
 
+  /** Uniform in [-1, 1): the backing array of {@link Rand#f32}, read-only by contract and not written here. */
   private static float[] floats(int n) {
-    double[] d = R.uniform(n, -1, 1);
-    float[] f = new float[n];
-    for (int i = 0; i < n; i++) f[i] = (float) d[i];
-    return f;
+    return (float[]) R.f32(-1, 1, n).array();
   }
 }

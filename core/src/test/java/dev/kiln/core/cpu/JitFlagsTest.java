@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class JitFlagsTest {
 
   private static String probe(String... jvmArgs) throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new java.util.ArrayList<>(List.of(java));
+    List<String> cmd = new ArrayList<>(List.of(java));
     cmd.addAll(List.of(jvmArgs));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
