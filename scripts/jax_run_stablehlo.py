@@ -4,7 +4,8 @@ steps enqueued back to back and waited for at the end of each run. Beside `kiln 
 program, the difference is the XLA version and client/compile options of the xla-cpu-pjrt plugin against JAX's;
 beside JAX's own step (scripts/jax_seed_step.py bench), the difference is Kiln's lowering.
 
-Usage: jax_run_stablehlo.py MODULE.mlir [--steps N] [--repeats R] [--warmup W]; prints one JSON line."""
+Usage: jax_run_stablehlo.py MODULE.mlir [--steps N] [--repeats R] [--warmup W] [--turns]; prints one JSON line, or
+with --turns serves timed turns after the warm-up (scripts/turns.py, for scripts/step_turns.py)."""
 import argparse
 import json
 import os
@@ -42,6 +43,7 @@ def main():
     p.add_argument("--steps", type=int, default=12)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--turns", action="store_true", help="serve timed turns on stdin (see scripts/turns.py)")
     a = p.parse_args()
     text = open(a.module).read()
     sig = signature(text)
@@ -72,6 +74,20 @@ def main():
     for _ in range(a.warmup):
         args, outs = step(args)
     jax.block_until_ready(outs)
+    if a.turns:
+        from turns import serve
+        held = [args]
+
+        def run_steps(n):
+            t0, cur = time.perf_counter(), held[0]
+            for _ in range(n):
+                cur, last = step(cur)
+            jax.block_until_ready(last)
+            held[0] = cur
+            return time.perf_counter() - t0
+
+        serve(run_steps)
+        return
     per = max(1, a.steps // a.repeats)
     runs = []
     for _ in range(a.repeats):

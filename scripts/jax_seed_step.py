@@ -10,7 +10,8 @@ Modes:
   tpu-compile  ahead-of-time compile for a TPU topology (libtpu, no TPU attached); prints XLA's cost analysis as
                JSON. Example: --topology v3:2x2 --batch 4096
   bench        run the step on this JAX's default backend (CPU or GPU) with state and batch resident; prints
-               ms/step and samples/s as JSON. Example: --batch 4096 --steps 50
+               ms/step and samples/s as JSON. Example: --batch 4096 --steps 50. With --turns, serves timed turns
+               after the warm-up instead (scripts/turns.py, for scripts/step_turns.py).
 """
 import argparse
 import json
@@ -133,6 +134,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=3, help="untimed steps first (bench)")
     ap.add_argument("--devices", type=int, default=1, help="devices to use (bench)")
+    ap.add_argument("--turns", action="store_true", help="serve timed turns on stdin (bench; see scripts/turns.py)")
     ap.add_argument("--dump", help="write the optimized HLO text to this file (tpu-compile)")
     ap.add_argument("--dump-stablehlo", help="write the step's StableHLO to this file (for jax_run_stablehlo.py)")
     a = ap.parse_args()
@@ -189,6 +191,20 @@ def main():
         for i in range(max(1, a.warmup)):
             state, loss = compiled(state, x, y, jnp.uint32(i))
         loss.block_until_ready()
+        if a.turns:
+            from turns import serve
+            held = [state]
+
+            def run_steps(n):
+                t0, s = time.perf_counter(), held[0]
+                for i in range(n):
+                    s, step_loss = compiled(s, x, y, jnp.uint32(i))
+                step_loss.block_until_ready()
+                held[0] = s
+                return time.perf_counter() - t0
+
+            serve(run_steps)
+            return
         runs = []
         for r in range(a.repeats):
             t0 = time.perf_counter()

@@ -20,6 +20,7 @@ import dev.kiln.train.loop.TableFeeds;
 import dev.kiln.train.loop.FitLoop;
 import dev.kiln.train.loop.StreamFeeds;
 import dev.kiln.tpu.Backends;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,9 +34,10 @@ import java.util.SplittableRandom;
 /**
  * {@code kiln bench}: times the seed's compiled training step (i) on a batch and state resident on the devices —
  * the engine alone — and (ii) fed batch by batch by the real windowed pipeline from a synthetic dataset, so the
- * difference is the input pipeline's cost. Each is timed as {@code repeats} runs of {@code steps / repeats} steps
- * after warm-up, the modes taking turns run by run; the median run gives ms/step. Three modes: the same batch resident on the devices (the step alone),
- * batches fed by the host pipeline, and the dataset resident on the devices with steps fed window start rows.
+ * difference is the input pipeline's cost, and (iii) with the dataset resident on the devices and steps fed window
+ * start rows. Each is timed as {@code repeats} runs of {@code steps / repeats} steps after warm-up, the modes taking
+ * turns run by run; the median run gives ms/step. {@link #serveTurns} times the resident batch in turns handed out by
+ * another process, for comparisons with other engines.
  */
 public final class Bench {
   private Bench() {}
@@ -55,10 +57,7 @@ public final class Bench {
     Model model = Model.seed(20, Trainer.FEATURES, 0.1);
     List<Figures> out = new ArrayList<>();
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
-      int replicas = replicasWanted > 0 ? replicasWanted : Trainer.defaultReplicas(backend);
-      if (batch % replicas != 0) {
-        throw new IllegalArgumentException("batch size " + batch + " does not split into " + replicas + " replicas");
-      }
+      int replicas = replicas(backend, replicasWanted, batch);
       int local = batch / replicas;
       log.printf("backend %s, %d replica(s), global batch %d, %d steps in %d runs after %d warm-up steps%n",
           backend.name(), replicas, batch, steps, repeats, warmup);
@@ -68,24 +67,8 @@ public final class Bench {
         runner.put(StepGraphs.clearedMonitor());
         int per = steps / repeats;
         // (i) resident batch: the same feeds, already on the devices, every step
-        SplittableRandom r = new SplittableRandom(7);
-        float[] x = new float[local * 20 * Trainer.FEATURES];
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        float[] y = new float[local];
-        for (int i = 0; i < y.length; i++) y[i] = r.nextBoolean() ? 1 : 0;
-        Map<String, List<DeviceArray>> resident = new LinkedHashMap<>();
-        resident.put("x", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 20, Trainer.FEATURES), x)));
-        resident.put("y", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 1), y)));
-        resident.put("step", runner.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {1})));
-        FitLoop.Feeds same = new FitLoop.Feeds() {
-          @Override
-          public Map<String, List<DeviceArray>> next(long globalStep) {
-            return resident;
-          }
-
-          @Override
-          public void done(Map<String, List<DeviceArray>> feeds) {}
-        };
+        Map<String, List<DeviceArray>> resident = residentBatch(runner, local);
+        FitLoop.Feeds same = same(resident);
         if (residentOnly) {
           out.add(figures("resident batch", time(runner, List.of(new Mode("resident", train, same)), warmup, repeats,
               per, log).get(0), batch));
@@ -114,6 +97,15 @@ public final class Bench {
     return out;
   }
 
+  /** The replicas asked for (0: one per device), checked to split the global batch evenly. */
+  private static int replicas(Backend backend, int wanted, int batch) {
+    int replicas = wanted > 0 ? wanted : Trainer.defaultReplicas(backend);
+    if (batch % replicas != 0) {
+      throw new IllegalArgumentException("batch size " + batch + " does not split into " + replicas + " replicas");
+    }
+    return replicas;
+  }
+
   /** A mode to time: a step and where its feeds come from. */
   private record Mode(String name, StatefulStep step, FitLoop.Feeds feeds) {}
 
@@ -127,26 +119,98 @@ public final class Bench {
       PrintStream log) {
     List<double[]> runs = new ArrayList<>();
     for (Mode m : modes) {
-      if (warmup > 0) new FitLoop(runner, m.step(), s -> false, List.of()).run(0, 1, warmup, m.feeds());
+      if (warmup > 0) msPerStep(runner, m, warmup);
       runs.add(new double[repeats]);
     }
     Profile.restart();
     for (int r = 0; r < repeats; r++) {
       for (int i = 0; i < modes.size(); i++) {
-        Mode m = modes.get(i);
-        double[] mine = runs.get(i);
-        int round = r;
-        FitLoop.Hook timing = new FitLoop.Hook() {
-          @Override
-          public void epochEnd(FitLoop.EpochEvent e) {
-            mine[round] = e.seconds() * 1e3 / per;
-            log.printf("  %s run %d/%d: %.2f ms/step%n", m.name(), round + 1, repeats, mine[round]);
-          }
-        };
-        new FitLoop(runner, m.step(), s -> false, List.of(timing)).run(0, 1, per, m.feeds());
+        double ms = msPerStep(runner, modes.get(i), per);
+        runs.get(i)[r] = ms;
+        log.printf("  %s run %d/%d: %.2f ms/step%n", modes.get(i).name(), r + 1, repeats, ms);
       }
     }
     return runs;
+  }
+
+  /** Runs {@code steps} steps of a mode, enqueued back to back, the loss read at the last; returns ms/step. */
+  private static double msPerStep(DeviceRunner runner, Mode m, int steps) {
+    double[] seconds = new double[1];
+    FitLoop.Hook timing = new FitLoop.Hook() {
+      @Override
+      public void epochEnd(FitLoop.EpochEvent e) {
+        seconds[0] = e.seconds();
+      }
+    };
+    new FitLoop(runner, m.step(), s -> false, List.of(timing)).run(0, 1, steps, m.feeds());
+    return seconds[0] * 1e3 / steps;
+  }
+
+  /** A batch of Gaussian features and coin-flip labels, put on every device once. */
+  private static Map<String, List<DeviceArray>> residentBatch(DeviceRunner runner, int local) {
+    SplittableRandom r = new SplittableRandom(7);
+    float[] x = new float[local * 20 * Trainer.FEATURES];
+    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+    float[] y = new float[local];
+    for (int i = 0; i < y.length; i++) y[i] = r.nextBoolean() ? 1 : 0;
+    Map<String, List<DeviceArray>> resident = new LinkedHashMap<>();
+    resident.put("x", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 20, Trainer.FEATURES), x)));
+    resident.put("y", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 1), y)));
+    resident.put("step", runner.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {1})));
+    return resident;
+  }
+
+  /** Feeds that hand every step the same resident batch. */
+  private static FitLoop.Feeds same(Map<String, List<DeviceArray>> resident) {
+    return new FitLoop.Feeds() {
+      @Override
+      public Map<String, List<DeviceArray>> next(long globalStep) {
+        return resident;
+      }
+
+      @Override
+      public void done(Map<String, List<DeviceArray>> feeds) {}
+    };
+  }
+
+  /**
+   * Serves timed turns of the resident-batch step to another process, for side-by-side comparisons on a shared
+   * machine whose speed moves by tens of percent for seconds at a time (scripts/step_turns.py runs JAX and Kiln
+   * alternately, so that every engine sees the same spells). After {@code warmup} steps it prints {@code ready};
+   * then for each line {@code N} read from {@code in} it runs N steps and prints their ms/step; end of input ends it.
+   * A line that is not a positive step count is an error.
+   */
+  public static void serveTurns(String backendName, Path plugin, int batch, int warmup, int replicasWanted,
+      BufferedReader in, PrintStream out, PrintStream log) throws IOException {
+    Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+    try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
+      int replicas = replicas(backend, replicasWanted, batch);
+      int local = batch / replicas;
+      log.printf("backend %s, %d replica(s), global batch %d, turns after %d warm-up steps%n", backend.name(),
+          replicas, batch, warmup);
+      try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
+        StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
+        runner.put(StepGraphs.initialState(model, 42, Map.of()));
+        runner.put(StepGraphs.clearedMonitor());
+        Map<String, List<DeviceArray>> resident = residentBatch(runner, local);
+        Mode m = new Mode("resident", train, same(resident));
+        if (warmup > 0) msPerStep(runner, m, warmup);
+        out.println("ready");
+        out.flush();
+        for (String line; (line = in.readLine()) != null; ) {
+          int steps;
+          try {
+            steps = Integer.parseInt(line.trim());
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("a turn is a number of steps, got '" + line + "'");
+          }
+          if (steps < 1) throw new IllegalArgumentException("a turn is at least one step, got " + steps);
+          out.printf("%.3f%n", msPerStep(runner, m, steps));
+          out.flush();
+        }
+        DeviceRunner.release(resident);
+      }
+    }
   }
 
   private static Figures figures(String mode, double[] runs, int batch) {

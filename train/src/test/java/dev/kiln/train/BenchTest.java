@@ -1,14 +1,21 @@
 package dev.kiln.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code kiln bench}'s three modes run on the Java backend and report positive rates and their ratios. */
+/**
+ * {@code kiln bench}'s three modes run on the Java backend and report positive rates and their ratios; its turns
+ * answer each request with one ms/step line and refuse a malformed one.
+ */
 class BenchTest {
   @Test
   void threeModesRunAndReportRatiosToTheResidentBatch() throws Exception {
@@ -19,5 +26,27 @@ class BenchTest {
     String table = Bench.table(f);
     assertTrue(table.lines().skip(1).allMatch(l -> l.matches(".*\\s\\d+\\.\\d{3}$")), table);
     assertTrue(table.lines().skip(1).findFirst().orElseThrow().endsWith("1.000"), table);
+  }
+
+  @Test
+  void turnsAnswerEachRequestWithOneTiming() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    Bench.serveTurns("java", null, 64, 1, 0, new BufferedReader(new StringReader("2\n1\n")), out,
+        new PrintStream(new ByteArrayOutputStream()));
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(3, lines.size(), lines.toString());
+    assertEquals("ready", lines.get(0));
+    for (String l : lines.subList(1, 3)) assertTrue(Double.parseDouble(l) > 0, l);
+  }
+
+  @Test
+  void aTurnThatIsNotAStepCountIsRefused() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Bench.serveTurns("java", null,
+        64, 0, 0, new BufferedReader(new StringReader("two\n")), new PrintStream(bytes), quiet));
+    assertTrue(e.getMessage().contains("'two'"), e.getMessage());
+    assertEquals("ready", bytes.toString().strip());
   }
 }

@@ -1,12 +1,18 @@
 package dev.kiln.train.cli;
 
 import dev.kiln.train.Bench;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code kiln bench}: samples/s and ms/step of the seed's training step, resident and pipeline-fed. */
+/**
+ * {@code kiln bench}: samples/s and ms/step of the seed's training step, resident and pipeline-fed; or, with
+ * {@code --turns}, the resident step timed in turns for scripts/compare-cpu.sh.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Time the seed's compiled training step on a backend, resident and fed by the pipeline.")
 public final class BenchCommand implements Callable<Integer> {
@@ -38,10 +44,19 @@ public final class BenchCommand implements Callable<Integer> {
       description = "all: the three modes (default); resident: the resident batch only (the step alone, for A/B timing).")
   String modes;
 
+  @Option(names = "--turns", description = "Serve timed turns of the resident step on stdin for a comparison script: "
+      + "after the warm-up print 'ready', then for each line N run N steps and print their ms/step (log on stderr).")
+  boolean turns;
+
   @Override
   public Integer call() throws Exception {
     if (!modes.equals("all") && !modes.equals("resident")) {
       throw new IllegalArgumentException("--modes must be all or resident, got " + modes);
+    }
+    if (turns) {
+      Bench.serveTurns(backend, plugin, batch, warmup, replicas,
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out, System.err);
+      return 0;
     }
     System.out.print(Bench.table(Bench.run(backend, plugin, batch, steps, repeats, warmup, replicas,
         modes.equals("resident"), System.out)));
