@@ -14,11 +14,14 @@
 # (JAX and the pjrt:cpu plugin) with --xla_cpu_max_isa=AVX2, OpenBLAS with its Haswell kernels. On an AVX-512 machine
 # that stands in for the project's AVX2-only machines (same code paths and register count; not the same cache sizes
 # or clocks).
-# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--warmup N] [--skip-gemm] [--isa avx2]
+# The engines' steps are timed in turns (scripts/step_turns.py): all four stay up, and each round gives each one turn of
+# --steps steps (20 below batch 4096, 4 from 4096), --rounds rounds (7); the rows are the medians of the rounds.
+# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--rounds N] [--warmup N] [--skip-gemm] [--isa avx2]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 batches="512 4096"
 steps=""
+rounds=7
 warmup=""
 gemm=1
 isa=""
@@ -26,10 +29,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --batches) batches="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --skip-gemm) gemm=0; shift ;;
     --isa) isa="$2"; shift 2 ;;
-    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--warmup N] [--skip-gemm] [--isa avx2]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--rounds N] [--warmup N] [--skip-gemm] [--isa avx2]" >&2
+       exit 2 ;;
   esac
 done
 case "$isa" in
@@ -54,32 +59,31 @@ else vec="no AVX2"; fi
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; vector extensions: $vec"
 [ -n "$isa" ] && echo "instruction set limited to $isa in every engine (KILN_JAVA_OPTS=$KILN_JAVA_OPTS; XLA_FLAGS=$XLA_FLAGS; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)"
 echo "steady state: every engine runs ${warmup:-150 (batch < 4096) or 20} untimed warm-up steps first"
-printf '%-8s %-14s %12s %12s %10s\n' batch engine "ms/step" "samples/s" "vs JAX"
+echo "turns: the four engines stay up and take turns of ${steps:-20 (batch < 4096) or 4} steps, $rounds rounds; rows are the medians"
+printf '%-8s %-14s %12s %12s %10s   %s\n' batch engine "ms/step" "samples/s" "vs JAX" "rounds (ms/step)"
 for b in $batches; do
-  n="${steps:-$(( b >= 4096 ? 12 : 40 ))}"
-  r=$(( n < 4 ? n : 4 ))
+  n="${steps:-$(( b >= 4096 ? 4 : 20 ))}"
   w="${warmup:-$(( b >= 4096 ? 20 : 150 ))}"
-  JAX_PLATFORMS=cpu "$py" "$root/scripts/jax_seed_step.py" bench --batch "$b" --steps "$n" --repeats "$r" --warmup "$w" \
-    2>/dev/null | tail -1 > "$tmp/jax.json"
-  jax_sps=$("$py" -c 'import json,sys; print("%.1f" % json.load(open(sys.argv[1]))["samples_per_s"])' "$tmp/jax.json")
-  jax_ms=$("$py" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["ms_per_step"])' "$tmp/jax.json")
-  printf '%-8s %-14s %12s %12s %10s\n' "$b" jax "$jax_ms" "$jax_sps" 1.000
-  for backend in java pjrt:cpu; do
-    rm -rf "$tmp/hlo"
-    KILN_DUMP_STABLEHLO="$tmp/hlo" "$root/kiln" bench --backend "$backend" --batch "$b" --steps "$n" --repeats "$r" \
-      --warmup "$w" --modes resident > "$tmp/kiln.txt" 2>&1 || { cat "$tmp/kiln.txt" >&2; exit 1; }
-    ms=$(awk '/^resident batch/ {print $3}' "$tmp/kiln.txt")
-    sps=$(awk '/^resident batch/ {print $4}' "$tmp/kiln.txt")
-    printf '%-8s %-14s %12s %12s %10s\n' "$b" "kiln $backend" "$ms" "$sps" "$(awk -v a="$sps" -v j="$jax_sps" 'BEGIN {printf "%.3f", a / j}')"
-  done
-  # The same StableHLO pjrt:cpu ran (Kiln's lowering), compiled and run by JAX's own XLA: against the pjrt:cpu row
-  # this is the plugin's XLA version and options; against the jax row, Kiln's lowering against JAX's.
-  step_hlo="$(ls -S "$tmp"/hlo/*.mlir | head -1)"  # the training step: the largest program compiled
-  "$py" "$root/scripts/jax_run_stablehlo.py" "$step_hlo" --steps "$n" --repeats "$r" --warmup "$w" \
-    2>/dev/null | tail -1 > "$tmp/xla.json"
-  ms=$("$py" -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["ms_per_step"])' "$tmp/xla.json")
-  sps=$(awk -v ms="$ms" -v b="$b" 'BEGIN {printf "%.0f", b / (ms / 1e3)}')
-  printf '%-8s %-14s %12s %12s %10s\n' "$b" "kiln hlo, jax" "$ms" "$sps" "$(awk -v a="$sps" -v j="$jax_sps" 'BEGIN {printf "%.3f", a / j}')"
+  rm -rf "$tmp/hlo"
+  # Turns rather than one engine after another: on a shared VM the speed moves by tens of percent for seconds at a
+  # time, and engines timed in sequence landed in different spells (a Kiln row at 0.64x JAX between runs at 1.2-1.3x).
+  # The hlo engine starts once pjrt:cpu is ready, so the step it dumped is there (the largest program compiled).
+  # shellcheck disable=SC2016  # the $(ls ...) is for the engine's own shell, at its start
+  "$py" "$root/scripts/step_turns.py" --rounds "$rounds" --steps "$n" \
+    --engine "jax=JAX_PLATFORMS=cpu '$py' '$root/scripts/jax_seed_step.py' bench --batch $b --warmup $w --turns" \
+    --engine "kiln java='$root/kiln' bench --backend java --batch $b --warmup $w --turns" \
+    --engine "kiln pjrt:cpu=KILN_DUMP_STABLEHLO='$tmp/hlo' '$root/kiln' bench --backend pjrt:cpu --batch $b --warmup $w --turns" \
+    --engine "kiln hlo, jax='$py' '$root/scripts/jax_run_stablehlo.py' \"\$(ls -S '$tmp'/hlo/*.mlir | head -1)\" --warmup $w --turns" \
+    > "$tmp/turns.json" 2> "$tmp/turns.err" || { cat "$tmp/turns.err" >&2; echo "$0: the step turns at batch $b failed" >&2; exit 1; }
+  "$py" - "$tmp/turns.json" "$b" <<'PY'
+import json, sys
+engines, batch = json.load(open(sys.argv[1]))["engines"], int(sys.argv[2])
+jax = batch / engines[0]["ms_per_step"]
+for e in engines:
+    sps = batch / e["ms_per_step"]
+    print("%-8d %-14s %12.2f %12.0f %10.3f   %s" % (batch, e["name"], e["ms_per_step"], sps * 1e3, sps / jax,
+                                                 " ".join("%.1f" % r for r in e["rounds_ms"])))
+PY
 done
 echo "(kiln hlo, jax: the StableHLO kiln pjrt:cpu ran, compiled and run by JAX $("$py" -c 'import jax; print(jax.__version__)')'s XLA)"
 if [ "$gemm" = 1 ]; then
