@@ -76,17 +76,7 @@ def main():
     jax.block_until_ready(outs)
     if a.turns:
         from turns import serve
-        held = [args]
-
-        def run_steps(n):
-            t0, cur = time.perf_counter(), held[0]
-            for _ in range(n):
-                cur, last = step(cur)
-            jax.block_until_ready(last)
-            held[0] = cur
-            return time.perf_counter() - t0
-
-        serve(run_steps)
+        serve(step, args, jax.block_until_ready)
         return
     per = max(1, a.steps // a.repeats)
     runs = []

@@ -2,10 +2,12 @@
 then for each line N on standard input it runs N steps and prints their ms/step; end of input ends it. Kiln's side is
 `kiln bench --turns`."""
 import sys
+import time
 
 
-def serve(run_steps):
-    """run_steps(n) runs n steps, waits for the last, and returns the seconds they took."""
+def serve(step, state, block):
+    """step(state) -> (state, output) enqueues one step; block(output) waits for it. Steps of a turn are enqueued back
+    to back and waited for at the last."""
     print("ready", flush=True)
     for line in sys.stdin:
         try:
@@ -14,4 +16,8 @@ def serve(run_steps):
             sys.exit("a turn is a number of steps, got %r" % line.strip())
         if n < 1:
             sys.exit("a turn is at least one step, got %d" % n)
-        print("%.3f" % (run_steps(n) * 1e3 / n), flush=True)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            state, out = step(state)
+        block(out)
+        print("%.3f" % ((time.perf_counter() - t0) * 1e3 / n), flush=True)

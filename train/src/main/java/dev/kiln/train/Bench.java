@@ -62,9 +62,7 @@ public final class Bench {
       log.printf("backend %s, %d replica(s), global batch %d, %d steps in %d runs after %d warm-up steps%n",
           backend.name(), replicas, batch, steps, repeats, warmup);
       try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-        StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
-        runner.put(StepGraphs.initialState(model, 42, Map.of()));
-        runner.put(StepGraphs.clearedMonitor());
+        StatefulStep train = residentStep(runner, model, local, replicas);
         int per = steps / repeats;
         // (i) resident batch: the same feeds, already on the devices, every step
         Map<String, List<DeviceArray>> resident = residentBatch(runner, local);
@@ -146,6 +144,14 @@ public final class Bench {
     return seconds[0] * 1e3 / steps;
   }
 
+  /** The seed's training step, with its initial state and cleared metric counters put on the devices. */
+  private static StatefulStep residentStep(DeviceRunner runner, Model model, int local, int replicas) {
+    StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
+    runner.put(StepGraphs.initialState(model, 42, Map.of()));
+    runner.put(StepGraphs.clearedMonitor());
+    return train;
+  }
+
   /** A batch of Gaussian features and coin-flip labels, put on every device once. */
   private static Map<String, List<DeviceArray>> residentBatch(DeviceRunner runner, int local) {
     SplittableRandom r = new SplittableRandom(7);
@@ -189,9 +195,7 @@ public final class Bench {
       log.printf("backend %s, %d replica(s), global batch %d, turns after %d warm-up steps%n", backend.name(),
           replicas, batch, warmup);
       try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-        StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
-        runner.put(StepGraphs.initialState(model, 42, Map.of()));
-        runner.put(StepGraphs.clearedMonitor());
+        StatefulStep train = residentStep(runner, model, local, replicas);
         Map<String, List<DeviceArray>> resident = residentBatch(runner, local);
         Mode m = new Mode("resident", train, same(resident));
         if (warmup > 0) msPerStep(runner, m, warmup);
