@@ -107,9 +107,9 @@ public final class Gemm {
    * <p>What this order still loses, 1024³ on a Zen 4 under -XX:UseAVX=2 (one JVM, variants alternating, the median of
    * 15 paired rounds, two runs): a row block's tiles run at 0.80-0.81 of their speed with A and B in L2 when both come
    * from L3, at 0.84-0.90 when only B's 256 KB K block does, at 0.95-0.98 when only A does; packing A first (a
-   * copy read at unit stride) ran at 0.88-1.00 there. Tiles outer of panels, slabs of 64 or 128 columns and blocks of
-   * 48 or 192 rows ran at 0.90-1.01 of these blocks. OpenBLAS hides such streams with prefetch instructions, which Java
-   * does not have.
+   * copy read at unit stride) ran at 0.88-1.00 there. Tiles outer of panels, slabs of 64 or 128 columns, blocks of
+   * 48 or 192 rows, and K blocks in reverse on every other row block (to start on the B block just used) ran at
+   * 0.90-1.02 of these blocks. OpenBLAS hides such streams with prefetch instructions, which Java does not have.
    */
   private static final boolean C_RESIDENT = NARROW;
   private static final int MC_RESIDENT = MR * 16;
