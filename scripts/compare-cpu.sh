@@ -78,7 +78,7 @@ for b in $batches; do
   "$py" - "$tmp/turns.json" "$b" <<'PY'
 import json, sys
 engines, batch = json.load(open(sys.argv[1]))["engines"], int(sys.argv[2])
-jax = batch / engines[0]["ms_per_step"]
+jax = batch / next(e["ms_per_step"] for e in engines if e["name"] == "jax")
 for e in engines:
     sps = batch / e["ms_per_step"]
     print("%-8d %-14s %12.2f %12.0f %10.3f   %s" % (batch, e["name"], e["ms_per_step"], sps * 1e3, sps / jax,

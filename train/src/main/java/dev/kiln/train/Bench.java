@@ -40,6 +40,9 @@ import java.util.SplittableRandom;
  * another process, for comparisons with other engines.
  */
 public final class Bench {
+  /** The seed notebook's optimizer, for every step this benchmark builds. */
+  private static final Sgd SEED_SGD = new Sgd(0.2, 0.9, true);
+
   private Bench() {}
 
   /** One mode's figures. */
@@ -79,7 +82,7 @@ public final class Bench {
         WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(batch, 42);
         DeviceDataset table = DeviceDataset.of(ds, "data/train/");
         table.upload(runner);
-        StatefulStep gathered = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42, 0,
+        StatefulStep gathered = StepGraphs.training(model, local, replicas, SEED_SGD, 42, 0,
             table.source());
         try (BatchStream stream = ds.training(to); StreamFeeds fed = new StreamFeeds(runner, stream, local, 0)) {
           TableFeeds ids = new TableFeeds(runner, table, ds.trainingIds(to, 0), local, 0);
@@ -146,7 +149,7 @@ public final class Bench {
 
   /** The seed's training step, with its initial state and cleared metric counters put on the devices. */
   private static StatefulStep residentStep(DeviceRunner runner, Model model, int local, int replicas) {
-    StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
+    StatefulStep train = StepGraphs.training(model, local, replicas, SEED_SGD, 42);
     runner.put(StepGraphs.initialState(model, 42, Map.of()));
     runner.put(StepGraphs.clearedMonitor());
     return train;
