@@ -1,5 +1,6 @@
 package dev.kiln.tpu;
 
+import dev.kiln.core.Flags;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.backend.Backend;
 import dev.kiln.core.backend.CompileOptions;
@@ -55,7 +56,7 @@ public final class PjrtBackend implements Backend {
    * ({@code scripts/jax_run_stablehlo.py}).
    */
   private void dumpIfAsked(String mlir) {
-    String dir = System.getenv("KILN_DUMP_STABLEHLO");
+    String dir = Flags.DUMP_STABLEHLO.raw();
     if (dir == null || dir.isEmpty()) return;
     try {
       java.nio.file.Path d = java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));

@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.core.Flags;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,7 +37,7 @@ public final class Main implements Runnable {
       String m = e.getMessage();
       String line = m == null || m.isBlank() ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
       cmd.getErr().println("kiln " + cmd.getCommandName() + ": error: " + line);
-      if (System.getenv("KILN_DEBUG") != null) e.printStackTrace(cmd.getErr());
+      if (Flags.DEBUG.isSet()) e.printStackTrace(cmd.getErr());
       cmd.getErr().flush();
       return 1;
     });

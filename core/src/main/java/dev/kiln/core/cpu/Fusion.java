@@ -1,5 +1,6 @@
 package dev.kiln.core.cpu;
 
+import dev.kiln.core.Flags;
 import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.graph.Graph;
@@ -39,7 +40,7 @@ final class Fusion {
    * Whether regions of float32 arithmetic, comparisons and selects run as compiled loops ({@link RegionLoop});
    * {@code -Dkiln.fusion.loops=false} runs every region through the chunk interpreter, to compare the two.
    */
-  static final boolean LOOPS = !"false".equals(System.getProperty("kiln.fusion.loops"));
+  static final boolean LOOPS = Flags.FUSION_LOOPS.enabled();
   /** Smaller tensors are not worth a region: the per-chunk bookkeeping would dominate. */
   static final int MIN_SIZE = 4096;
 

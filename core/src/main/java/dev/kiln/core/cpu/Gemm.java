@@ -1,5 +1,6 @@
 package dev.kiln.core.cpu;
 
+import dev.kiln.core.Flags;
 import dev.kiln.core.DType;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -24,7 +25,7 @@ public final class Gemm {
    * AVX-512 tile and blocking stay correct under test on AVX2-only machines too (the Vector API then runs 512-bit
    * vectors in plain Java: correct and slow, for tests only).
    */
-  static final VectorSpecies<Float> S = species(Integer.getInteger("kiln.gemm.vectorBits", 0));
+  static final VectorSpecies<Float> S = species(Flags.GEMM_VECTOR_BITS.intValue());
   private static final int L = S.length();
   /**
    * Rows of the micro-kernel tile, on every vector width. AVX-512 has 32 registers for the 12 accumulators. On AVX2's

@@ -1,5 +1,6 @@
 package dev.kiln.core.cpu;
 
+import dev.kiln.core.Flags;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.backend.Backend;
@@ -25,7 +26,7 @@ import java.util.List;
 public final class JavaBackend implements Backend {
   private static final Device CPU = new Device(0, "cpu");
   /** Elementwise fusion is on unless KILN_NO_FUSION is set (for comparisons and debugging). */
-  static final boolean FUSE = System.getenv("KILN_NO_FUSION") == null;
+  static final boolean FUSE = !Flags.NO_FUSION.isSet();
   private final CpuContext ctx;
   private final boolean fuse;
 

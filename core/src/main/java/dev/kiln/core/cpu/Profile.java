@@ -1,5 +1,6 @@
 package dev.kiln.core.cpu;
 
+import dev.kiln.core.Flags;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -11,7 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
  * interpreted fallbacks until the JIT has compiled them, and took most of a short profile's time in some ops.
  */
 public final class Profile {
-  static final boolean ENABLED = System.getenv("KILN_PROFILE") != null;
+  static final boolean ENABLED = Flags.PROFILE.isSet();
   private static final Map<String, LongAdder[]> TIMES = new ConcurrentHashMap<>();
 
   static {

@@ -1,5 +1,6 @@
 package dev.kiln.core.cpu;
 
+import dev.kiln.core.Flags;
 import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_double;
@@ -84,7 +85,7 @@ final class RegionLoop {
    * Whether a new loop waits for its warm-up before regions use it (see {@link #ready}); tests of the loops turn this
    * off to run them at once.
    */
-  static volatile boolean warmUp = !"false".equals(System.getProperty("kiln.fusion.loopWarmup"));
+  static volatile boolean warmUp = Flags.FUSION_LOOP_WARMUP.enabled();
   /** Runs the loops' warm-ups, one at a time, beside the work. */
   private static final ExecutorService WARM_UP = Executors.newSingleThreadExecutor(task -> {
     Thread t = new Thread(task, "kiln-region-warm-up");

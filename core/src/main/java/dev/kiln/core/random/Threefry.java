@@ -1,5 +1,6 @@
 package dev.kiln.core.random;
 
+import dev.kiln.core.Flags;
 import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
@@ -114,7 +115,7 @@ public final class Threefry {
   }
 
   /** {@code KILN_RNG_COMPOSITE=1} traces the composite instead of the fused primitive (same numbers): for A/B timing. */
-  private static final boolean COMPOSITE = System.getenv("KILN_RNG_COMPOSITE") != null;
+  private static final boolean COMPOSITE = Flags.RNG_COMPOSITE.isSet();
 
   /** The graph {@link RandomNormal} stands for: the bits of {@link #bits}, then {@link #normalFromBits}. */
   public static Value normalComposite(Value key, Value counter, DType dtype, int... shape) {
