@@ -12,17 +12,17 @@ import java.util.List;
 public final class Flags {
   private Flags() {}
 
-  /** Where a flag is read: the process environment, a JVM system property, or the {@code ./kiln} launcher script. */
-  public enum Source { ENV, PROPERTY, LAUNCHER }
+  /** Where a flag is read: the process environment, a JVM system property, or only by {@code ./kiln} and scripts/. */
+  public enum Source { ENV, PROPERTY, SCRIPT }
 
   /** One switch: its name, where it is read, its default (null: unset) and what it does. */
   public record Flag(String name, Source source, String defaultValue, String doc) {
-    /** The raw value, or null when it is not set (a launcher flag is never read from Java). */
+    /** The raw value, or null when it is not set (a script's flag is never read from Java). */
     public String raw() {
       return switch (source) {
         case ENV -> System.getenv(name);
         case PROPERTY -> System.getProperty(name);
-        case LAUNCHER -> null;
+        case SCRIPT -> null;
       };
     }
 
@@ -63,8 +63,8 @@ public final class Flags {
     return add(new Flag(name, Source.PROPERTY, defaultValue, doc));
   }
 
-  private static Flag launcher(String name, String defaultValue, String doc) {
-    return add(new Flag(name, Source.LAUNCHER, defaultValue, doc));
+  private static Flag script(String name, String defaultValue, String doc) {
+    return add(new Flag(name, Source.SCRIPT, defaultValue, doc));
   }
 
   private static Flag add(Flag f) {
@@ -72,12 +72,13 @@ public final class Flags {
     return f;
   }
 
-  // Launcher (./kiln reads these before Java starts)
-  public static final Flag JAVA_HOME = launcher("KILN_JAVA_HOME", null,
+  // Read by ./kiln and scripts/ before any Java starts
+  public static final Flag JAVA_HOME = script("KILN_JAVA_HOME", null,
       "the JDK (>= 25) the launcher runs; default: the newest Temurin 25+ under /usr/lib/jvm, then java on PATH");
-  public static final Flag JAVA_OPTS = launcher("KILN_JAVA_OPTS", null,
+  public static final Flag JAVA_OPTS = script("KILN_JAVA_OPTS", null,
       "extra JVM options for every kiln command (e.g. -Dkiln.gemm.path=avx2)");
-  public static final Flag PYTHON = launcher("KILN_PYTHON", "python3", "the Python whose pip installs plugins");
+  public static final Flag PYTHON = script("KILN_PYTHON", "python3.11",
+      "the Python 3.11 that scripts/make-venv.sh builds the reference venvs (JAX, TensorFlow) with");
 
   // Errors and diagnostics
   public static final Flag DEBUG = env("KILN_DEBUG", null, "set: errors print their stack trace after the one line");

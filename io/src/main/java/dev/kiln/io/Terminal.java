@@ -14,9 +14,9 @@ public final class Terminal {
 
   /** True when {@code out} is the process's stdout or stderr and the launcher said that stream is a terminal. */
   public static boolean redraws(PrintStream out) {
-    if (out == null || System.getenv("KILN_PLAIN_PROGRESS") != null) return false;
-    if (out == System.out) return Boolean.getBoolean("kiln.stdout.tty");
-    if (out == System.err) return Boolean.getBoolean("kiln.stderr.tty");
+    if (out == null || IoFlags.PLAIN_PROGRESS.isSet()) return false;
+    if (out == System.out) return IoFlags.STDOUT_TTY.isTrue();
+    if (out == System.err) return IoFlags.STDERR_TTY.isTrue();
     return false;
   }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.tpu;
 
+import dev.kiln.core.Flags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ public final class CudaLibraries {
     for (String so : SONAMES) out.add(new Piece(so, find(so, libDirs)));
     List<Path> binDirs = new ArrayList<>();
     for (Path d : dirs) binDirs.add(d.resolveSibling("bin"));
-    for (String p : System.getenv().getOrDefault("PATH", "").split(":")) if (!p.isEmpty()) binDirs.add(Path.of(p));
+    for (String p : Flags.PATH.value().split(":")) if (!p.isEmpty()) binDirs.add(Path.of(p));
     out.add(new Piece("ptxas", find("ptxas", binDirs)));
     out.add(new Piece("libcuda.so.1 (NVIDIA driver)", find("libcuda.so.1", driverDirs)));
     return out;
@@ -67,7 +68,7 @@ public final class CudaLibraries {
   /** LD_LIBRARY_PATH, then the folders of the loader's cache (ldconfig -p). */
   static List<Path> systemDirs() {
     List<Path> out = new ArrayList<>();
-    for (String p : System.getenv().getOrDefault("LD_LIBRARY_PATH", "").split(":")) {
+    for (String p : Flags.LD_LIBRARY_PATH.value().split(":")) {
       if (!p.isEmpty()) out.add(Path.of(p));
     }
     out.addAll(ldconfigDirs());

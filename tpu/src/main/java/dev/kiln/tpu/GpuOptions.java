@@ -1,6 +1,9 @@
 package dev.kiln.tpu;
 
+import dev.kiln.core.Flags;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,7 +35,11 @@ public final class GpuOptions {
 
   /** Options for {@code PJRT_Client_Create}; any argument may be null (then the environment, then the default). */
   public static Map<String, Object> resolve(Double memoryFraction, Boolean preallocate, String visibleDevices) {
-    return resolve(memoryFraction, preallocate, visibleDevices, System.getenv());
+    Map<String, String> env = new HashMap<>();
+    for (Flags.Flag f : List.of(Flags.GPU_MEMORY_FRACTION, Flags.GPU_PREALLOCATE, Flags.GPU_VISIBLE_DEVICES)) {
+      if (f.isSet()) env.put(f.name(), f.raw());
+    }
+    return resolve(memoryFraction, preallocate, visibleDevices, env);
   }
 
   static Map<String, Object> resolve(Double memoryFraction, Boolean preallocate, String visibleDevices,

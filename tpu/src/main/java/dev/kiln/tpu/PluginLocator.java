@@ -1,5 +1,6 @@
 package dev.kiln.tpu;
 
+import dev.kiln.core.Flags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,8 @@ public final class PluginLocator {
 
   /** The cache root, {@code $KILN_CACHE} or {@code ~/.cache/kiln}. */
   public static Path cacheRoot() {
-    String env = System.getenv("KILN_CACHE");
-    return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "kiln");
+    String env = Flags.CACHE.value();
+    return env != null ? Path.of(env) : Path.of(Flags.USER_HOME.value(), ".cache", "kiln");
   }
 
   public static Path cacheDir(Kind kind) {
@@ -54,7 +55,7 @@ public final class PluginLocator {
     if (explicit != null) {
       return Optional.of(new Found(explicit, "--plugin"));
     }
-    String env = System.getenv("KILN_PJRT_PLUGIN");
+    String env = Flags.PJRT_PLUGIN.raw();
     if (env != null && !env.isBlank()) {
       return Optional.of(new Found(Path.of(env), "KILN_PJRT_PLUGIN"));
     }
@@ -73,7 +74,7 @@ public final class PluginLocator {
   /** Every plugin Kiln can see, for {@code kiln plugin list}. */
   public static List<String> describeAll() {
     List<String> lines = new ArrayList<>();
-    String env = System.getenv("KILN_PJRT_PLUGIN");
+    String env = Flags.PJRT_PLUGIN.raw();
     if (env != null && !env.isBlank()) lines.add("KILN_PJRT_PLUGIN  " + env);
     for (Kind k : Kind.values()) {
       inCache(k).ifPresent(p -> lines.add(String.format("%-4s cache          %s", k.id, p)));

@@ -1,5 +1,6 @@
 package dev.kiln.tpu;
 
+import dev.kiln.core.Flags;
 import dev.kiln.tpu.pjrt.PjrtC;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,13 +20,13 @@ public final class TpuEnvironment {
 
   /** Sets libtpu's settings for compiling without a TPU, leaving any the user set alone. Call before loading. */
   public static void prepareForTopologyCompile() {
-    setIfAbsent("TPU_SKIP_MDS_QUERY", "1");
-    setIfAbsent("TPU_WORKER_HOSTNAMES", "localhost");
-    setIfAbsent("ALLOW_MULTIPLE_LIBTPU_LOAD", "1");
+    setIfAbsent(Flags.TPU_SKIP_MDS_QUERY, "1");
+    setIfAbsent(Flags.TPU_WORKER_HOSTNAMES, "localhost");
+    setIfAbsent(Flags.ALLOW_MULTIPLE_LIBTPU_LOAD, "1");
   }
 
-  private static void setIfAbsent(String name, String value) {
-    if (System.getenv(name) == null) PjrtC.kiln_setenv(name, value);
+  private static void setIfAbsent(Flags.Flag flag, String value) {
+    if (!flag.isSet()) PjrtC.kiln_setenv(flag.name(), value);
   }
 
   /** True when this machine exposes a TPU: TPU VMs have {@code /dev/accel*} (v2-v4) or {@code /dev/vfio} (v5+). */

@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code kiln} command line. Each job Kiln does for a user (train, demo, synth, convert, predict, plugin,
+ * The {@code kiln} command line. Each job Kiln does for a user (train, demo, synth, convert, predict, plugin, flags,
  * bench) is a picocli subcommand registered here; {@code ./kiln} at the repository root runs this class.
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         dev.kiln.train.cli.PluginCommand.class, dev.kiln.train.cli.CheckCommand.class,
         dev.kiln.train.cli.TrainCommand.class, dev.kiln.train.cli.DemoCommand.class,
         dev.kiln.train.cli.PredictCommand.class, dev.kiln.train.cli.SummaryCommand.class,
-        dev.kiln.train.cli.BenchCommand.class})
+        dev.kiln.train.cli.BenchCommand.class, dev.kiln.train.cli.FlagsCommand.class})
 public final class Main implements Runnable {
 
   @Override
