@@ -62,7 +62,16 @@ class PluginFilesTest {
     assertTrue(e.getMessage().contains("auto, java, pjrt:cpu, pjrt:cuda, pjrt:tpu"), e.getMessage());
     IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
         () -> Backends.open("pjrt:rocm", null, Map.of()));
-    assertTrue(e2.getMessage().contains("unknown plugin kind 'rocm'"), e2.getMessage());
+    assertTrue(e2.getMessage().contains("unknown backend 'pjrt:rocm'"), e2.getMessage());
+  }
+
+  @Test
+  void aRegisteredBackendIsOpenedByItsNameAndListed() {
+    Backends.register("test:java", (plugin, options) -> new dev.kiln.core.cpu.JavaBackend());
+    try (var b = Backends.open("test:java", null, Map.of())) {
+      assertEquals("java", b.name());
+    }
+    assertTrue(Backends.names().endsWith("pjrt:tpu, test:java"), Backends.names());
   }
 
   @Test
