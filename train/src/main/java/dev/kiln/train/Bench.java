@@ -142,6 +142,11 @@ public final class Bench {
       public void epochEnd(FitLoop.EpochEvent e) {
         seconds[0] = e.seconds();
       }
+
+      @Override
+      public String name() {
+        return "timing";
+      }
     };
     new FitLoop(runner, m.step(), s -> false, List.of(timing)).run(0, 1, steps, m.feeds());
     return seconds[0] * 1e3 / steps;

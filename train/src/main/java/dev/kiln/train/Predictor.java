@@ -55,7 +55,7 @@ public final class Predictor {
       }
       byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
       AtomicFiles.write(csv, out -> out.write(bytes));
-      log.printf("wrote %,d predictions to %s (%s)%n", ds.windowCount(), csv, Trainer.format(r.values(), ""));
+      log.printf("wrote %,d predictions to %s (%s)%n", ds.windowCount(), csv, r.values().format(""));
       return r.values();
     }
   }

@@ -27,7 +27,12 @@ import dev.kiln.train.loop.DeviceDataset;
 import dev.kiln.train.loop.DeviceRunner;
 import dev.kiln.train.loop.TableFeeds;
 import dev.kiln.train.loop.Evaluator;
+import dev.kiln.train.loop.CheckpointHook;
 import dev.kiln.train.loop.FitLoop;
+import dev.kiln.train.loop.HistoryHook;
+import dev.kiln.train.loop.NanStopHook;
+import dev.kiln.train.loop.ProgressHook;
+import dev.kiln.train.loop.ValidationHook;
 import dev.kiln.train.loop.StreamFeeds;
 import dev.kiln.tpu.Backends;
 import dev.kiln.train.report.Plots;
@@ -52,13 +57,6 @@ public final class Trainer {
 
   /** The final figures of a run. */
   public record Result(Map<String, List<Double>> history, Map<String, Object> metrics) {}
-
-  /** Training stopped because the loss became NaN. */
-  public static final class DivergedException extends RuntimeException {
-    DivergedException(String message) {
-      super(message);
-    }
-  }
 
   private final TrainOptions o;
   private final PrintStream out;
@@ -151,8 +149,9 @@ public final class Trainer {
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
-        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, o.out()), progress, validation,
-            new HistoryHook(history), new CheckpointHook(runner, stateNames, history, feeds::position, o));
+        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, Checkpoint.dir(o.out())), progress, validation,
+            new HistoryHook(history), new CheckpointHook(runner, stateNames, feeds::position,
+                (done, batches, state) -> Checkpoint.save(o.out(), done, batches, state, history, o)));
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
         new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
         Map<String, Object> metrics = finalMetrics(validation.last(), data, backend.name(), replicas,
@@ -280,11 +279,6 @@ public final class Trainer {
       action[i] = probs[i] > 0.5f;
     }
     return UtilityScore.compute(date, weight, resp, action);
-  }
-
-  static String format(Metrics.Values v, String prefix) {
-    return String.format("%sloss: %.4f - %srecall: %.4f - %sprecision: %.4f - %sauc: %.4f", prefix, v.loss(), prefix,
-        v.recall(), prefix, v.precision(), prefix, v.auc());
   }
 
   static Tensor toF32(double[] d) {

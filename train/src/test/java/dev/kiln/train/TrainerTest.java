@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.train.loop.DivergedException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -137,7 +138,7 @@ class TrainerTest {
     SafeTensors.write(ckpt, state, c.metadata());
     byte[] good = Files.readAllBytes(ckpt);
     byte[] goodMetrics = Files.readAllBytes(out.resolve("metrics.json"));
-    Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class, () -> train(options(out, 3, 0.02, true)));
+    DivergedException e = assertThrows(DivergedException.class, () -> train(options(out, 3, 0.02, true)));
     assertTrue(e.getMessage().contains("NaN at epoch 2, step 1") && e.getMessage().contains("last good checkpoint (epoch 1)"),
         e.getMessage());
     assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(ckpt)), "the checkpoint is left as it was");

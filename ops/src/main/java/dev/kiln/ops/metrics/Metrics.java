@@ -67,7 +67,13 @@ public final class Metrics {
   }
 
   /** Epoch metrics from accumulated counts. */
-  public record Values(double loss, double recall, double precision, double auc) {}
+  public record Values(double loss, double recall, double precision, double auc) {
+    /** Keras's progress format: {@code loss: 0.6931 - recall: ...}, each name after {@code prefix}. */
+    public String format(String prefix) {
+      return String.format("%sloss: %.4f - %srecall: %.4f - %sprecision: %.4f - %sauc: %.4f", prefix, loss, prefix,
+          recall, prefix, precision, prefix, auc);
+    }
+  }
 
   public static Values values(Map<String, Tensor> acc) {
     double tp = acc.get("metrics/true_positives").item();

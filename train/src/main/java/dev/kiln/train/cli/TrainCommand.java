@@ -1,5 +1,6 @@
 package dev.kiln.train.cli;
 
+import dev.kiln.train.loop.DivergedException;
 import dev.kiln.train.TrainOptions;
 import dev.kiln.train.Trainer;
 import java.nio.file.Path;
@@ -94,7 +95,7 @@ public final class TrainCommand implements Callable<Integer> {
         backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model);
     try {
       new Trainer(opts, System.out).run();
-    } catch (Trainer.DivergedException e) {
+    } catch (DivergedException e) {
       System.err.println("kiln train: " + e.getMessage());
       return 3;
     }

@@ -7,6 +7,7 @@ import dev.kiln.ops.train.StepGraphs;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 
 /**
@@ -16,13 +17,45 @@ import java.util.function.IntPredicate;
  * order given. {@code train} and {@code bench} both use it; a new behaviour is one new hook.
  */
 public final class FitLoop {
-  /** Called by the loop; every method is optional. A hook that throws stops the loop. */
+  /**
+   * Called by the loop; every method is optional. A hook that throws stops the loop: a {@link StopTraining} passes
+   * on as it is, anything else as a {@link HookException} that names the hook, the epoch and the step.
+   */
   public interface Hook {
     default void epochStart(int epoch) {}
 
     default void step(StepEvent e) {}
 
     default void epochEnd(EpochEvent e) {}
+
+    /** The name errors give the hook: its class's simple name unless it says otherwise. */
+    default String name() {
+      String n = getClass().getSimpleName();
+      return n.isEmpty() ? getClass().getName() : n;
+    }
+  }
+
+  /** Thrown by a hook to stop training on purpose (the NaN stop); the loop passes it on unwrapped. */
+  public static class StopTraining extends RuntimeException {
+    public StopTraining(String message) {
+      super(message);
+    }
+  }
+
+  /** A hook failed: the message names the hook and where, then the cause's own message. */
+  public static final class HookException extends RuntimeException {
+    private final String hook;
+
+    HookException(String hook, String where, RuntimeException cause) {
+      super(hook + " failed " + where + ": " + (cause.getMessage() == null ? cause.getClass().getSimpleName()
+          : cause.getMessage()), cause);
+      this.hook = hook;
+    }
+
+    /** The failing hook's name. */
+    public String hook() {
+      return hook;
+    }
   }
 
   /**
@@ -69,32 +102,55 @@ public final class FitLoop {
   public void run(int firstEpoch, int epochs, int stepsPerEpoch, Feeds feeds) {
     for (int epoch = firstEpoch; epoch < epochs; epoch++) {
       runner.put(StepGraphs.zeroMetrics(""));
-      for (Hook h : hooks) h.epochStart(epoch);
+      int e0 = epoch;
+      each("at the start of epoch " + (epoch + 1), h -> h.epochStart(e0));
       long t0 = System.nanoTime();
       for (int s = 1; s <= stepsPerEpoch; s++) {
-        long global = (long) epoch * stepsPerEpoch + s;
-        Map<String, List<DeviceArray>> f = feeds.next(global);
-        Map<String, List<DeviceArray>> results;
-        try {
-          results = runner.run(train, f);
-        } finally {
-          feeds.done(f);
-        }
-        boolean read = s == stepsPerEpoch || readAt.test(s);
-        double loss = read ? runner.read(results.get("loss").get(0)).item() : Double.NaN;
-        DeviceRunner.release(results);
-        StepEvent e = new StepEvent(epoch, s, stepsPerEpoch, global, read, loss);
-        for (Hook h : hooks) h.step(e);
+        StepEvent e = step(epoch, s, stepsPerEpoch, feeds);
+        each("at epoch " + (epoch + 1) + ", step " + s, h -> h.step(e));
       }
-      double secs = (System.nanoTime() - t0) / 1e9;
-      Map<String, Double> logs = new LinkedHashMap<>();
-      Metrics.Values v = Metrics.values(runner.read(StepGraphs.metricNames("")));
-      logs.put("loss", v.loss());
-      logs.put("recall", v.recall());
-      logs.put("precision", v.precision());
-      logs.put("auc", v.auc());
-      EpochEvent e = new EpochEvent(epoch, stepsPerEpoch, secs, logs);
-      for (Hook h : hooks) h.epochEnd(e);
+      EpochEvent e = new EpochEvent(epoch, stepsPerEpoch, (System.nanoTime() - t0) / 1e9, trainingLogs());
+      each("at the end of epoch " + (epoch + 1), h -> h.epochEnd(e));
+    }
+  }
+
+  /** Enqueues step {@code s} of {@code epoch}, reading its loss back only when asked to. */
+  private StepEvent step(int epoch, int s, int stepsPerEpoch, Feeds feeds) {
+    long global = (long) epoch * stepsPerEpoch + s;
+    Map<String, List<DeviceArray>> f = feeds.next(global);
+    Map<String, List<DeviceArray>> results;
+    try {
+      results = runner.run(train, f);
+    } finally {
+      feeds.done(f);
+    }
+    boolean read = s == stepsPerEpoch || readAt.test(s);
+    double loss = read ? runner.read(results.get("loss").get(0)).item() : Double.NaN;
+    DeviceRunner.release(results);
+    return new StepEvent(epoch, s, stepsPerEpoch, global, read, loss);
+  }
+
+  /** The epoch's training metrics, read from the devices, under Keras's names. */
+  private Map<String, Double> trainingLogs() {
+    Map<String, Double> logs = new LinkedHashMap<>();
+    Metrics.Values v = Metrics.values(runner.read(StepGraphs.metricNames("")));
+    logs.put("loss", v.loss());
+    logs.put("recall", v.recall());
+    logs.put("precision", v.precision());
+    logs.put("auc", v.auc());
+    return logs;
+  }
+
+  /** Calls every hook in order; a failure other than a deliberate stop is wrapped with the hook's name. */
+  private void each(String where, Consumer<Hook> call) {
+    for (Hook h : hooks) {
+      try {
+        call.accept(h);
+      } catch (StopTraining | HookException stop) {
+        throw stop;
+      } catch (RuntimeException x) {
+        throw new HookException(h.name(), where, x);
+      }
     }
   }
 }

@@ -1,9 +1,7 @@
-package dev.kiln.train;
+package dev.kiln.train.loop;
 
 import dev.kiln.core.Tensor;
 import dev.kiln.ops.train.StepGraphs;
-import dev.kiln.train.loop.DeviceRunner;
-import dev.kiln.train.loop.FitLoop;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -13,13 +11,14 @@ import java.util.Map;
  * device, so although the loss is read only now and then, the message names the exact epoch and step; no checkpoint
  * is written after it, so the last good one stays.
  */
-final class NanStopHook implements FitLoop.Hook {
+public final class NanStopHook implements FitLoop.Hook {
   private final DeviceRunner runner;
-  private final Path out;
+  private final Path checkpointDir;
 
-  NanStopHook(DeviceRunner runner, Path out) {
+  /** {@code checkpointDir} is where the run's checkpoints are, for the message. */
+  public NanStopHook(DeviceRunner runner, Path checkpointDir) {
     this.runner = runner;
-    this.out = out;
+    this.checkpointDir = checkpointDir;
   }
 
   @Override
@@ -31,8 +30,8 @@ final class NanStopHook implements FitLoop.Hook {
     double loss = m.get(StepGraphs.FIRST_NONFINITE_LOSS).item();
     int epoch = (int) ((first - 1) / e.stepsPerEpoch());
     long step = (first - 1) % e.stepsPerEpoch() + 1;
-    throw new Trainer.DivergedException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + step
-        + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + Checkpoint.dir(out)
+    throw new DivergedException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + step
+        + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + checkpointDir
             : "; no epoch completed, so there is no checkpoint") + ". Try a lower --lr.");
   }
 }

@@ -1,9 +1,7 @@
-package dev.kiln.train;
+package dev.kiln.train.loop;
 
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.train.StepGraphs;
-import dev.kiln.train.loop.DeviceRunner;
-import dev.kiln.train.loop.FitLoop;
 import java.io.PrintStream;
 import java.util.Map;
 
@@ -12,7 +10,7 @@ import java.util.Map;
  * bar redraws, which is also when the loop reads the loss), and after each epoch one line with every metric in the
  * logs, validation included. It also totals the training time for samples/s.
  */
-final class ProgressHook implements FitLoop.Hook {
+public final class ProgressHook implements FitLoop.Hook {
   private final PrintStream out;
   private final DeviceRunner runner;
   private final int epochs;
@@ -22,7 +20,7 @@ final class ProgressHook implements FitLoop.Hook {
   private double seconds;
   private long samples;
 
-  ProgressHook(PrintStream out, DeviceRunner runner, int epochs, int stepsPerEpoch, int batchSize) {
+  public ProgressHook(PrintStream out, DeviceRunner runner, int epochs, int stepsPerEpoch, int batchSize) {
     this.out = out;
     this.runner = runner;
     this.epochs = epochs;
@@ -31,7 +29,7 @@ final class ProgressHook implements FitLoop.Hook {
   }
 
   /** Whether step {@code s} of the current epoch redraws the bar (the loop reads the loss there). */
-  boolean wants(int s) {
+  public boolean wants(int s) {
     return bar != null && bar.wants(s);
   }
 
@@ -45,7 +43,7 @@ final class ProgressHook implements FitLoop.Hook {
   public void step(FitLoop.StepEvent e) {
     if (e.read() && bar.wants(e.step())) {
       Metrics.Values v = Metrics.values(runner.read(StepGraphs.metricNames("")));
-      bar.update(e.step(), (long) e.step() * batchSize, Trainer.format(v, ""));
+      bar.update(e.step(), (long) e.step() * batchSize, v.format(""));
     }
   }
 
@@ -61,7 +59,7 @@ final class ProgressHook implements FitLoop.Hook {
     out.println(line);
   }
 
-  double samplesPerSecond() {
+  public double samplesPerSecond() {
     return seconds > 0 ? samples / seconds : 0;
   }
 }

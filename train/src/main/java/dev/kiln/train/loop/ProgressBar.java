@@ -1,4 +1,4 @@
-package dev.kiln.train;
+package dev.kiln.train.loop;
 
 import java.io.PrintStream;
 

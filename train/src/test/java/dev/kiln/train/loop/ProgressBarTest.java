@@ -1,4 +1,4 @@
-package dev.kiln.train;
+package dev.kiln.train.loop;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,19 +1,17 @@
-package dev.kiln.train;
+package dev.kiln.train.loop;
 
-import dev.kiln.train.loop.Evaluator;
-import dev.kiln.train.loop.FitLoop;
 
 /**
  * Validation after every epoch, as Keras's {@code validation_data}: the evaluation step over every holdout window,
  * its metrics added to the epoch's logs as {@code val_loss}, {@code val_recall}, ...; the last result is kept for
  * the final reports (utility score, curves).
  */
-final class ValidationHook implements FitLoop.Hook {
+public final class ValidationHook implements FitLoop.Hook {
   private final java.util.function.Supplier<Evaluator.Result> evaluate;
   private Evaluator.Result last;
 
   /** {@code evaluate} runs the evaluator over the validation fold (fed from the host or held on the devices). */
-  ValidationHook(java.util.function.Supplier<Evaluator.Result> evaluate) {
+  public ValidationHook(java.util.function.Supplier<Evaluator.Result> evaluate) {
     this.evaluate = evaluate;
   }
 
@@ -27,7 +25,7 @@ final class ValidationHook implements FitLoop.Hook {
   }
 
   /** The last epoch's validation, or null before the first. */
-  Evaluator.Result last() {
+  public Evaluator.Result last() {
     return last;
   }
 }
