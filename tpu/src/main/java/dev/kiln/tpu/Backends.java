@@ -1,5 +1,8 @@
 package dev.kiln.tpu;
 
+import dev.kiln.tpu.libtpu.TpuEnvironment;
+import dev.kiln.tpu.pjrt.PjrtBackend;
+import dev.kiln.tpu.pjrt.PjrtPlugin;
 import dev.kiln.core.backend.Backend;
 import dev.kiln.core.cpu.JavaBackend;
 import java.nio.file.Files;

@@ -1,5 +1,10 @@
 package dev.kiln.tpu;
 
+import dev.kiln.tpu.cuda.CudaLibraries;
+import dev.kiln.tpu.cuda.GpuOptions;
+import dev.kiln.tpu.libtpu.TpuEnvironment;
+import dev.kiln.tpu.pjrt.PjrtBackend;
+import dev.kiln.tpu.pjrt.PjrtPlugin;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

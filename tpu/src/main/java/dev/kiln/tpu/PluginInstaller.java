@@ -1,5 +1,9 @@
 package dev.kiln.tpu;
 
+import dev.kiln.tpu.cuda.CudaInstaller;
+import dev.kiln.tpu.cuda.CudaWheels;
+import dev.kiln.tpu.pjrt.ElfSymbols;
+import dev.kiln.tpu.pjrt.InstallFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -65,7 +69,7 @@ public final class PluginInstaller {
             throw new IOException(lib.getFileName() + " from " + wheel.getFileName() + " does not export GetPjrtApi");
           }
           Files.writeString(staged.resolve("SOURCE"), wheel.getFileName() + "\n");
-          replace(staged, dest);
+          InstallFiles.replace(staged, dest);
           Path installed = dest.resolve(lib.getFileName());
           log.accept("installed " + installed);
           return installed;
@@ -73,7 +77,7 @@ public final class PluginInstaller {
           failures.add(c.wheel() + ": " + e.getMessage());
           log.accept("  " + c.wheel() + " failed: " + e.getMessage());
         } finally {
-          deleteTree(work);
+          InstallFiles.deleteTree(work);
         }
       }
       throw new IOException("could not install a " + kind.id + " PJRT plugin: " + String.join("; ", failures));
@@ -136,30 +140,5 @@ public final class PluginInstaller {
       }
     }
     throw new IOException(wheel.getFileName() + " contains no " + library);
-  }
-
-  /** Moves {@code staged} to {@code dest}, replacing an older install; the old one is removed after the swap. */
-  static void replace(Path staged, Path dest) throws IOException {
-    Path old = null;
-    if (Files.exists(dest)) {
-      old = dest.resolveSibling(dest.getFileName() + ".old-" + System.nanoTime());
-      Files.move(dest, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    try {
-      Files.move(staged, dest, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      if (old != null) Files.move(old, dest);
-      throw new IOException("cannot rename into " + dest + " atomically", e);
-    }
-    if (old != null) deleteTree(old);
-  }
-
-  static void deleteTree(Path p) {
-    if (!Files.exists(p)) return;
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException ignored) {
-      // best effort cleanup of a temporary directory
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.tpu;
 
+import dev.kiln.tpu.cuda.CudaInstaller;
+import dev.kiln.tpu.cuda.CudaLibraries;
 import dev.kiln.core.Flags;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,7 +93,7 @@ public final class PluginLocator {
     return lines;
   }
 
-  static Optional<Path> inCache(Kind k) {
+  public static Optional<Path> inCache(Kind k) {
     Path dir = cacheDir(k);
     if (!Files.isDirectory(dir)) return Optional.empty();
     // The CUDA install is laid out as site-packages (the plugin's RPATH finds the NVIDIA wheels beside it).

@@ -1,5 +1,7 @@
 package dev.kiln.tpu;
 
+import dev.kiln.tpu.pjrt.CpuPlugin;
+import dev.kiln.tpu.pjrt.ElfSymbols;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.Backends;
 import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
@@ -19,7 +20,6 @@ import dev.kiln.train.loop.DeviceRunner;
 import dev.kiln.train.loop.TableFeeds;
 import dev.kiln.train.loop.FitLoop;
 import dev.kiln.train.loop.StreamFeeds;
-import dev.kiln.tpu.Backends;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package dev.kiln.train;
 
-import dev.kiln.io.dataset.SyntheticMarket;
 import dev.kiln.tpu.PluginLocator;
+import dev.kiln.io.dataset.SyntheticMarket;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

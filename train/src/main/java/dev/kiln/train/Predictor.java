@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.Backends;
 import dev.kiln.core.backend.Backend;
 import dev.kiln.io.AtomicFiles;
 import dev.kiln.io.pipeline.Batch;
@@ -7,7 +8,6 @@ import dev.kiln.io.pipeline.BatchStream;
 import dev.kiln.io.pipeline.WindowedDataset;
 import dev.kiln.io.tfrecord.TFRecordReader;
 import dev.kiln.ops.metrics.Metrics;
-import dev.kiln.tpu.Backends;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.libtpu.TpuTopology;
+import dev.kiln.tpu.pjrt.AotExecutable;
+import dev.kiln.tpu.pjrt.CompileOptionsCodec;
 import dev.kiln.core.DType;
 import dev.kiln.core.backend.CompileOptions;
 import dev.kiln.core.conformance.Conformance;
@@ -8,9 +11,6 @@ import dev.kiln.ops.Model;
 import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
-import dev.kiln.tpu.AotExecutable;
-import dev.kiln.tpu.CompileOptionsCodec;
-import dev.kiln.tpu.TpuTopology;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

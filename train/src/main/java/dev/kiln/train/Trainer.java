@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.Backends;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.core.DType;
@@ -34,7 +35,6 @@ import dev.kiln.train.loop.NanStopHook;
 import dev.kiln.train.loop.ProgressHook;
 import dev.kiln.train.loop.ValidationHook;
 import dev.kiln.train.loop.StreamFeeds;
-import dev.kiln.tpu.Backends;
 import dev.kiln.train.report.Plots;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,10 +1,10 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.PluginLocator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.io.dataset.SyntheticMarket;
-import dev.kiln.tpu.PluginLocator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.PluginLocator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.tpu.PluginLocator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.Backends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +15,6 @@ import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.train.loop.DeviceRunner;
-import dev.kiln.tpu.Backends;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.kiln.train.cli;
 
+import dev.kiln.tpu.Backends;
 import dev.kiln.core.DType;
 import dev.kiln.core.backend.Backend;
 import dev.kiln.core.conformance.Conformance;
 import dev.kiln.core.cpu.JavaBackend;
-import dev.kiln.tpu.Backends;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +62,7 @@ public final class CheckCommand implements Callable<Integer> {
             + (candidate instanceof JavaBackend ? " (no PJRT plugin found: ./kiln plugin list)" : ""));
       }
       System.out.println("backend " + candidate.name() + ", devices " + candidate.devices());
-      if (candidate instanceof dev.kiln.tpu.PjrtBackend pb) {
+      if (candidate instanceof dev.kiln.tpu.pjrt.PjrtBackend pb) {
         var plugin = pb.client().plugin();
         StringBuilder attrs = new StringBuilder();
         plugin.attributes().forEach((k, v) -> attrs.append(attrs.isEmpty() ? "" : ", ").append(k).append('=')

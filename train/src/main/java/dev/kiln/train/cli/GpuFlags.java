@@ -1,6 +1,6 @@
 package dev.kiln.train.cli;
 
-import dev.kiln.tpu.GpuOptions;
+import dev.kiln.tpu.cuda.GpuOptions;
 import picocli.CommandLine.Option;
 
 /**

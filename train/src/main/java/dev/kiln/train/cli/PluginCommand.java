@@ -1,8 +1,8 @@
 package dev.kiln.train.cli;
 
-import dev.kiln.tpu.PjrtPlugin;
 import dev.kiln.tpu.PluginInstaller;
 import dev.kiln.tpu.PluginLocator;
+import dev.kiln.tpu.pjrt.PjrtPlugin;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,7 +38,7 @@ public final class PluginCommand implements Runnable {
               + PluginInstaller.candidates(k).get(0).library() + " into " + PluginLocator.cacheDir(k));
           return 0;
         }
-        System.out.print(dev.kiln.tpu.CudaWheels.table(dev.kiln.tpu.CudaWheels.resolve(null)));
+        System.out.print(dev.kiln.tpu.cuda.CudaWheels.table(dev.kiln.tpu.cuda.CudaWheels.resolve(null)));
         System.out.println("(dry run: nothing downloaded; install lays them out under " + PluginLocator.cacheDir(k) + ")");
         return 0;
       }

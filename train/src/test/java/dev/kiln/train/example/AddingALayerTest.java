@@ -1,5 +1,6 @@
 package dev.kiln.train.example;
 
+import dev.kiln.tpu.Backends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +20,6 @@ import dev.kiln.ops.Variable;
 import dev.kiln.ops.keras.KerasConfig;
 import dev.kiln.ops.keras.KerasLayers;
 import dev.kiln.ops.keras.KerasModels;
-import dev.kiln.tpu.Backends;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

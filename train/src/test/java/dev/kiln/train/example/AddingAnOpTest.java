@@ -1,5 +1,6 @@
 package dev.kiln.train.example;
 
+import dev.kiln.tpu.Backends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +18,6 @@ import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
 import dev.kiln.core.hlo.StableHloWriter;
 import dev.kiln.core.op.Ops;
-import dev.kiln.tpu.Backends;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.libtpu;
 
 import dev.kiln.core.Flags;
 import dev.kiln.tpu.pjrt.PjrtC;

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 import dev.kiln.tpu.pjrt.PjrtC;
 import org.bytedeco.javacpp.PointerScope;

@@ -1,5 +1,7 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.cuda;
 
+import dev.kiln.tpu.pjrt.ElfSymbols;
+import dev.kiln.tpu.pjrt.InstallFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -85,10 +87,10 @@ public final class CudaInstaller {
         if (!Files.isRegularFile(lib)) throw new IOException("the wheels hold no " + PLUGIN);
         if (!ElfSymbols.exports(lib, "GetPjrtApi")) throw new IOException(PLUGIN + " does not export GetPjrtApi");
         Files.writeString(staged.resolve("SOURCE"), source.toString());
-        PluginInstaller.replace(staged, dest);
+        InstallFiles.replace(staged, dest);
         return dest.resolve(PLUGIN);
       } finally {
-        PluginInstaller.deleteTree(work);
+        InstallFiles.deleteTree(work);
       }
     }
   }

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 import dev.kiln.core.TensorType;
 import dev.kiln.core.backend.Device;

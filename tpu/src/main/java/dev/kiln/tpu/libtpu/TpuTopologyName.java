@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.libtpu;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,5 +1,9 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.libtpu;
 
+import dev.kiln.tpu.Backends;
+import dev.kiln.tpu.PluginLocator;
+import dev.kiln.tpu.pjrt.AotExecutable;
+import dev.kiln.tpu.pjrt.CompileOptionsCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

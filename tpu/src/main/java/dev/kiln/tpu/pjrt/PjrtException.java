@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 /** A PJRT call failed: carries the plugin's error code (PJRT_Error_Code) and message, prefixed with the call. */
 public final class PjrtException extends RuntimeException {

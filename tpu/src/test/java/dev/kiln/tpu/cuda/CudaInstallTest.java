@@ -1,5 +1,6 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.cuda;
 
+import dev.kiln.tpu.pjrt.ElfSymbols;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.cuda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.cuda;
 
 import dev.kiln.core.Flags;
 import java.util.HashMap;

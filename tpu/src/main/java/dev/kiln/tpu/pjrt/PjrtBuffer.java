@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;

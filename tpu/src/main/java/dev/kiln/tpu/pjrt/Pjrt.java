@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 import dev.kiln.tpu.pjrt.PjrtC;
 import dev.kiln.tpu.pjrt.PjrtC.PJRT_Api;
@@ -15,7 +15,7 @@ import org.bytedeco.javacpp.PointerScope;
  * returned PJRT_Error into a {@link PjrtException} (reading its code and message, then destroying it), so no
  * error object leaks and no failure passes silently.
  */
-final class Pjrt {
+public final class Pjrt {
   /**
    * The safety net behind {@code close()}: a handle whose owner became unreachable without being closed is destroyed
    * by this cleaner (errors there are dropped, as there is no caller left to tell).
@@ -35,7 +35,7 @@ final class Pjrt {
   }
 
   /** A zeroed args struct of the given peer class with struct_size set to the size Kiln declares. */
-  static <T extends Pointer> T args(T p) {
+  public static <T extends Pointer> T args(T p) {
     Pointer.memset(p, 0, Loader.sizeof(p.getClass()));
     // Every args struct begins with size_t struct_size.
     new org.bytedeco.javacpp.SizeTPointer(p).put(0, Loader.sizeof(p.getClass()));
@@ -43,7 +43,7 @@ final class Pjrt {
   }
 
   /** Calls {@code slot} with {@code args}; throws a PjrtException naming {@code what} on error. */
-  void call(int slot, Pointer args, String what) {
+  public void call(int slot, Pointer args, String what) {
     if (!PjrtC.kiln_has_slot(api, slot)) {
       throw new PjrtException(12, plugin + ": the plugin's API table has no slot " + slot + " (" + what + ")");
     }
@@ -52,7 +52,7 @@ final class Pjrt {
   }
 
   /** Throws for a non-null error, after reading and destroying it. */
-  void check(PJRT_Error err, String what) {
+  public void check(PJRT_Error err, String what) {
     if (err == null || err.isNull()) {
       return;
     }
@@ -76,7 +76,7 @@ final class Pjrt {
   }
 
   /** Waits for an event, destroys it, and throws if it carried an error. Null events are already complete. */
-  void await(PJRT_Event event, String what) {
+  public void await(PJRT_Event event, String what) {
     try (PjrtEvent e = new PjrtEvent(this, event, what)) {
       e.await();
     }
@@ -96,7 +96,7 @@ final class Pjrt {
    * Destroys the object at {@code address} with a destroy function whose args struct is {@code struct_size,
    * extension_start, handle} (Buffer_Destroy, LoadedExecutable_Destroy, Client_Destroy).
    */
-  void destroy(int slot, long address, String what) {
+  public void destroy(int slot, long address, String what) {
     try (PointerScope scope = new PointerScope()) {
       PjrtC.PJRT_Buffer_Destroy_Args d = args(new PjrtC.PJRT_Buffer_Destroy_Args());
       d.buffer(new PjrtC.PJRT_Buffer(at(address)));
@@ -104,7 +104,7 @@ final class Pjrt {
     }
   }
 
-  static String string(BytePointer p, long size) {
+  public static String string(BytePointer p, long size) {
     byte[] b = new byte[(int) size];
     p.get(b);
     return new String(b, StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
 import dev.kiln.tpu.pjrt.PjrtC;
 import dev.kiln.tpu.pjrt.PjrtC.PJRT_Api;
@@ -60,7 +60,7 @@ public final class PjrtPlugin {
     return path;
   }
 
-  Pjrt pjrt() {
+  public Pjrt pjrt() {
     return pjrt;
   }
 

@@ -1,5 +1,6 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.cuda;
 
+import dev.kiln.tpu.pjrt.ElfSymbols;
 import dev.kiln.core.Flags;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,15 +1,16 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
+import dev.kiln.tpu.PluginLocator;
 import java.util.Map;
 
 /**
  * The PJRT CPU plugin for tests, found the way users find it (KILN_PJRT_PLUGIN, Kiln's cache, site-packages).
  * When it is missing the tests fail, saying how to install it; they are never skipped.
  */
-final class CpuPlugin {
+public final class CpuPlugin {
   private CpuPlugin() {}
 
-  static PjrtPlugin load() {
+  public static PjrtPlugin load() {
     PluginLocator.Found f = PluginLocator.find(PluginLocator.Kind.CPU, null).orElseThrow(() -> new AssertionError(
         "PJRT CPU plugin not found (looked at KILN_PJRT_PLUGIN, " + PluginLocator.cacheDir(PluginLocator.Kind.CPU)
             + " and python3's site-packages): run './kiln plugin install cpu' (.ci/run does this)"));

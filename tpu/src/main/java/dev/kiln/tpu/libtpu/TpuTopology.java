@@ -1,5 +1,9 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.libtpu;
 
+import dev.kiln.tpu.pjrt.AotExecutable;
+import dev.kiln.tpu.pjrt.Pjrt;
+import dev.kiln.tpu.pjrt.PjrtException;
+import dev.kiln.tpu.pjrt.PjrtPlugin;
 import dev.kiln.tpu.pjrt.PjrtC;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package dev.kiln.tpu;
+package dev.kiln.tpu.pjrt;
 
+import dev.kiln.tpu.libtpu.TpuTopology;
 import dev.kiln.tpu.pjrt.PjrtC;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ public final class AotExecutable implements AutoCloseable {
   private final Pjrt pjrt;
   private PjrtC.PJRT_Executable handle;
 
-  AotExecutable(Pjrt pjrt, PjrtC.PJRT_Executable handle) {
+  public AotExecutable(Pjrt pjrt, PjrtC.PJRT_Executable handle) {
     this.pjrt = pjrt;
     this.handle = handle;
   }
