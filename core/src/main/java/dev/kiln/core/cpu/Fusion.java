@@ -102,57 +102,71 @@ final class Fusion {
    */
   static void run(CpuContext ctx, Region r, List<Value> nodes, Tensor[] vals) {
     int m = r.members().length;
-    Value last = nodes.get(r.position());
-    int n = last.shape().size();
+    int n = nodes.get(r.position()).shape().size();
     Object[] full = new Object[m];
     for (int k = 0; k < m; k++) {
       if (r.root()[k]) full[k] = Arena.uninitialized(nodes.get(r.members()[k]).dtype(), n);
     }
-    if (!r.hasSinks()) {
+    if (r.hasSinks()) {
+      runSummed(ctx, r, nodes, vals, full, n);
+    } else {
       int chunks = (n + CHUNK - 1) / CHUNK;
       ctx.parallelFor(chunks, 4, (cs, ce) -> {
         Chunker w = new Chunker(r, nodes, vals, full);
         for (int c = cs; c < ce; c++) w.eval(c * CHUNK, Math.min(CHUNK, n - c * CHUNK), null);
       });
-    } else {
-      int inner = last.shape().dim(last.rank() - 1);
-      int rows = n / inner;
-      int parts = Math.max(1, Math.min(ctx.parallelism(), rows / 64));
-      double[][][] acc = new double[m][parts][];
-      ctx.parallelFor(parts, 1, (ps, pe) -> {
-        Chunker w = new Chunker(r, nodes, vals, full);
-        for (int part = ps; part < pe; part++) {
-          int s = (int) ((long) rows * part / parts) * inner, e = (int) ((long) rows * (part + 1) / parts) * inner;
-          double[][] sums = new double[m][];
-          for (int k = 0; k < m; k++) {
-            if (r.sink()[k] >= 0) sums[k] = acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
-          }
-          for (int start = s; start < e; start += CHUNK) {
-            int len = Math.min(CHUNK, e - start);
-            int looped = w.eval(start, len, sums);
-            for (int k = 0; k < m; k++) {
-              if (r.sink()[k] < 0) continue;
-              // The compiled loop summed the whole vectors it ran over; the rest are summed here, after them, in order.
-              int from = r.loop() != null && r.loop().sums(k) ? looped : 0;
-              if (r.root()[k]) accumulate(full[k], start + from, len - from, start + from, acc[k][part]);
-              else accumulate(w.result(k), from, len - from, start + from, acc[k][part]);
-            }
-          }
-        }
-      });
-      for (int k = 0; k < m; k++) {
-        if (r.sink()[k] < 0) continue;
-        double[] sum = acc[k][0];
-        for (int p = 1; p < parts; p++) for (int i = 0; i < sum.length; i++) sum[i] += acc[k][p][i];
-        Value red = nodes.get(r.sink()[k]);
-        Object out = red.dtype() == DType.F64 ? sum : toFloat(sum);
-        vals[r.sink()[k]] = Tensor.wrap(red.dtype(), red.shape(), out);
-      }
     }
     for (int k = 0; k < m; k++) {
       if (r.root()[k]) {
         Value v = nodes.get(r.members()[k]);
         vals[r.members()[k]] = Tensor.wrap(v.dtype(), v.shape(), full[k]);
+      }
+    }
+  }
+
+  /**
+   * Runs a region with sinks over {@code n} elements: each part of {@link Reductions#reduce}'s row split sums into
+   * its own partial sums, and the partials are combined in part order into the sunk reductions' values.
+   */
+  private static void runSummed(CpuContext ctx, Region r, List<Value> nodes, Tensor[] vals, Object[] full, int n) {
+    int m = r.members().length;
+    Value last = nodes.get(r.position());
+    int inner = last.shape().dim(last.rank() - 1);
+    int rows = n / inner;
+    int parts = Math.max(1, Math.min(ctx.parallelism(), rows / 64));
+    double[][][] acc = new double[m][parts][];
+    ctx.parallelFor(parts, 1, (ps, pe) -> {
+      Chunker w = new Chunker(r, nodes, vals, full);
+      for (int part = ps; part < pe; part++) {
+        int s = (int) ((long) rows * part / parts) * inner, e = (int) ((long) rows * (part + 1) / parts) * inner;
+        double[][] sums = new double[m][];
+        for (int k = 0; k < m; k++) {
+          if (r.sink()[k] >= 0) sums[k] = acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
+        }
+        sumRange(r, w, full, s, e, sums);
+      }
+    });
+    for (int k = 0; k < m; k++) {
+      if (r.sink()[k] < 0) continue;
+      double[] sum = acc[k][0];
+      for (int p = 1; p < parts; p++) for (int i = 0; i < sum.length; i++) sum[i] += acc[k][p][i];
+      Value red = nodes.get(r.sink()[k]);
+      Object out = red.dtype() == DType.F64 ? sum : toFloat(sum);
+      vals[r.sink()[k]] = Tensor.wrap(red.dtype(), red.shape(), out);
+    }
+  }
+
+  /** Evaluates elements [s, e) chunk by chunk and adds each sunk member's values into its {@code sums}, in order. */
+  private static void sumRange(Region r, Chunker w, Object[] full, int s, int e, double[][] sums) {
+    for (int start = s; start < e; start += CHUNK) {
+      int len = Math.min(CHUNK, e - start);
+      int looped = w.eval(start, len, sums);
+      for (int k = 0; k < sums.length; k++) {
+        if (r.sink()[k] < 0) continue;
+        // The compiled loop summed the whole vectors it ran over; the rest are summed here, after them, in order.
+        int from = r.loop() != null && r.loop().sums(k) ? looped : 0;
+        if (r.root()[k]) accumulate(full[k], start + from, len - from, start + from, sums[k]);
+        else accumulate(w.result(k), from, len - from, start + from, sums[k]);
       }
     }
   }
