@@ -82,7 +82,7 @@ final class FusionPlanner {
   private final boolean[] isOutput;
   private final List<List<Integer>> users = new ArrayList<>();
   private final boolean[] fusible;
-  /** Each node's region id (−1 for none): a set's root after {@link #formRegions}, merged by {@link #mergeSiblings}. */
+  /** Each node's region id (−1 for none): its set's root after {@link #formRegions}, then as siblings merge. */
   private final int[] region;
   private final RegionSets sets = new RegionSets();
   private final boolean[] virtual;
@@ -209,7 +209,7 @@ final class FusionPlanner {
     }
   }
 
-  /** Whether region b may run within region a, at a's position, and shares a read with it (see {@link #mergeSiblings}). */
+  /** Whether region b may run within region a, at a's position, and shares a read with it ({@link #mergeSiblings}). */
   private boolean canJoin(List<Integer> aMembers, List<Integer> bMembers, int a, int b) {
     int at = position[a];
     boolean shares = false;
