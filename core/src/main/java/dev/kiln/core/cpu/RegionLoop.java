@@ -94,8 +94,8 @@ final class RegionLoop {
     return t;
   });
   /**
-   * Compiled code runs a loop at well under this per element and member (0.05-0.2 ns); C1's code and the interpreter,
-   * at ten times it and more (under -XX:TieredStopAtLevel=1 a loop never became ready).
+   * Nanoseconds per element and member that separate C2's code for a loop (well under) from C1's and the
+   * interpreter's (well over), so a loop is ready once it runs faster than this (measurements: docs/benchmarks.md).
    */
   private static final double COMPILED_NANOS = 1.0;
 
@@ -114,10 +114,9 @@ final class RegionLoop {
 
   /**
    * Whether regions run this loop yet. A new loop's class starts in the bytecode interpreter and then C1, where each
-   * Vector API call runs its Java fallback, some 100× slower than the kernels the chunk interpreter calls (compiled
-   * long before); C2 compiles it only after thousands of calls. Regions therefore use the chunk interpreter until a
-   * warm-up thread, calling the loop on a few vectors of scratch data, sees it run at compiled speed. Without that, a
-   * step at batch 4096 spent its first seconds in the new loops (a JFR profile: most of its samples for ~6 s).
+   * Vector API call runs its slow Java fallback, and C2 compiles it only after thousands of calls; so regions use the
+   * chunk interpreter (whose kernels were compiled long before) until a warm-up thread, calling the loop on a few
+   * vectors of scratch data, sees it run at compiled speed (why: docs/benchmarks.md).
    */
   boolean ready() {
     return ready;
