@@ -7,8 +7,7 @@ import java.util.Arrays;
  * A 1-D, undilated, ungrouped float32 convolution as one GEMM over its windows in place. With the input in
  * [N, S, C] layout (zero-padded along S when the convolution pads), the window of output position o of sample b is
  * the taps·C consecutive floats from (b, o·stride): exactly the im2col row, so {@link Gemm#sgemmRows} reads it where
- * it lies and nothing is copied. At the seed's shape im2col wrote five times the input and took about 40% of the
- * forward convolution's time.
+ * it lies and nothing is copied, where im2col would write the input out once per tap (docs/benchmarks.md).
  */
 public final class ConvWindows {
   private ConvWindows() {}

@@ -10,9 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * Kernels call {@link #parallelFor} for loops big enough to pay for a fork; small loops run inline.
  *
  * <p>The helpers are this context's own threads, not a fork-join pool's: after a loop a helper keeps watching for the
- * next one for {@link #SPIN_NANOS} before it parks. A training step runs some sixty loops with short serial ops in
- * between, and a parked thread took 58 µs on average to wake on this project's VM (measured over the seed's step at
- * batch 512); the calling thread meanwhile ran the loop alone.
+ * next one for {@link #SPIN_NANOS} before it parks, because a training step runs some sixty loops with short serial
+ * ops in between and waking a parked thread costs more than such an op (docs/benchmarks.md).
  */
 public final class CpuContext implements AutoCloseable {
   /** How long an idle helper watches for the next loop before parking. */

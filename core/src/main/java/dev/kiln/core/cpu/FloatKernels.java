@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Float32 elementwise arithmetic in vector lanes, for the binary primitive and the fused regions built on it. C2 does
- * not vectorize the plain loop (each operand has its own offset and the arrays may alias): over a 2048-element chunk
- * it measured 0.73 ns per element against 0.08 here. Each operation is the scalar IEEE operation (max and min as
- * Math.max and Math.min, NaN and signed zeros included), so results are the scalar loop's exactly.
+ * not vectorize the plain loop, since each operand has its own offset and the arrays may alias (docs/benchmarks.md).
+ * Each operation is the scalar IEEE operation (max and min as Math.max and Math.min, NaN and signed zeros included),
+ * so results are the scalar loop's exactly.
  */
 public final class FloatKernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -26,11 +26,8 @@ public final class FloatKernels {
 
   /**
    * o[oo+i] = a[ao+i] (op) b[bo+i] for i in [0, n). The operator is chosen once, outside the loop, and each operator's
-   * loop is a method of its own with a constant operator, which the Vector API compiles to instructions. On a Zen 5
-   * under -XX:UseAVX=2, over a 2,048-element chunk once all six operators had run (as in a training step): one loop
-   * switching on the operator per vector ran 0.3-0.7 ns per element; six loops in this one method, 2-4 ns for
-   * multiply, divide and minimum (past the first loops, C2 left their vector calls to the API's Java fallback); a
-   * method per operator, 0.08-0.1 (0.03-0.06 with AVX-512).
+   * loop is a method of its own with a constant operator, which the Vector API compiles to instructions (a switch per
+   * vector, or six loops in one method, left calls to the API's Java fallback: docs/benchmarks.md).
    */
   public static void binary(Op op, float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
     int end = switch (op) {

@@ -5,11 +5,8 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Value;
-import dev.kiln.core.op.BroadcastInDim;
 import dev.kiln.core.op.Constant;
 import dev.kiln.core.op.Elementwise;
-import dev.kiln.core.op.Reduce;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -20,20 +17,12 @@ import java.util.List;
  * is read periodically from its small operand instead of being expanded. The RNG's ~60 integer ops per draw and the
  * normalization/batch-norm arithmetic are what this saves memory traffic on.
  *
- * <p>A region runs at the position of its last node. Nodes join a region only when all their users are already in
- * it; regions merge only when every outside user of their results comes after the merged region's position, so the
- * interpreter's order stays valid. Then a later region that shares reads with an earlier one of the same shape, and
- * needs nothing computed in between, runs within it, at the earlier position ({@link #siblings}).
+ * <p>{@link FusionPlanner} decides the regions; this class holds the plan's types and runs a region.
  */
 final class Fusion {
   /**
-   * Elements per chunk. Each member passes over a whole chunk before the next runs, so a region reads each of its
-   * large inputs in runs of one chunk, between bursts of work in cache: longer runs stream from memory better, while
-   * shorter ones keep the intermediates in L1. In the seed's step at batch 4096 on a Zen 5 under -XX:UseAVX=2, its
-   * input normalization (subtract, divide, multiply, add over [4096, 20, 130], in a harness) took 8.6-9.0 ms a call
-   * with 2,048, 7.6-8.3 with 4,096 and 7.4-7.5 with 8,192; the step's regions together 0.52-0.63 s per 8 steps with
-   * 2,048 against 0.48-0.51 with 8,192. 4,096 takes most of that while two 16 KiB buffers still fit a Zen 3's 32 KiB
-   * L1 (not measured there).
+   * Elements per chunk: each member passes over a whole chunk before the next runs, so longer chunks stream a region's
+   * large inputs from memory better and shorter ones keep its intermediates in L1 (measurements: docs/benchmarks.md).
    */
   static final int CHUNK = 4096;
   /**
@@ -95,252 +84,14 @@ final class Fusion {
 
   private Fusion() {}
 
+  /** The fusion plan of {@code g}, whose nodes flagged in {@code isOutput} are its results ({@link FusionPlanner}). */
   static Plan plan(Graph g, boolean[] isOutput) {
-    List<Value> nodes = g.nodes();
-    int n = nodes.size();
-    List<List<Integer>> users = new ArrayList<>();
-    for (int i = 0; i < n; i++) users.add(new ArrayList<>());
-    for (int i = 0; i < n; i++) {
-      for (Value in : nodes.get(i).inputs()) users.get(g.indexOf(in)).add(i);
-    }
-    boolean[] fusible = new boolean[n];
-    for (int i = 0; i < n; i++) fusible[i] = fusible(nodes.get(i));
-
-    // Regions, formed from the last node backwards: union-find over region ids with their position (max member)
-    // and the earliest outside user of any of their results.
-    int[] region = new int[n];
-    Arrays.fill(region, -1);
-    List<int[]> info = new ArrayList<>(); // {position, earliestOutsideUser}
-    List<Integer> parent = new ArrayList<>();
-    for (int i = n - 1; i >= 0; i--) {
-      if (!fusible[i]) continue;
-      List<Integer> us = users.get(i);
-      boolean canJoin = !isOutput[i] && !us.isEmpty();
-      for (int u : us) {
-        canJoin &= fusible[u] && region[u] >= 0 && nodes.get(u).shape().equals(nodes.get(i).shape());
-      }
-      if (canJoin) {
-        List<Integer> rs = new ArrayList<>();
-        for (int u : us) {
-          int r = find(parent, region[u]);
-          if (!rs.contains(r)) rs.add(r);
-        }
-        int pos = 0, earliest = Integer.MAX_VALUE;
-        for (int r : rs) {
-          pos = Math.max(pos, info.get(r)[0]);
-          earliest = Math.min(earliest, info.get(r)[1]);
-        }
-        if (rs.size() == 1 || earliest > pos) {
-          int root = rs.get(0);
-          for (int r : rs) parent.set(r, root);
-          info.get(root)[0] = pos;
-          info.get(root)[1] = earliest;
-          region[i] = root;
-          continue;
-        }
-      }
-      int id = parent.size();
-      parent.add(id);
-      int earliest = Integer.MAX_VALUE;
-      for (int u : us) earliest = Math.min(earliest, u);
-      info.add(new int[] {i, earliest});
-      region[i] = id;
-    }
-    for (int i = 0; i < n; i++) if (region[i] >= 0) region[i] = find(parent, region[i]);
-
-    // Broadcasts whose every user is fused are read periodically and never materialized.
-    boolean[] virtual = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      if (isOutput[i] || period(nodes.get(i)) < 0 || users.get(i).isEmpty()) continue;
-      boolean all = true;
-      for (int u : users.get(i)) all &= region[u] >= 0;
-      virtual[i] = all;
-    }
-
-    int[] position = siblings(g, nodes, region, virtual, parent.size());
-
-    List<List<Integer>> members = membersByRegion(region, parent.size());
-
-    // Sum reductions over leading dimensions whose operand is a region member become sinks of that region (the
-    // batch-norm statistics and the gradients' sums), when the region runs before them: the sum is taken as the
-    // region runs. An operand that other nodes read too is still written out, but not read back for the sum.
-    int[] sinkFor = new int[n];
-    Arrays.fill(sinkFor, -1);
-    boolean[] sunk = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      Value v = nodes.get(i);
-      if (v.inputs().size() != 1) continue;
-      int src = g.indexOf(v.input(0));
-      if (region[src] < 0 || isOutput[src] || sinkFor[src] >= 0 || sinkPeriod(v) < 0) continue;
-      if (position[region[src]] > i) continue;
-      sinkFor[src] = i;
-      sunk[i] = true;
-    }
-
-    // Materialize the regions.
-    List<Region> regions = new ArrayList<>();
-    Region[] at = new Region[n];
-    int[] regionOf = new int[n];
-    Arrays.fill(regionOf, -1);
-    for (List<Integer> ms : members) {
-      if (ms.isEmpty()) continue;
-      int[] m = ms.stream().mapToInt(Integer::intValue).toArray();
-      int pos = position[region[m[0]]];
-      boolean[] root = new boolean[m.length];
-      Source[][] src = new Source[m.length][];
-      int[] sink = new int[m.length];
-      for (int k = 0; k < m.length; k++) {
-        int slot = m[k];
-        sink[k] = sinkFor[slot];
-        for (int u : users.get(slot)) root[k] |= region[u] != region[slot] && u != sink[k];
-        root[k] |= isOutput[slot];
-        List<Value> ins = nodes.get(slot).inputs();
-        src[k] = new Source[ins.size()];
-        for (int q = 0; q < ins.size(); q++) {
-          int s = g.indexOf(ins.get(q));
-          int mi = Arrays.binarySearch(m, s);
-          if (region[s] == region[slot] && mi >= 0) {
-            src[k][q] = Source.inRegion(mi);
-          } else if (virtual[s]) {
-            Value b = nodes.get(s);
-            src[k][q] = Source.periodic(g.indexOf(b.input(0)), period(b));
-          } else if (ins.get(q).rank() == 0) {
-            src[k][q] = Source.periodic(s, 1);
-          } else {
-            src[k][q] = Source.direct(s);
-          }
-        }
-      }
-      Region r = new Region(pos, m, root, src, sink, null);
-      if (LOOPS) r = new Region(pos, m, root, src, sink, RegionLoop.compile(r, nodes));
-      int id = regions.size();
-      regions.add(r);
-      at[pos] = r;
-      for (int s : m) regionOf[s] = id;
-    }
-    return new Plan(regionOf, virtual, regions, at, sunk);
-  }
-
-  /**
-   * Merges sibling regions and returns each region's position (the step it runs at, by region id). Regions are taken
-   * in the order they run; a region B joins an earlier region A of the same shape when B reads one of A's members or
-   * an array that A reads too, and everything else B reads exists by A's position. A then computes B's members as
-   * well, in the same pass over the elements: the batch-norm backward's products of the upstream gradient with γ and
-   * with x̂, and their sums, are one pass instead of four, and a ReLU's mask and select join the pass before them.
-   * B's results exist earlier than before, which every reader allows; the arrays both read are read once.
-   */
-  private static int[] siblings(Graph g, List<Value> nodes, int[] region, boolean[] virtual, int ids) {
-    int n = nodes.size();
-    int[] position = new int[ids];
-    Arrays.fill(position, -1);
-    for (int i = 0; i < n; i++) if (region[i] >= 0) position[region[i]] = Math.max(position[region[i]], i);
-    List<List<Integer>> members = membersByRegion(region, ids);
-    Integer[] order = new Integer[ids];
-    for (int i = 0; i < ids; i++) order[i] = i;
-    Arrays.sort(order, (x, y) -> Integer.compare(position[x], position[y]));
-    List<Integer> done = new ArrayList<>();
-    for (int b : order) {
-      if (members.get(b).isEmpty()) continue;
-      Value shape = nodes.get(position[b]);
-      int into = -1;
-      for (int a : done) {
-        if (nodes.get(position[a]).shape().equals(shape.shape()) && canJoin(g, nodes, region, virtual, position,
-            members.get(a), members.get(b), a, b)) {
-          into = a;
-          break;
-        }
-      }
-      if (into < 0) {
-        done.add(b);
-        continue;
-      }
-      for (int m : members.get(b)) region[m] = into;
-      members.get(into).addAll(members.get(b));
-      members.get(into).sort(null);
-      members.get(b).clear();
-      position[b] = -1;
-    }
-    return position;
-  }
-
-  /** Whether region b may run within region a, at a's position, and shares a read with it (see {@link #siblings}). */
-  private static boolean canJoin(Graph g, List<Value> nodes, int[] region, boolean[] virtual, int[] position,
-      List<Integer> aMembers, List<Integer> bMembers, int a, int b) {
-    int at = position[a];
-    boolean shares = false;
-    for (int m : bMembers) {
-      for (Value in : nodes.get(m).inputs()) {
-        int s = g.indexOf(in);
-        if (region[s] == a) {
-          shares = true;
-          continue;
-        }
-        if (region[s] == b) continue;
-        int src = virtual[s] ? g.indexOf(nodes.get(s).input(0)) : s;
-        int ready = region[src] >= 0 ? position[region[src]] : hoisted(nodes.get(src)) ? -1 : src;
-        if (ready >= at) return false;
-        if (!shares && !virtual[s] && in.rank() > 0) {
-          for (int am : aMembers) shares |= nodes.get(am).inputs().contains(in);
-        }
-      }
-    }
-    return shares;
-  }
-
-  /** The nodes of each region id, in graph order (empty for ids that are not a region's root). */
-  private static List<List<Integer>> membersByRegion(int[] region, int ids) {
-    List<List<Integer>> members = new ArrayList<>();
-    for (int i = 0; i < ids; i++) members.add(new ArrayList<>());
-    for (int i = 0; i < region.length; i++) if (region[i] >= 0) members.get(region[i]).add(i);
-    return members;
+    return FusionPlanner.plan(g, isOutput);
   }
 
   /** Constants: the interpreter evaluates them before any other node, so they are ready for every region. */
   static boolean hoisted(Value v) {
     return v.op() instanceof Constant;
-  }
-
-  private static int find(List<Integer> parent, int x) {
-    while (parent.get(x) != x) {
-      parent.set(x, parent.get(parent.get(x)));
-      x = parent.get(x);
-    }
-    return x;
-  }
-
-  /** Elementwise, big enough, and every operand of the result's shape or a scalar. */
-  private static boolean fusible(Value v) {
-    if (!(v.op() instanceof Elementwise) || v.shape().longSize() < MIN_SIZE) return false;
-    for (Value in : v.inputs()) {
-      if (!in.shape().equals(v.shape()) && in.rank() != 0) return false;
-    }
-    return true;
-  }
-
-  /**
-   * For a broadcast_in_dim whose operand is a scalar or spans the trailing dimensions of the result, the period
-   * (operand size) at which the result repeats it; otherwise −1.
-   */
-  static int period(Value b) {
-    if (!(b.op() instanceof BroadcastInDim bd)) return -1;
-    Value x = b.input(0);
-    int r = b.rank(), k = x.rank();
-    for (int i = 0; i < k; i++) {
-      if (bd.dims()[i] != r - k + i || x.dim(i) != b.dim(r - k + i)) return -1;
-    }
-    return x.shape().size();
-  }
-
-  /**
-   * For a floating-point sum over a leading block of dimensions (or all of them), the number of kept elements it
-   * sums into, which repeat with that period in the operand; otherwise −1.
-   */
-  static int sinkPeriod(Value v) {
-    if (!(v.op() instanceof Reduce red) || red.kind() != Reductions.Kind.SUM || !v.dtype().isFloating()) return -1;
-    int[] d = red.dims().clone();
-    Arrays.sort(d);
-    for (int i = 0; i < d.length; i++) if (d[i] != i) return -1;
-    return v.shape().size();
   }
 
   /**
@@ -351,57 +102,71 @@ final class Fusion {
    */
   static void run(CpuContext ctx, Region r, List<Value> nodes, Tensor[] vals) {
     int m = r.members().length;
-    Value last = nodes.get(r.position());
-    int n = last.shape().size();
+    int n = nodes.get(r.position()).shape().size();
     Object[] full = new Object[m];
     for (int k = 0; k < m; k++) {
       if (r.root()[k]) full[k] = Arena.uninitialized(nodes.get(r.members()[k]).dtype(), n);
     }
-    if (!r.hasSinks()) {
+    if (r.hasSinks()) {
+      runSummed(ctx, r, nodes, vals, full, n);
+    } else {
       int chunks = (n + CHUNK - 1) / CHUNK;
       ctx.parallelFor(chunks, 4, (cs, ce) -> {
         Chunker w = new Chunker(r, nodes, vals, full);
         for (int c = cs; c < ce; c++) w.eval(c * CHUNK, Math.min(CHUNK, n - c * CHUNK), null);
       });
-    } else {
-      int inner = last.shape().dim(last.rank() - 1);
-      int rows = n / inner;
-      int parts = Math.max(1, Math.min(ctx.parallelism(), rows / 64));
-      double[][][] acc = new double[m][parts][];
-      ctx.parallelFor(parts, 1, (ps, pe) -> {
-        Chunker w = new Chunker(r, nodes, vals, full);
-        for (int part = ps; part < pe; part++) {
-          int s = (int) ((long) rows * part / parts) * inner, e = (int) ((long) rows * (part + 1) / parts) * inner;
-          double[][] sums = new double[m][];
-          for (int k = 0; k < m; k++) {
-            if (r.sink()[k] >= 0) sums[k] = acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
-          }
-          for (int start = s; start < e; start += CHUNK) {
-            int len = Math.min(CHUNK, e - start);
-            int looped = w.eval(start, len, sums);
-            for (int k = 0; k < m; k++) {
-              if (r.sink()[k] < 0) continue;
-              // The compiled loop summed the whole vectors it ran over; the rest are summed here, after them, in order.
-              int from = r.loop() != null && r.loop().sums(k) ? looped : 0;
-              if (r.root()[k]) accumulate(full[k], start + from, len - from, start + from, acc[k][part]);
-              else accumulate(w.result(k), from, len - from, start + from, acc[k][part]);
-            }
-          }
-        }
-      });
-      for (int k = 0; k < m; k++) {
-        if (r.sink()[k] < 0) continue;
-        double[] sum = acc[k][0];
-        for (int p = 1; p < parts; p++) for (int i = 0; i < sum.length; i++) sum[i] += acc[k][p][i];
-        Value red = nodes.get(r.sink()[k]);
-        Object out = red.dtype() == DType.F64 ? sum : toFloat(sum);
-        vals[r.sink()[k]] = Tensor.wrap(red.dtype(), red.shape(), out);
-      }
     }
     for (int k = 0; k < m; k++) {
       if (r.root()[k]) {
         Value v = nodes.get(r.members()[k]);
         vals[r.members()[k]] = Tensor.wrap(v.dtype(), v.shape(), full[k]);
+      }
+    }
+  }
+
+  /**
+   * Runs a region with sinks over {@code n} elements: each part of {@link Reductions#reduce}'s row split sums into
+   * its own partial sums, and the partials are combined in part order into the sunk reductions' values.
+   */
+  private static void runSummed(CpuContext ctx, Region r, List<Value> nodes, Tensor[] vals, Object[] full, int n) {
+    int m = r.members().length;
+    Value last = nodes.get(r.position());
+    int inner = last.shape().dim(last.rank() - 1);
+    int rows = n / inner;
+    int parts = Math.max(1, Math.min(ctx.parallelism(), rows / 64));
+    double[][][] acc = new double[m][parts][];
+    ctx.parallelFor(parts, 1, (ps, pe) -> {
+      Chunker w = new Chunker(r, nodes, vals, full);
+      for (int part = ps; part < pe; part++) {
+        int s = (int) ((long) rows * part / parts) * inner, e = (int) ((long) rows * (part + 1) / parts) * inner;
+        double[][] sums = new double[m][];
+        for (int k = 0; k < m; k++) {
+          if (r.sink()[k] >= 0) sums[k] = acc[k][part] = new double[nodes.get(r.sink()[k]).shape().size()];
+        }
+        sumRange(r, w, full, s, e, sums);
+      }
+    });
+    for (int k = 0; k < m; k++) {
+      if (r.sink()[k] < 0) continue;
+      double[] sum = acc[k][0];
+      for (int p = 1; p < parts; p++) for (int i = 0; i < sum.length; i++) sum[i] += acc[k][p][i];
+      Value red = nodes.get(r.sink()[k]);
+      Object out = red.dtype() == DType.F64 ? sum : toFloat(sum);
+      vals[r.sink()[k]] = Tensor.wrap(red.dtype(), red.shape(), out);
+    }
+  }
+
+  /** Evaluates elements [s, e) chunk by chunk and adds each sunk member's values into its {@code sums}, in order. */
+  private static void sumRange(Region r, Chunker w, Object[] full, int s, int e, double[][] sums) {
+    for (int start = s; start < e; start += CHUNK) {
+      int len = Math.min(CHUNK, e - start);
+      int looped = w.eval(start, len, sums);
+      for (int k = 0; k < sums.length; k++) {
+        if (r.sink()[k] < 0) continue;
+        // The compiled loop summed the whole vectors it ran over; the rest are summed here, after them, in order.
+        int from = r.loop() != null && r.loop().sums(k) ? looped : 0;
+        if (r.root()[k]) accumulate(full[k], start + from, len - from, start + from, sums[k]);
+        else accumulate(w.result(k), from, len - from, start + from, sums[k]);
       }
     }
   }
@@ -440,9 +205,8 @@ final class Fusion {
     private final Object[] buf;
     /**
      * For each periodic input, the operand repeated over CHUNK + period − 1 elements from phase 0 (filled once), or
-     * null for a period longer than a chunk: a chunk at phase p reads it from offset p, with no copy per chunk. Filling
-     * a chunk-long buffer at each chunk's phase instead took 16 copies of a 130-float period per 2,048 elements, for
-     * each periodic input: a third of a region's time where the seed normalizes its 130 features.
+     * null for a period longer than a chunk: a chunk at phase p reads it from offset p, with no copy per chunk (copies
+     * per chunk cost the seed's input normalization dearly: docs/benchmarks.md).
      */
     private final Object[][] periodic;
     /** A chunk-long buffer for periodic inputs longer than a chunk, where a chunk wraps past the period's end. */

@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Float32 comparisons and selects with vector masks. As scalar loops they branch on every element, and on a ReLU's
- * mask (true about half the time, at random) the branches mispredict: measured at 2-3x the time of a multiply over
- * the same elements. The results are the scalar loops' exactly (IEEE comparisons; a select copies bits).
+ * mask (true about half the time, at random) the branches mispredict (docs/benchmarks.md). The results are the
+ * scalar loops' exactly (IEEE comparisons; a select copies bits).
  */
 public final class MaskKernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -19,6 +19,9 @@ public final class Reductions {
    */
   public static Object reduce(CpuContext ctx, DType dtype, Kind kind, Object src, int[] dims, boolean[] reduced) {
     int rank = dims.length;
+    if (rank == 0) {
+      return reduce(ctx, dtype, kind, src, new int[] {1}, new boolean[] {false});
+    }
     int outN = 1;
     int[] outStride = new int[rank];
     for (int d = rank - 1; d >= 0; d--) {
@@ -29,59 +32,86 @@ public final class Reductions {
     }
     int n = 1;
     for (int d : dims) n *= d;
-    boolean isF = dtype.isFloating();
-    double init = kind == Kind.SUM ? 0.0 : Double.NEGATIVE_INFINITY;
-    if (rank == 0) {
-      return reduce(ctx, dtype, kind, src, new int[] {1}, new boolean[] {false});
-    }
-    if (n == 0) {
-      // Empty input: every output element is the init value.
-      if (isF) {
-        double[] r = new double[outN];
-        java.util.Arrays.fill(r, init);
-        return copyOut(dtype, r, null, outN);
-      }
-      int[] r = new int[outN];
-      if (kind == Kind.MAX) java.util.Arrays.fill(r, dtype == DType.U32 ? 0 : Integer.MIN_VALUE);
-      return r;
-    }
-    int inner = dims[rank - 1];
-    boolean innerReduced = reduced[rank - 1];
-    int rows = inner == 0 ? 0 : n / inner;
+    if (n == 0) return empty(dtype, kind, outN);
+    int rows = n / dims[rank - 1];
     int parts = Math.max(1, Math.min(ctx.parallelism(), rows / 64));
-    double[][] accD = new double[parts][];
-    int[][] accI = new int[parts][];
-    final int fOutN = outN;
-    ctx.parallelFor(parts, 1, (ps, pe) -> {
-      for (int part = ps; part < pe; part++) {
-        int s = (int) ((long) rows * part / parts);
-        int e = (int) ((long) rows * (part + 1) / parts);
-        if (isF) {
-          double[] acc = new double[fOutN];
-          if (kind == Kind.MAX) java.util.Arrays.fill(acc, init);
-          walkF(dtype, kind, src, dims, outStride, inner, innerReduced, s, e, acc);
-          accD[part] = acc;
-        } else {
-          int[] acc = new int[fOutN];
-          if (kind == Kind.MAX) java.util.Arrays.fill(acc, dtype == DType.U32 ? 0 : Integer.MIN_VALUE);
-          walkI(dtype, kind, (int[]) src, dims, outStride, inner, innerReduced, s, e, acc);
-          accI[part] = acc;
-        }
-      }
-    });
-    if (isF) {
-      double[] r = accD[0];
-      for (int p = 1; p < parts; p++) {
-        for (int i = 0; i < outN; i++) r[i] = kind == Kind.SUM ? r[i] + accD[p][i] : max(r[i], accD[p][i]);
-      }
+    Walk w = new Walk(dims, outStride, reduced[rank - 1], outN, rows, parts);
+    return dtype.isFloating() ? reduceFloats(ctx, dtype, kind, src, w) : reduceInts(ctx, dtype, kind, (int[]) src, w);
+  }
+
+  /**
+   * How a reduction walks its input: its dimensions, each kept dimension's stride in the output (0 for reduced ones),
+   * whether the innermost dimension is reduced, the output's size, and the input's rows split into {@code parts}
+   * ranges, each accumulated into its own partial result.
+   */
+  private record Walk(int[] dims, int[] outStride, boolean innerReduced, int outN, int rows, int parts) {
+    int inner() {
+      return dims[dims.length - 1];
+    }
+
+    /** The first row of {@code part} (the end of part − 1). */
+    int firstRow(int part) {
+      return (int) ((long) rows * part / parts);
+    }
+  }
+
+  /** The result of reducing an empty input: every output element is the reduction's initial value. */
+  private static Object empty(DType dtype, Kind kind, int outN) {
+    if (dtype.isFloating()) {
+      double[] r = new double[outN];
+      java.util.Arrays.fill(r, floatInit(kind));
       return copyOut(dtype, r, null, outN);
     }
-    int[] r = accI[0];
-    for (int p = 1; p < parts; p++) {
-      for (int i = 0; i < outN; i++) {
-        r[i] = kind == Kind.SUM ? r[i] + accI[p][i]
-            : (dtype == DType.U32 ? (Integer.compareUnsigned(r[i], accI[p][i]) >= 0 ? r[i] : accI[p][i])
-                : Math.max(r[i], accI[p][i]));
+    int[] r = new int[outN];
+    if (kind == Kind.MAX) java.util.Arrays.fill(r, intMaxInit(dtype));
+    return r;
+  }
+
+  private static double floatInit(Kind kind) {
+    return kind == Kind.SUM ? 0.0 : Double.NEGATIVE_INFINITY;
+  }
+
+  private static int intMaxInit(DType dtype) {
+    return dtype == DType.U32 ? 0 : Integer.MIN_VALUE;
+  }
+
+  /** A float reduction: float64 partials by part, combined in part order. */
+  private static Object reduceFloats(CpuContext ctx, DType dtype, Kind kind, Object src, Walk w) {
+    double[][] acc = new double[w.parts()][];
+    ctx.parallelFor(w.parts(), 1, (ps, pe) -> {
+      for (int part = ps; part < pe; part++) {
+        double[] a = new double[w.outN()];
+        if (kind == Kind.MAX) java.util.Arrays.fill(a, floatInit(kind));
+        walkF(dtype, kind, src, w.dims(), w.outStride(), w.inner(), w.innerReduced(), w.firstRow(part),
+            w.firstRow(part + 1), a);
+        acc[part] = a;
+      }
+    });
+    double[] r = acc[0];
+    for (int p = 1; p < w.parts(); p++) {
+      for (int i = 0; i < w.outN(); i++) r[i] = kind == Kind.SUM ? r[i] + acc[p][i] : max(r[i], acc[p][i]);
+    }
+    return copyOut(dtype, r, null, w.outN());
+  }
+
+  /** An integer reduction: partials by part, combined in part order. */
+  private static int[] reduceInts(CpuContext ctx, DType dtype, Kind kind, int[] src, Walk w) {
+    int[][] acc = new int[w.parts()][];
+    ctx.parallelFor(w.parts(), 1, (ps, pe) -> {
+      for (int part = ps; part < pe; part++) {
+        int[] a = new int[w.outN()];
+        if (kind == Kind.MAX) java.util.Arrays.fill(a, intMaxInit(dtype));
+        walkI(dtype, kind, src, w.dims(), w.outStride(), w.inner(), w.innerReduced(), w.firstRow(part),
+            w.firstRow(part + 1), a);
+        acc[part] = a;
+      }
+    });
+    int[] r = acc[0];
+    for (int p = 1; p < w.parts(); p++) {
+      for (int i = 0; i < w.outN(); i++) {
+        r[i] = kind == Kind.SUM ? r[i] + acc[p][i]
+            : (dtype == DType.U32 ? (Integer.compareUnsigned(r[i], acc[p][i]) >= 0 ? r[i] : acc[p][i])
+                : Math.max(r[i], acc[p][i]));
       }
     }
     return r;

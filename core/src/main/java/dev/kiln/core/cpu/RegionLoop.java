@@ -94,8 +94,8 @@ final class RegionLoop {
     return t;
   });
   /**
-   * Compiled code runs a loop at well under this per element and member (0.05-0.2 ns); C1's code and the interpreter,
-   * at ten times it and more (under -XX:TieredStopAtLevel=1 a loop never became ready).
+   * Nanoseconds per element and member that separate C2's code for a loop (well under) from C1's and the
+   * interpreter's (well over), so a loop is ready once it runs faster than this (measurements: docs/benchmarks.md).
    */
   private static final double COMPILED_NANOS = 1.0;
 
@@ -114,10 +114,9 @@ final class RegionLoop {
 
   /**
    * Whether regions run this loop yet. A new loop's class starts in the bytecode interpreter and then C1, where each
-   * Vector API call runs its Java fallback, some 100× slower than the kernels the chunk interpreter calls (compiled
-   * long before); C2 compiles it only after thousands of calls. Regions therefore use the chunk interpreter until a
-   * warm-up thread, calling the loop on a few vectors of scratch data, sees it run at compiled speed. Without that, a
-   * step at batch 4096 spent its first seconds in the new loops (a JFR profile: most of its samples for ~6 s).
+   * Vector API call runs its slow Java fallback, and C2 compiles it only after thousands of calls; so regions use the
+   * chunk interpreter (whose kernels were compiled long before) until a warm-up thread, calling the loop on a few
+   * vectors of scratch data, sees it run at compiled speed (why: docs/benchmarks.md).
    */
   boolean ready() {
     return ready;
@@ -181,57 +180,75 @@ final class RegionLoop {
     for (int k = 0; k < m; k++) {
       if (!supported(nodes.get(r.members()[k]))) return null;
     }
-    // A member's sum is taken in the loop where every vector falls within one period of the sum: the period and the
-    // chunks' starts (multiples of the last dimension, see Fusion.run) are whole vectors. Each sum element then takes
-    // its values in the same order as the interpreter's float64 accumulation, so the sums are the same.
+    int[] period = new int[m];
+    boolean[] sums = loopSums(r, nodes, period);
+    Params p = Params.of(r, nodes, sums);
+    Emitter emitter = new Emitter(r, nodes, p.list(), p.paramOf(), p.outParam(), p.sumParam(), period);
+    byte[] bytes = ClassFile.of().build(ClassDesc.of(RegionLoop.class.getPackageName() + ".RegionLoopBody"),
+        cb -> cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC).withMethodBody("run", BODY, ClassFile.ACC_STATIC,
+            emitter::emit));
+    RegionLoop loop = new RegionLoop(List.copyOf(p.list()), sums, period, define(bytes));
+    if (warmUp) {
+      WARM_UP.execute(loop::warmUp);
+    } else {
+      loop.ready = true;
+    }
+    return loop;
+  }
+
+  /**
+   * Which members' sums the loop takes, filling {@code period} with each sunk member's sum size. A member's sum is
+   * taken in the loop where every vector falls within one period of the sum: the period and the chunks' starts
+   * (multiples of the last dimension, see Fusion.run) are whole vectors. Each sum element then takes its values in
+   * the same order as the interpreter's float64 accumulation, so the sums are the same.
+   */
+  private static boolean[] loopSums(Fusion.Region r, List<Value> nodes, int[] period) {
     Value last = nodes.get(r.position());
     boolean aligned = last.dim(last.rank() - 1) % LANES == 0 && 2 * DOUBLE_LANES == LANES;
-    boolean[] sums = new boolean[m];
-    int[] period = new int[m];
-    for (int k = 0; k < m; k++) {
+    boolean[] sums = new boolean[r.members().length];
+    for (int k = 0; k < sums.length; k++) {
       if (r.sink()[k] < 0) continue;
       period[k] = nodes.get(r.sink()[k]).shape().size();
       sums[k] = aligned && period[k] % LANES == 0 && nodes.get(r.members()[k]).dtype() == DType.F32;
     }
-    List<Param> params = new ArrayList<>();
-    int[][] paramOf = new int[m][];
-    int[] outParam = new int[m], sumParam = new int[m];
-    for (int k = 0; k < m; k++) {
-      Fusion.Source[] src = r.sources()[k];
-      paramOf[k] = new int[src.length];
-      for (int q = 0; q < src.length; q++) {
-        paramOf[k][q] = -1;
-        if (src[q].member() < 0) {
-          paramOf[k][q] = params.size();
-          params.add(new Param(k, q, nodes.get(r.members()[k]).input(q).dtype() == DType.PRED));
+    return sums;
+  }
+
+  /**
+   * The loop's params in order, and where each member's are: {@code paramOf[k][q]} for operand q read from outside
+   * the region (−1 for one from a member), {@code outParam[k]} and {@code sumParam[k]} (−1 for none).
+   */
+  private record Params(List<Param> list, int[][] paramOf, int[] outParam, int[] sumParam) {
+    static Params of(Fusion.Region r, List<Value> nodes, boolean[] sums) {
+      int m = r.members().length;
+      Params p = new Params(new ArrayList<>(), new int[m][], new int[m], new int[m]);
+      for (int k = 0; k < m; k++) {
+        Value v = nodes.get(r.members()[k]);
+        Fusion.Source[] src = r.sources()[k];
+        p.paramOf[k] = new int[src.length];
+        for (int q = 0; q < src.length; q++) {
+          p.paramOf[k][q] = src[q].member() < 0 ? p.add(new Param(k, q, v.input(q).dtype() == DType.PRED)) : -1;
         }
+        boolean out = r.root()[k] || (r.sink()[k] >= 0 && !sums[k]);
+        p.outParam[k] = out ? p.add(new Param(k, Param.OUT, v.dtype() == DType.PRED)) : -1;
+        p.sumParam[k] = sums[k] ? p.add(new Param(k, Param.SUM, false)) : -1;
       }
-      outParam[k] = -1;
-      if (r.root()[k] || (r.sink()[k] >= 0 && !sums[k])) {
-        outParam[k] = params.size();
-        params.add(new Param(k, Param.OUT, nodes.get(r.members()[k]).dtype() == DType.PRED));
-      }
-      sumParam[k] = -1;
-      if (sums[k]) {
-        sumParam[k] = params.size();
-        params.add(new Param(k, Param.SUM, false));
-      }
+      return p;
     }
-    Emitter emitter = new Emitter(r, nodes, params, paramOf, outParam, sumParam, period);
-    byte[] bytes = ClassFile.of().build(ClassDesc.of(RegionLoop.class.getPackageName() + ".RegionLoopBody"),
-        cb -> cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC).withMethodBody("run", BODY, ClassFile.ACC_STATIC,
-            emitter::emit));
+
+    /** Appends a param; returns its index. */
+    private int add(Param param) {
+      list.add(param);
+      return list.size() - 1;
+    }
+  }
+
+  /** Defines the loop's hidden class and returns its static {@code run}. */
+  private static MethodHandle define(byte[] bytes) {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
-      MethodHandle mh = lookup.findStatic(lookup.lookupClass(), "run",
+      return lookup.findStatic(lookup.lookupClass(), "run",
           MethodType.methodType(void.class, Object[].class, int[].class, int.class));
-      RegionLoop loop = new RegionLoop(List.copyOf(params), sums, period, mh);
-      if (warmUp) {
-        WARM_UP.execute(loop::warmUp);
-      } else {
-        loop.ready = true;
-      }
-      return loop;
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot define a region's loop", e);
     }

@@ -14,8 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>It is within an ulp or so of {@link Math#log}, not equal to it; rounded to float it is what the Java backend's
  * normal draws need, and {@code RandomNormalTest} checks over all 2^23 of their arguments that it rounds to the same
- * float as {@code (float) Math.log}. About 6× faster than calling Math.log per element (1.1 against 7 ns on this
- * project's AVX-512 machine).
+ * float as {@code (float) Math.log}. It exists because calling Math.log per element is far slower (docs/benchmarks.md).
  */
 public final class VectorLog {
   private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -34,8 +33,8 @@ public final class VectorLog {
     for (int end = D.loopBound(n); i < end; i += D.length()) {
       DoubleVector v = DoubleVector.fromArray(D, x, i);
       LongVector bits = (LongVector) v.viewAsIntegralLanes();
-      // The biased exponent as a double without a long-to-double conversion (AVX2 has none, and the Vector API's
-      // fallback made the whole draw 2.5x slower there): its bits are the low mantissa bits of 2^52 + exponent.
+      // The biased exponent as a double without a long-to-double conversion, which AVX2 lacks (the Vector API's
+      // scalar fallback slowed the whole draw there: docs/benchmarks.md): the low mantissa bits of 2^52 + exponent.
       DoubleVector biased = (DoubleVector) bits.lanewise(VectorOperators.LSHR, 52).or(0x4330000000000000L)
           .viewAsFloatingLanes();
       DoubleVector k = biased.sub(0x1p52).sub(1023.0);

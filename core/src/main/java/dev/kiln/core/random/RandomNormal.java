@@ -28,8 +28,7 @@ import java.util.List;
  * order, so its results are bit-identical to evaluating the composite (tested) at a fraction of the cost of
  * interpreting some 170 elementwise ops over the whole draw. It lowers to {@link Threefry#normalElementwise}: the
  * same words (tested), computed per element so that XLA fuses the draw into its consumer instead of writing the
- * words to memory (measured: the seed's step 1.3-1.45x faster on pjrt:cpu, and XLA's TPU estimate down 9%). The
- * inputs are integers: no gradient flows.
+ * words to memory (docs/benchmarks.md). The inputs are integers: no gradient flows.
  */
 public record RandomNormal(Shape shape, DType dtype) implements Primitive {
   @Override public String name() { return "random_normal"; }
@@ -108,10 +107,8 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
   }
 
   /**
-   * Vectors of blocks per pass of {@link #normals32}. One vector per pass (8 lanes with AVX2) left each of its loops
-   * one or two trips, and their set-up cost more than the work. On a Zen 3 (AVX2), both builds alternating in one JVM:
-   * [512, 20, 130] took 11.7 ms against 19.0 on one thread, 6.9 against 10.7 on two; [4096, 20, 130] 47 against 83
-   * on two. 64 vectors ran 7% faster than 16, and 16 6% faster than 4.
+   * Vectors of blocks per pass of {@link #normals32}: with one vector per pass each of its loops ran one or two trips
+   * and their set-up cost more than the work (measurements of 1 to 64: docs/benchmarks.md).
    */
   private static final int CHUNK_VECTORS = 64;
 
@@ -141,8 +138,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
    * and the logarithms' arguments, their logarithms ({@link VectorLog}, which rounds to the same floats as Math.log on
    * every one of these 2^23 arguments: RandomNormalTest), then the polynomial, the square root and the products, all
    * in vector lanes as the same IEEE float operations in the same order (the arguments one by one where the int,
-   * float and double shapes do not pair up; in lanes, one thread drew [512, 20, 130] in 5.9 ms against 7.2); u, w and
-   * logs are scratch.
+   * float and double shapes do not pair up, which is slower: docs/benchmarks.md); u, w and logs are scratch.
    */
   static void normals32(int[] bits, int lanes, float[] u, float[] w, double[] logs, float[] dst, int off) {
     if (lanes % F.length() != 0 || F.length() != I.length() || F.length() != 2 * D.length()) {
