@@ -7,9 +7,8 @@
 # which separates the plugin's XLA from Kiln's lowering.
 # Every engine gets the same untimed warm-up steps first (150 below batch 4096, 20 from 4096, or --warmup N): the rows
 # are steady-state speed, which is what a training run of thousands of steps sees. That excludes XLA's compile for JAX
-# and pjrt:cpu, and the JVM's JIT compile for the Java backend, which goes on for several seconds (at batch 512 and 3
-# warm-up steps the first timed steps still ran the Vector API's interpreted fallbacks; after 30 the Java step took
-# 53-62 ms in three JVMs, after 150 48-52).
+# and pjrt:cpu, and the JVM's JIT compile for the Java backend, which goes on for several seconds (with too few
+# warm-up steps the first timed steps still run the Vector API's interpreted fallbacks; docs/benchmarks.md).
 # --isa avx2 runs every engine with AVX2's instructions only, whatever this CPU has: the JVM with -XX:UseAVX=2, XLA
 # (JAX and the pjrt:cpu plugin) with --xla_cpu_max_isa=AVX2, OpenBLAS with its Haswell kernels. On an AVX-512 machine
 # that stands in for the project's AVX2-only machines (same code paths and register count; not the same cache sizes
