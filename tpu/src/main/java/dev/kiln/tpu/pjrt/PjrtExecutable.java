@@ -90,25 +90,13 @@ public final class PjrtExecutable implements AutoCloseable {
       throw new IllegalArgumentException("executable runs on " + devices.size() + " devices; got " + nd + " argument lists");
     }
     int na = args.get(0).size();
-    Pjrt pjrt = client.pjrt();
     List<List<PjrtBuffer>> outs = new ArrayList<>();
     try (PointerScope scope = new PointerScope()) {
       PointerPointer<PointerPointer<?>> argLists = new PointerPointer<>(nd);
       PointerPointer<PointerPointer<?>> outLists = new PointerPointer<>(nd);
       List<PointerPointer<?>> outArrays = new ArrayList<>();
       for (int d = 0; d < nd; d++) {
-        List<PjrtBuffer> list = args.get(d);
-        if (list.size() != na) throw new IllegalArgumentException("replica " + d + " has " + list.size() + " arguments, not " + na);
-        PointerPointer<?> a = new PointerPointer<>(Math.max(1, na));
-        for (int i = 0; i < na; i++) {
-          PjrtBuffer b = list.get(i);
-          if (!b.device().equals(devices.get(d))) {
-            throw new IllegalArgumentException("argument " + i + " of replica " + d + " is on " + b.device()
-                + ", not " + devices.get(d));
-          }
-          a.put(i, b.handle());
-        }
-        argLists.put(d, a);
+        argLists.put(d, argumentList(d, args.get(d), na));
         PointerPointer<?> o = new PointerPointer<>(Math.max(1, numOutputs));
         outArrays.add(o);
         outLists.put(d, o);
@@ -118,30 +106,54 @@ public final class PjrtExecutable implements AutoCloseable {
       PjrtC.PJRT_LoadedExecutable_Execute_Args e = Pjrt.args(new PjrtC.PJRT_LoadedExecutable_Execute_Args());
       e.executable(handle).options(opts).argument_lists(argLists).num_devices(nd).num_args(na)
           .output_lists(outLists).device_complete_events(events);
-      pjrt.call(PjrtC.KILN_SLOT_LoadedExecutable_Execute, e, "LoadedExecutable_Execute");
+      client.pjrt().call(PjrtC.KILN_SLOT_LoadedExecutable_Execute, e, "LoadedExecutable_Execute");
       for (int d = 0; d < nd; d++) {
         for (int i : donated) args.get(d).get(i).markDonated();
-        PointerPointer<?> o = outArrays.get(d);
-        List<PjrtBuffer> r = new ArrayList<>(numOutputs);
-        for (int i = 0; i < numOutputs; i++) {
-          r.add(new PjrtBuffer(client, new PjrtC.PJRT_Buffer(o.get(i)), outputTypes.get(i), devices.get(d)));
-        }
-        outs.add(r);
+        outs.add(outputs(d, outArrays.get(d)));
       }
-      RuntimeException failure = null;
-      for (int d = 0; wait && d < nd; d++) {
-        try {
-          pjrt.await(new PjrtC.PJRT_Event(events.get(d)), "execution on " + devices.get(d));
-        } catch (RuntimeException ex) {
-          if (failure == null) failure = ex;
-        }
-      }
-      if (failure != null) {
-        for (List<PjrtBuffer> r : outs) for (PjrtBuffer b : r) b.close();
-        throw failure;
-      }
+      if (wait) awaitAll(events, outs);
     }
     return outs;
+  }
+
+  /** Replica {@code d}'s argument handles, each checked to be on that replica's device. */
+  private PointerPointer<?> argumentList(int d, List<PjrtBuffer> list, int na) {
+    if (list.size() != na) throw new IllegalArgumentException("replica " + d + " has " + list.size() + " arguments, not " + na);
+    PointerPointer<?> a = new PointerPointer<>(Math.max(1, na));
+    for (int i = 0; i < na; i++) {
+      PjrtBuffer b = list.get(i);
+      if (!b.device().equals(devices.get(d))) {
+        throw new IllegalArgumentException("argument " + i + " of replica " + d + " is on " + b.device()
+            + ", not " + devices.get(d));
+      }
+      a.put(i, b.handle());
+    }
+    return a;
+  }
+
+  /** Replica {@code d}'s output buffers, wrapped with their types. */
+  private List<PjrtBuffer> outputs(int d, PointerPointer<?> o) {
+    List<PjrtBuffer> r = new ArrayList<>(numOutputs);
+    for (int i = 0; i < numOutputs; i++) {
+      r.add(new PjrtBuffer(client, new PjrtC.PJRT_Buffer(o.get(i)), outputTypes.get(i), devices.get(d)));
+    }
+    return r;
+  }
+
+  /** Waits for every replica's run; on a failure closes every output and throws the first error. */
+  private void awaitAll(PointerPointer<?> events, List<List<PjrtBuffer>> outs) {
+    RuntimeException failure = null;
+    for (int d = 0; d < outs.size(); d++) {
+      try {
+        client.pjrt().await(new PjrtC.PJRT_Event(events.get(d)), "execution on " + devices.get(d));
+      } catch (RuntimeException ex) {
+        if (failure == null) failure = ex;
+      }
+    }
+    if (failure != null) {
+      for (List<PjrtBuffer> r : outs) for (PjrtBuffer b : r) b.close();
+      throw failure;
+    }
   }
 
   @Override
