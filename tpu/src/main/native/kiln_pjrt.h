@@ -66,10 +66,12 @@ enum KILN_PJRT_Slot {
   KILN_SLOT_Executable_SizeOfGeneratedCodeInBytes = 45,
   KILN_SLOT_Executable_GetCostAnalysis = 46,
   KILN_SLOT_Executable_OptimizedProgram = 48,
+  KILN_SLOT_Executable_Serialize = 49,
   KILN_SLOT_LoadedExecutable_Destroy = 50,
   KILN_SLOT_LoadedExecutable_GetExecutable = 51,
   KILN_SLOT_LoadedExecutable_AddressableDevices = 52,
   KILN_SLOT_LoadedExecutable_Execute = 55,
+  KILN_SLOT_Executable_DeserializeAndLoad = 56,
   KILN_SLOT_Buffer_Destroy = 58,
   KILN_SLOT_Buffer_ElementType = 59,
   KILN_SLOT_Buffer_Dimensions = 60,
@@ -79,7 +81,8 @@ enum KILN_PJRT_Slot {
   KILN_SLOT_TopologyDescription_Destroy = 83,
   KILN_SLOT_TopologyDescription_PlatformName = 84,
   KILN_SLOT_TopologyDescription_GetDeviceDescriptions = 86,
-  KILN_SLOT_Compile = 89
+  KILN_SLOT_Compile = 89,
+  KILN_SLOT_Executable_GetCompiledMemoryStats = 96
 };
 
 /* Named values (plugin attributes, client create options). value holds the union's 8 bytes. */
@@ -431,6 +434,52 @@ typedef struct PJRT_Executable_OptimizedProgram_Args {
   PJRT_Executable* executable;
   PJRT_Program* program;
 } PJRT_Executable_OptimizedProgram_Args;
+
+/* The serialized form of an executable; serialized_bytes lives until the deleter is called on its owner. */
+typedef struct PJRT_Executable_Serialize_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Executable* executable;
+  const char* serialized_bytes;
+  size_t serialized_bytes_size;
+  void* serialized_executable;
+  void* serialized_executable_deleter; /* void (*)(void*) */
+} PJRT_Executable_Serialize_Args;
+
+typedef struct PJRT_Executable_DeserializeAndLoad_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Client* client;
+  const char* serialized_executable;
+  size_t serialized_executable_size;
+  PJRT_LoadedExecutable* loaded_executable;
+} PJRT_Executable_DeserializeAndLoad_Args;
+
+/* What running an executable takes on the device: XLA's CompiledMemoryStats (peak and total where the plugin has them). */
+typedef struct PJRT_Executable_GetCompiledMemoryStats_Args {
+  size_t struct_size;
+  PJRT_Extension_Base* extension_start;
+  PJRT_Executable* executable;
+  int64_t generated_code_size_in_bytes;
+  int64_t argument_size_in_bytes;
+  int64_t output_size_in_bytes;
+  int64_t alias_size_in_bytes;
+  int64_t temp_size_in_bytes;
+  int64_t host_generated_code_size_in_bytes;
+  int64_t host_argument_size_in_bytes;
+  int64_t host_output_size_in_bytes;
+  int64_t host_alias_size_in_bytes;
+  int64_t host_temp_size_in_bytes;
+  int64_t peak_memory_in_bytes;
+  int64_t total_size_in_bytes;
+} PJRT_Executable_GetCompiledMemoryStats_Args;
+
+/* Frees what PJRT_Executable_Serialize returned, through the deleter it gave. */
+static inline void kiln_free_serialized(PJRT_Executable_Serialize_Args* a) {
+  if (a->serialized_executable_deleter != NULL) {
+    ((void (*)(void*)) a->serialized_executable_deleter)(a->serialized_executable);
+  }
+}
 
 /* Sets an environment variable in this process (libtpu reads TPU_* settings when it initializes). */
 static inline int kiln_setenv(const char* name, const char* value) {

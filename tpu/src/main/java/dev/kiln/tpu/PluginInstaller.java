@@ -1,5 +1,6 @@
 package dev.kiln.tpu;
 
+import dev.kiln.tpu.cuda.CudaCompileToolchain;
 import dev.kiln.tpu.cuda.CudaInstaller;
 import dev.kiln.tpu.cuda.CudaWheels;
 import dev.kiln.tpu.pjrt.ElfSymbols;
@@ -42,6 +43,12 @@ public final class PluginInstaller {
       case CUDA -> List.of(new Candidate("jax-cuda13-pjrt", "xla_cuda_plugin.so"));
       case TPU -> List.of(new Candidate("libtpu", "libtpu.so"));
     };
+  }
+
+  /** Installs (or reinstalls) the GPU compile toolchain alone ({@link CudaCompileToolchain}); returns the plugin. */
+  public static Path installCudaCompiler(Consumer<String> log) throws IOException {
+    log.accept("fetching the CUDA plugin, ptxas and libdevice (pinned wheels) ...");
+    return CudaCompileToolchain.install(PluginLocator.cudaCompilerDir(), log);
   }
 
   /** Installs (or reinstalls) the plugin and returns the library's path. Progress lines go to {@code log}. */

@@ -1,5 +1,6 @@
 package dev.kiln.tpu;
 
+import dev.kiln.tpu.cuda.CudaCompileToolchain;
 import dev.kiln.tpu.cuda.CudaInstaller;
 import dev.kiln.tpu.cuda.CudaLibraries;
 import dev.kiln.core.Flags;
@@ -91,6 +92,25 @@ public final class PluginLocator {
       }
     }
     return lines;
+  }
+
+  /** Where {@code kiln plugin install cuda --compile-only} puts the GPU compile toolchain. */
+  public static Path cudaCompilerDir() {
+    return cacheRoot().resolve("pjrt").resolve("cuda-compile");
+  }
+
+  /**
+   * The CUDA plugin to compile for a GPU target with, ptxas and libdevice beside it: {@code --plugin}, then the full
+   * CUDA install, then the compile-only one; an error naming what is missing and how to install it otherwise.
+   */
+  public static Path cudaCompiler(Path explicit) {
+    if (explicit != null) return explicit;
+    List<Path> dirs = List.of(cacheDir(Kind.CUDA), cudaCompilerDir());
+    for (Path d : dirs) if (CudaCompileToolchain.missing(d) == null) return d.resolve(CudaInstaller.PLUGIN);
+    String what = Files.isDirectory(cudaCompilerDir()) ? CudaCompileToolchain.missing(cudaCompilerDir())
+        : "the CUDA plugin with ptxas and libdevice";
+    throw new IllegalArgumentException("compiling for a GPU needs " + what + " (looked in " + dirs.get(0) + " and "
+        + dirs.get(1) + "): run './kiln plugin install cuda --compile-only' (about 260 MB), or pass --plugin PATH");
   }
 
   public static Optional<Path> inCache(Kind k) {

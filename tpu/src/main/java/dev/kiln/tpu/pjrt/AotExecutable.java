@@ -1,16 +1,14 @@
 package dev.kiln.tpu.pjrt;
 
-import dev.kiln.tpu.libtpu.TpuTopology;
-import dev.kiln.tpu.pjrt.PjrtC;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 
 /**
- * An executable compiled ahead of time for a topology ({@link TpuTopology#compile}): not loaded on any device, but
- * XLA's figures for it can be read: replica count, generated code size, the cost analysis (per device) and the
- * optimized program.
+ * An executable compiled ahead of time for a topology ({@link PjrtTopology#compile}): not loaded on any device, but
+ * XLA's figures for it can be read: replica count, generated code size, the cost analysis (per device), the memory
+ * it needs, and the optimized program; and it can be serialized, for a machine with the device to load.
  */
 public final class AotExecutable implements AutoCloseable {
   private final Pjrt pjrt;
@@ -71,6 +69,38 @@ public final class AotExecutable implements AutoCloseable {
       byte[] out = new byte[(int) size];
       buf.get(out);
       return out;
+    }
+  }
+
+  /** What running this executable takes on one device, in bytes (XLA's CompiledMemoryStats). */
+  public record MemoryStats(long argument, long output, long alias, long temp, long generatedCode, long peak) {}
+
+  /** The memory figures; {@code peak} is 0 where the plugin does not report it. */
+  public MemoryStats memoryStats() {
+    try (PointerScope scope = new PointerScope()) {
+      var a = Pjrt.args(new PjrtC.PJRT_Executable_GetCompiledMemoryStats_Args());
+      a.executable(handle);
+      pjrt.call(PjrtC.KILN_SLOT_Executable_GetCompiledMemoryStats, a, "Executable_GetCompiledMemoryStats");
+      return new MemoryStats(a.argument_size_in_bytes(), a.output_size_in_bytes(), a.alias_size_in_bytes(),
+          a.temp_size_in_bytes(), a.generated_code_size_in_bytes(), a.peak_memory_in_bytes());
+    }
+  }
+
+  /** The plugin's serialization of this executable ({@code PJRT_Executable_Serialize}), for DeserializeAndLoad. */
+  public byte[] serialize() {
+    try (PointerScope scope = new PointerScope()) {
+      var a = Pjrt.args(new PjrtC.PJRT_Executable_Serialize_Args());
+      a.executable(handle);
+      pjrt.call(PjrtC.KILN_SLOT_Executable_Serialize, a, "Executable_Serialize");
+      try {
+        long n = a.serialized_bytes_size();
+        if (n > Integer.MAX_VALUE - 8) throw new PjrtException(8, "a serialized executable of " + n + " bytes");
+        byte[] out = new byte[(int) n];
+        a.serialized_bytes().capacity(n).get(out);
+        return out;
+      } finally {
+        PjrtC.kiln_free_serialized(a);
+      }
     }
   }
 

@@ -29,9 +29,25 @@ public final class PluginCommand implements Runnable {
         description = "cuda: list the wheels (the plugin and CUDA's libraries) and their sizes; download nothing.")
     boolean dryRun;
 
+    @picocli.CommandLine.Option(names = "--compile-only", description = "cuda: only what compiling for a GPU target "
+        + "needs (the plugin, ptxas, libdevice; about 260 MB), into ~/.cache/kiln/pjrt/cuda-compile/.")
+    boolean compileOnly;
+
     @Override
     public Integer call() throws Exception {
       PluginLocator.Kind k = PluginLocator.Kind.of(kind);
+      if (compileOnly) {
+        if (k != PluginLocator.Kind.CUDA) throw new IllegalArgumentException("--compile-only goes with cuda");
+        if (dryRun) {
+          dev.kiln.tpu.cuda.CudaCompileToolchain.PINS.forEach(p -> System.out.println(p.name() + " " + p.version()
+              + " sha256 " + p.sha256()));
+          System.out.println("(dry run: nothing downloaded; install lays them out under "
+              + PluginLocator.cudaCompilerDir() + ")");
+          return 0;
+        }
+        System.out.println(PluginInstaller.installCudaCompiler(line -> System.err.println("kiln: " + line)));
+        return 0;
+      }
       if (dryRun) {
         if (k != PluginLocator.Kind.CUDA) {
           System.out.println("would download " + PluginInstaller.candidates(k).get(0).wheel() + " with pip and install "
