@@ -97,7 +97,8 @@ public final class Flags {
   public static final Flag GEMM_VECTOR_BITS = property("kiln.gemm.vectorBits", "0",
       "the GEMM's vector width in bits (256, 512); 0: the CPU's widest. The tests force 512 on any CPU");
   public static final Flag GEMM_PATH = property("kiln.gemm.path", "auto",
-      "the GEMM's kernel path (auto, avx512, avx2, avx2-chunked); auto: chosen once from the machine");
+      "the GEMM's float32 kernel path: auto (chosen once from the vector width and the JIT's loop strip mining), "
+          + "avx512, avx2 or avx2-chunked; any path runs at any vector width");
   public static final Flag RNG_COMPOSITE = env("KILN_RNG_COMPOSITE", null,
       "set: the normal draw is traced as its composite graph instead of the fused primitive (same numbers)");
 

@@ -6,7 +6,7 @@ import java.lang.management.ManagementFactory;
 /**
  * The running JVM's settings that change how C2 compiles Kiln's kernels, read once. A kernel whose registers are all
  * in use compiles without spilling only in some loop shapes, and which shape C2 builds depends on these settings, not
- * only on the source; {@link Gemm} picks its AVX2 kernel's loop by them.
+ * only on the source; {@link GemmPath#choose} picks the AVX2 kernel's loop by them.
  */
 final class JitFlags {
   /**

@@ -9,10 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The row-panel micro-kernels one by one, against a float64 loop: a JVM runs only one of the plain and the chunked
- * loop through {@link Gemm#sgemm} (which, depends on its collector, see {@code Gemm.K_CHUNKS}), so the GEMM tests
- * alone would leave the other untried. K runs across the chunk boundary; C has a leading dimension wider than the
- * tile and content of its own, which the kernels add to.
+ * The row-panel micro-kernels one by one, against a float64 loop and each other ({@link GemmPathTest} runs every path's
+ * whole GEMM). K runs across the chunk boundary; C has a leading dimension wider than the tile and content of its own,
+ * which the kernels add to.
  */
 class GemmKernelTest {
   private static final Rand R = new Rand();
@@ -25,12 +24,12 @@ class GemmKernelTest {
 
   @Test
   void plainLoopMatchesFloat64() {
-    check(Gemm::microKernelRows, "microKernelRows");
+    check(GemmKernels::microKernelRows, "microKernelRows");
   }
 
   @Test
   void chunkedLoopMatchesFloat64() {
-    check(Gemm::microKernelRowsChunked, "microKernelRowsChunked");
+    check(GemmKernels::microKernelRowsChunked, "microKernelRowsChunked");
   }
 
   /** Both loops do the same FMAs in the same order, so they agree to the bit. */
@@ -39,8 +38,8 @@ class GemmKernelTest {
     for (int kc : new int[] {1, 255, 256, 257, 1024}) {
       Case t = new Case(kc);
       float[] plain = t.c.clone(), chunked = t.c.clone();
-      t.run(Gemm::microKernelRows, plain);
-      t.run(Gemm::microKernelRowsChunked, chunked);
+      t.run(GemmKernels::microKernelRows, plain);
+      t.run(GemmKernels::microKernelRowsChunked, chunked);
       for (int i = 0; i < plain.length; i++) {
         assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(chunked[i]),
             "kc " + kc + ", element " + i + ": " + plain[i] + " vs " + chunked[i] + R.tag());
@@ -53,11 +52,11 @@ class GemmKernelTest {
       Case t = new Case(kc);
       float[] got = t.c.clone();
       t.run(kernel, got);
-      for (int i = 0; i < Gemm.MR; i++) {
-        for (int j = 0; j < Gemm.NR; j++) {
+      for (int i = 0; i < GemmKernels.MR; i++) {
+        for (int j = 0; j < GemmKernels.NR; j++) {
           double ref = t.c[t.cOff + i * t.ldc + j], scale = Math.abs(ref);
           for (int p = 0; p < kc; p++) {
-            double term = (double) t.ap[t.rows[i] + p] * t.bp[t.bOff + p * Gemm.NR + j];
+            double term = (double) t.ap[t.rows[i] + p] * t.bp[t.bOff + p * GemmKernels.NR + j];
             ref += term;
             scale += Math.abs(term);
           }
@@ -77,7 +76,7 @@ class GemmKernelTest {
     final int kc;
     final int[] rows = new int[6];
     final float[] ap, bp, c;
-    final int bOff = 5, cOff = 3, ldc = Gemm.NR + 11;
+    final int bOff = 5, cOff = 3, ldc = GemmKernels.NR + 11;
 
     Case(int kc) {
       this.kc = kc;
@@ -87,8 +86,8 @@ class GemmKernelTest {
         at += kc + 1 + r;
       }
       ap = floats(at + 3);
-      bp = floats(bOff + kc * Gemm.NR + 4);
-      c = floats(cOff + Gemm.MR * ldc);
+      bp = floats(bOff + kc * GemmKernels.NR + 4);
+      c = floats(cOff + GemmKernels.MR * ldc);
     }
 
     void run(RowsKernel k, float[] into) {
@@ -99,7 +98,7 @@ class GemmKernelTest {
       List<Integer> out = new ArrayList<>();
       for (int idx = 0; idx < c.length; idx++) {
         int rel = idx - cOff;
-        if (rel < 0 || rel % ldc >= Gemm.NR) out.add(idx);
+        if (rel < 0 || rel % ldc >= GemmKernels.NR) out.add(idx);
       }
       return out;
     }

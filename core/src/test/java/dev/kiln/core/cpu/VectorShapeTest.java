@@ -28,10 +28,30 @@ class VectorShapeTest {
   void gemmRunsWithTheForcedVectorShape() {
     int forced = Integer.getInteger("kiln.gemm.vectorBits", -1);
     if (forced > 0) {
-      assertEquals(forced, Gemm.S.vectorBitSize(), "GEMM float vector size");
-      assertEquals(2 * forced / Float.SIZE, Gemm.NR, "GEMM tile columns (two vectors)");
+      assertEquals(forced, GemmKernels.S.vectorBitSize(), "GEMM float vector size");
+      assertEquals(2 * forced / Float.SIZE, GemmKernels.NR, "GEMM tile columns (two vectors)");
     } else {
-      assertEquals(FloatVector.SPECIES_PREFERRED, Gemm.S, "GEMM species");
+      assertEquals(FloatVector.SPECIES_PREFERRED, GemmKernels.S, "GEMM species");
     }
+  }
+
+  /**
+   * The GEMM's path in each of the build's runs, with no {@code kiln.gemm.path} set: the AVX-512 kernel where the GEMM
+   * is forced to 512 bits, the chunked AVX2 kernel in the 256-bit run (the Serial collector: no loop strip mining),
+   * and in the default run the one for this CPU's widest vectors (AVX2's under G1, the JVM's usual collector).
+   */
+  @Test
+  void gemmTakesTheMachinesPath() {
+    assertEquals(null, System.getProperty("kiln.gemm.path"), "the build forces no GEMM path");
+    GemmPath expected;
+    if (Integer.getInteger("kiln.gemm.vectorBits", -1) == 512) {
+      expected = GemmPath.AVX512;
+    } else if (Integer.getInteger("kiln.test.vectorBits", -1) == 256) {
+      expected = GemmPath.AVX2_CHUNKED;
+    } else {
+      boolean stripMining = JitFlags.LOOP_STRIP_MINING;
+      expected = GemmKernels.L >= 16 ? GemmPath.AVX512 : stripMining ? GemmPath.AVX2 : GemmPath.AVX2_CHUNKED;
+    }
+    assertEquals(expected, Gemm.PATH, "GEMM path");
   }
 }
