@@ -1,8 +1,12 @@
 package dev.kiln.train;
 
+import dev.kiln.tpu.cuda.GpuTarget;
 import dev.kiln.tpu.libtpu.TpuTopology;
 import dev.kiln.tpu.pjrt.AotExecutable;
 import dev.kiln.tpu.pjrt.CompileOptionsCodec;
+import dev.kiln.tpu.pjrt.PjrtException;
+import dev.kiln.tpu.pjrt.PjrtPlugin;
+import dev.kiln.tpu.pjrt.PjrtTopology;
 import dev.kiln.core.DType;
 import dev.kiln.core.backend.CompileOptions;
 import dev.kiln.core.conformance.Conformance;
@@ -19,20 +23,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code kiln check --backend pjrt:tpu --topology T}: compiles, with libtpu and no TPU attached, every conformance
- * graph (one replica) and the seed's training and evaluation steps data-parallel over every device of the topology
- * (the seed's v3-8: 8 replicas × 512, gradients summed with all_reduce), and reports XLA's per-device cost analysis
- * of the steps. Nothing runs: this proves that what Kiln emits compiles for a TPU, and estimates how fast.
+ * {@code kiln check --backend pjrt:tpu --topology T} and {@code kiln check --backend pjrt:cuda --target G --gpus N}:
+ * compiles, with no TPU or GPU attached, every conformance graph (one replica) and the seed's training and evaluation
+ * steps data-parallel over every device of the topology (the seed's v3-8: 8 replicas × 512, gradients summed with
+ * all_reduce), and reports XLA's figures for the steps: the per-device cost analysis where the plugin has one (libtpu)
+ * and the compiled memory (argument, temp, peak). Nothing runs: this proves that what Kiln emits compiles for the
+ * device, and estimates what it takes.
  */
 public final class TopologyCheck {
   private TopologyCheck() {}
 
   /** One compiled program: whether it compiled, and XLA's figures for it. */
   public record Row(String name, int replicas, boolean ok, String detail, Map<String, Double> cost, long codeBytes,
-      double compileSeconds, String mlir) {}
+      double compileSeconds, String mlir, AotExecutable.MemoryStats memory) {}
 
   /** Everything a check found, for the table and the JSON file. */
-  public record Report(String topology, String libtpuTopology, int devices, String deviceKind, String plugin,
+  public record Report(String topology, String nativeTopology, int devices, String deviceKind, String plugin,
       String apiVersion, int globalBatch, int replicas, List<Row> rows) {
     public Row step(String name) {
       return rows.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
@@ -47,49 +53,75 @@ public final class TopologyCheck {
   public static final String EVAL = "seed evaluation step";
 
   /**
-   * Compiles everything for {@code topology}. {@code globalBatch} 0 means 512 per device (the seed's per-replica
-   * batch); it must split evenly over the devices.
+   * Compiles everything for the TPU {@code topology} with libtpu. {@code globalBatch} 0 means 512 per device (the
+   * seed's per-replica batch); it must split evenly over the devices.
    */
   public static Report run(Path libtpu, String topology, int globalBatch, long seed, PrintStream log) {
     try (TpuTopology topo = TpuTopology.create(libtpu, topology)) {
-      int replicas = topo.deviceCount();
-      int global = globalBatch > 0 ? globalBatch : 512 * replicas;
-      if (global % replicas != 0) {
-        throw new IllegalArgumentException("--batch " + global + " does not split over the " + replicas + " devices of "
-            + topology);
-      }
-      List<Row> rows = new ArrayList<>();
-      for (Conformance.Case c : Conformance.cases(DType.F32, seed)) {
-        rows.add(compile(topo, c.name(), StableHloWriter.write(c.graph(), CompileOptions.DEFAULT), 1));
-      }
-      Model model = Model.seed(20, Trainer.FEATURES, 0.1);
-      int local = global / replicas;
-      StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
-      StatefulStep eval = StepGraphs.evaluation(model, local, replicas);
-      log.printf("compiling the seed's steps for %s: %d replicas x %d = global batch %d%n", topology, replicas, local,
-          global);
-      rows.add(compile(topo, TRAIN, StableHloWriter.write(train.graph(), train.options()), replicas));
-      rows.add(compile(topo, EVAL, StableHloWriter.write(eval.graph(), eval.options()), replicas));
-      return new Report(topology, topo.name().libtpu(), replicas, topo.deviceKinds().get(0),
-          topo.plugin().path().toString(), topo.plugin().apiVersion(), global, replicas, rows);
+      return run(topo.topology(), topology, topo.name().libtpu(), globalBatch, seed, log);
     }
   }
 
-  static Row compile(TpuTopology topo, String name, String mlir, int replicas) {
+  /** Compiles everything for {@code gpus} GPUs of {@code target} (h100, h200, ...) with the CUDA plugin at {@code plugin}. */
+  public static Report runGpu(Path plugin, String target, int gpus, int globalBatch, long seed, PrintStream log) {
+    GpuTarget t = GpuTarget.of(target);
+    try (PjrtTopology topo = t.topology(PjrtPlugin.load(plugin), gpus)) {
+      return run(topo, topo.label(), "1x1x" + gpus, globalBatch, seed, log);
+    }
+  }
+
+  /** Compiles every conformance graph and the seed's steps for {@code topo}, labelled {@code label}. */
+  public static Report run(PjrtTopology topo, String label, String nativeName, int globalBatch, long seed,
+      PrintStream log) {
+    int replicas = topo.deviceCount();
+    int global = globalBatch > 0 ? globalBatch : 512 * replicas;
+    if (global % replicas != 0) {
+      throw new IllegalArgumentException("--batch " + global + " does not split over the " + replicas + " devices of "
+          + label);
+    }
+    List<Row> rows = new ArrayList<>();
+    for (Conformance.Case c : Conformance.cases(DType.F32, seed)) {
+      rows.add(compile(topo, c.name(), StableHloWriter.write(c.graph(), CompileOptions.DEFAULT), 1));
+    }
+    Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+    int local = global / replicas;
+    StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
+    StatefulStep eval = StepGraphs.evaluation(model, local, replicas);
+    log.printf("compiling the seed's steps for %s: %d replicas x %d = global batch %d%n", label, replicas, local,
+        global);
+    rows.add(compile(topo, TRAIN, StableHloWriter.write(train.graph(), train.options()), replicas));
+    rows.add(compile(topo, EVAL, StableHloWriter.write(eval.graph(), eval.options()), replicas));
+    return new Report(label, nativeName, replicas, topo.deviceKinds().get(0), topo.plugin().path().toString(),
+        topo.plugin().apiVersion(), global, replicas, rows);
+  }
+
+  static Row compile(PjrtTopology topo, String name, String mlir, int replicas) {
     long t0 = System.nanoTime();
     try (AotExecutable exe = topo.compile(mlir, CompileOptionsCodec.encodeForTopology(replicas))) {
       double secs = (System.nanoTime() - t0) / 1e9;
       if (exe.numReplicas() != replicas) {
         return new Row(name, replicas, false, "compiled for " + exe.numReplicas() + " replicas, asked " + replicas,
-            Map.of(), 0, secs, mlir);
+            Map.of(), 0, secs, mlir, null);
       }
-      // XLA reports optimal_seconds < 0 when it has no estimate for a program: drop it rather than show -1.
-      Map<String, Double> cost = new LinkedHashMap<>(exe.costAnalysis());
-      cost.computeIfPresent("optimal_seconds", (k, v) -> v < 0 ? null : v);
-      return new Row(name, replicas, true, "", cost, exe.generatedCodeBytes(), secs, mlir);
+      return new Row(name, replicas, true, "", cost(exe), exe.generatedCodeBytes(), secs, mlir, exe.memoryStats());
     } catch (RuntimeException e) {
-      return new Row(name, replicas, false, e.getMessage(), Map.of(), 0, (System.nanoTime() - t0) / 1e9, mlir);
+      return new Row(name, replicas, false, e.getMessage(), Map.of(), 0, (System.nanoTime() - t0) / 1e9, mlir, null);
     }
+  }
+
+  /**
+   * XLA's per-device cost analysis, or none where the plugin does not offer one (the CUDA plugin: "not supported").
+   * XLA reports optimal_seconds < 0 when it has no estimate for a program: dropped rather than shown as -1.
+   */
+  private static Map<String, Double> cost(AotExecutable exe) {
+    Map<String, Double> cost;
+    try {
+      cost = new LinkedHashMap<>(exe.costAnalysis());
+    } catch (PjrtException e) {
+      return Map.of();
+    }
+    cost.computeIfPresent("optimal_seconds", (k, v) -> v < 0 ? null : v);
+    return cost;
   }
 
   /**
@@ -111,29 +143,55 @@ public final class TopologyCheck {
     StringBuilder b = new StringBuilder();
     int width = r.rows().stream().mapToInt(x -> x.name().length()).max().orElse(10);
     b.append(String.format("%-" + width + "s  %-8s  %-4s  %s%n", "program (" + r.topology() + ")", "replicas", "ok",
-        "flops/device  bytes/device  optimal_seconds"));
+        "flops/device  bytes/device  optimal_seconds  argument/temp/peak MB"));
     for (Row x : r.rows()) {
-      Double secs = x.cost().get("optimal_seconds");
-      String figures = !x.ok() ? x.detail() : String.format("%.4g  %.4g  %s", x.cost().getOrDefault("flops", 0.0),
-          x.cost().getOrDefault("bytes accessed", 0.0), secs == null ? "(no estimate)" : String.format("%.4g", secs));
       b.append(String.format("%-" + width + "s  %-8d  %-4s  %s%n", x.name(), x.replicas(), x.ok() ? "ok" : "FAIL",
-          figures));
+          x.ok() ? figures(x) : x.detail()));
     }
     Row train = r.step(TRAIN);
     if (train.ok()) {
       double s = train.cost().getOrDefault("optimal_seconds", 0.0);
-      b.append(String.format("seed training step: global batch %d on %d replicas; XLA's estimate %.3f ms/step, "
-          + "%.0f samples/s%n", r.globalBatch(), r.replicas(), s * 1e3, s > 0 ? r.globalBatch() / s : 0));
+      b.append(String.format("seed training step: global batch %d on %d replicas; ", r.globalBatch(), r.replicas()));
+      b.append(s > 0 ? String.format("XLA's estimate %.3f ms/step, %.0f samples/s", s * 1e3, r.globalBatch() / s)
+          : "no time estimate from this plugin");
+      if (train.memory() != null) {
+        b.append(String.format("; temp %.1f MB, peak %.1f MB per device", mb(train.memory().temp()),
+            mb(train.memory().peak())));
+      }
+      b.append('\n');
     }
     b.append(String.format("%d compiled, %d failed%n", r.rows().size() - r.failed(), r.failed()));
     return b.toString();
+  }
+
+  private static String figures(Row x) {
+    Double secs = x.cost().get("optimal_seconds");
+    String cost = x.cost().isEmpty() ? "(no cost analysis)"
+        : String.format("%.4g  %.4g  %s", x.cost().getOrDefault("flops", 0.0), x.cost().getOrDefault("bytes accessed",
+            0.0), secs == null ? "(no estimate)" : String.format("%.4g", secs));
+    AotExecutable.MemoryStats m = x.memory();
+    return m == null ? cost : cost + String.format("  %.2f/%.2f/%.2f", mb(m.argument()), mb(m.temp()), mb(m.peak()));
+  }
+
+  private static double mb(long bytes) {
+    return bytes / 1e6;
+  }
+
+  private static Map<String, Object> memory(AotExecutable.MemoryStats m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("argument", m.argument());
+    out.put("output", m.output());
+    out.put("alias", m.alias());
+    out.put("temp", m.temp());
+    out.put("peak", m.peak());
+    return out;
   }
 
   /** The JSON file's content: topology, replicas, every program's outcome, and the steps' costs. */
   public static Map<String, Object> json(Report r) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("topology", r.topology());
-    root.put("libtpu_topology", r.libtpuTopology());
+    root.put("native_topology", r.nativeTopology());
     root.put("devices", r.devices());
     root.put("device_kind", r.deviceKind());
     root.put("plugin", r.plugin());
@@ -153,6 +211,7 @@ public final class TopologyCheck {
       Double secs = x.cost().get("optimal_seconds");
       s.put("est_samples_per_s", secs != null && secs > 0 ? r.globalBatch() / secs : null);
       s.put("generated_code_bytes", x.codeBytes());
+      if (x.memory() != null) s.put("memory_bytes", memory(x.memory()));
       s.put("compile_seconds", x.compileSeconds());
       if (!x.ok()) s.put("error", x.detail());
       root.put(step.equals(TRAIN) ? "train_step" : "eval_step", s);

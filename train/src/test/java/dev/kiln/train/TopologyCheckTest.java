@@ -39,7 +39,7 @@ class TopologyCheckTest {
     String table = TopologyCheck.table(r);
     assertEquals(0, r.failed(), table);
     assertTrue(r.rows().size() > 100, table);
-    assertEquals("v3:2x2", r.libtpuTopology());
+    assertEquals("v3:2x2", r.nativeTopology());
     assertEquals(8, r.replicas());
     assertEquals(4096, r.globalBatch());
     TopologyCheck.Row train = r.step(TopologyCheck.TRAIN);

@@ -38,23 +38,35 @@ public final class CheckCommand implements Callable<Integer> {
       + "(v3-8, v4-8, v5e-4, v3-32, or libtpu's form such as v3:2x2); nothing runs.")
   String topology;
 
+  @Option(names = "--target", description = "pjrt:cuda only: compile for this GPU with no GPU attached "
+      + "(h100, h200, a100, b200); nothing runs.")
+  String target;
+
+  @Option(names = "--gpus", defaultValue = "1", description = "With --target: GPUs of one host (default 1).")
+  int gpus;
+
   @Option(names = "--batch", defaultValue = "0",
-      description = "With --topology: the seed step's global batch; 0 = 512 per device (default).")
+      description = "With --topology or --target: the seed step's global batch; 0 = 512 per device (default).")
   int batch;
 
-  @Option(names = "--json", description = "With --topology: also write the results (costs, replicas) to this file.")
+  @Option(names = "--json", description = "With --topology or --target: also write the results to this file.")
   Path json;
 
-  @Option(names = "--dump", description = "With --topology: write the seed steps' StableHLO to this folder.")
+  @Option(names = "--dump", description = "With --topology or --target: write the seed steps' StableHLO here.")
   Path dump;
 
   @Override
   public Integer call() throws java.io.IOException {
-    if (topology != null) {
-      return topologyCheck();
+    if (topology != null && target != null) throw new IllegalArgumentException("--topology and --target: pick one");
+    if (topology != null || (target != null && !gpuAttached())) {
+      return aheadOfTime();
     }
-    if (json != null || batch != 0 || dump != null) {
-      throw new IllegalArgumentException("--json, --batch and --dump go with --topology");
+    if (target != null) {
+      System.out.println("a GPU is attached (/proc/driver/nvidia/version): --target " + target
+          + " is not needed; checking on the device itself");
+    }
+    if (json != null || batch != 0 || dump != null || gpus != 1) {
+      throw new IllegalArgumentException("--json, --batch, --dump and --gpus go with --topology or --target");
     }
     try (Backend candidate = Backends.open(backend, plugin, Map.of()); JavaBackend reference = new JavaBackend()) {
       if (backend.equals("auto")) {
@@ -88,17 +100,33 @@ public final class CheckCommand implements Callable<Integer> {
     }
   }
 
-  private int topologyCheck() throws java.io.IOException {
-    if (!backend.equals("pjrt:tpu")) {
-      throw new IllegalArgumentException("--topology compiles for a TPU: use it with --backend pjrt:tpu");
-    }
-    dev.kiln.tpu.PluginLocator.Found f = dev.kiln.tpu.PluginLocator.find(dev.kiln.tpu.PluginLocator.Kind.TPU, plugin)
-        .orElseThrow(() -> new IllegalArgumentException("libtpu not found: run './kiln plugin install tpu', set "
-            + "KILN_PJRT_PLUGIN, or pass --plugin PATH"));
+  private static boolean gpuAttached() {
+    return java.nio.file.Files.exists(Path.of("/proc/driver/nvidia/version"));
+  }
+
+  /** Compiles for a TPU topology (libtpu) or GPU target (the CUDA plugin) with no device attached. */
+  private int aheadOfTime() throws java.io.IOException {
+    dev.kiln.train.TopologyCheck.Report r;
     long t0 = System.nanoTime();
-    dev.kiln.train.TopologyCheck.Report r = dev.kiln.train.TopologyCheck.run(f.path(), topology, batch, seed, System.out);
-    System.out.println("topology " + r.topology() + " (libtpu " + r.libtpuTopology() + "): " + r.devices() + " x "
-        + r.deviceKind() + "; plugin " + r.plugin() + ", PJRT API " + r.apiVersion() + "; no TPU attached is needed");
+    if (topology != null) {
+      if (!backend.equals("pjrt:tpu")) {
+        throw new IllegalArgumentException("--topology compiles for a TPU: use it with --backend pjrt:tpu");
+      }
+      Path libtpu = dev.kiln.tpu.PluginLocator.find(dev.kiln.tpu.PluginLocator.Kind.TPU, plugin).orElseThrow(
+          () -> new IllegalArgumentException("libtpu not found: run './kiln plugin install tpu', set "
+              + "KILN_PJRT_PLUGIN, or pass --plugin PATH")).path();
+      r = dev.kiln.train.TopologyCheck.run(libtpu, topology, batch, seed, System.out);
+      System.out.println("topology " + r.topology() + " (libtpu " + r.nativeTopology() + "): " + r.devices() + " x "
+          + r.deviceKind() + "; plugin " + r.plugin() + ", PJRT API " + r.apiVersion() + "; no TPU attached is needed");
+    } else {
+      if (!backend.equals("pjrt:cuda")) {
+        throw new IllegalArgumentException("--target compiles for a GPU: use it with --backend pjrt:cuda");
+      }
+      r = dev.kiln.train.TopologyCheck.runGpu(dev.kiln.tpu.PluginLocator.cudaCompiler(plugin), target, gpus, batch,
+          seed, System.out);
+      System.out.println("target " + r.topology() + ": " + r.devices() + " x " + r.deviceKind() + "; plugin "
+          + r.plugin() + ", PJRT API " + r.apiVersion() + "; no GPU attached is needed");
+    }
     System.out.print(dev.kiln.train.TopologyCheck.table(r));
     System.out.printf("%.1f s%n", (System.nanoTime() - t0) / 1e9);
     if (json != null) {
@@ -112,10 +140,10 @@ public final class CheckCommand implements Callable<Integer> {
     return r.failed() == 0 ? 0 : 1;
   }
 
-  /** Completion candidates for --backend. */
+  /** Completion candidates for --backend: the registry's names. */
   static final class BackendNames extends java.util.ArrayList<String> {
     BackendNames() {
-      super(List.of("auto", "java", "pjrt:cpu", "pjrt:cuda", "pjrt:tpu"));
+      super(List.of(Backends.names().split(", ")));
     }
   }
 }
