@@ -162,17 +162,15 @@ public final class Specs {
   }
 
   /**
-   * NaN and ±Inf through the ops whose handling of them can differ between implementations: relu (a select),
-   * maximum and minimum (NaN from either side), abs and sign, comparisons (ordered ones false, != true), a clip
-   * built of min and max, a max reduction; and the unary functions at infinities. Forward only: the point is that a
-   * non-finite input comes out as XLA gives it (a NaN stays NaN), which PJRT-against-Java runs check.
+   * NaN and ±Inf through the ops whose handling of them can differ between implementations: relu (a select), abs
+   * and sign, comparisons (ordered ones false, != true), a clip built of max and min with the data first, a select;
+   * and the unary functions at infinities. Forward only: a non-finite input must come out as XLA gives it (a NaN stays
+   * NaN), which PJRT-against-Java runs check. Maximum, minimum and max reductions with a NaN in the second operand
+   * are not here: XLA's CPU plugin compiles them by default with fast min/max, which drops that NaN (the StableHLO
+   * spec, XLA's GPU and TPU compilers and the Java backend propagate it; NonFiniteSemanticsTest pins the Java side).
    */
   private static void nonFiniteSpecs(List<Spec> cs) {
     cs.add(Spec.forwardOnly("relu with NaN and ±Inf", Select.class, v -> Ops.relu(v.get(0)), nonFinite(-2, 2, 7, 5)));
-    for (Binary.Kind k : List.of(Binary.Kind.MAXIMUM, Binary.Kind.MINIMUM)) {
-      cs.add(Spec.forwardOnly(k.name().toLowerCase() + " with NaN and ±Inf", Binary.class,
-          v -> apply(new Binary(k), v), nonFinite(-2, 2, 7, 5), nonFinite(-2, 2, 7, 5)));
-    }
     cs.add(Spec.forwardOnly("clip to [-1, 1] with NaN and ±Inf", Binary.class,
         v -> Ops.min(Ops.max(v.get(0), Ops.constantLike(v.get(0), -1.0)), Ops.constantLike(v.get(0), 1.0)),
         nonFinite(-2, 2, 7, 5)));
@@ -187,8 +185,6 @@ public final class Specs {
     }
     cs.add(Spec.forwardOnly("select passes NaN through", Select.class, v -> Ops.select(v.get(0), v.get(1), v.get(2)),
         pred(7, 5), nonFinite(-1, 1, 7, 5), nonFinite(-1, 1, 7, 5)));
-    cs.add(Spec.forwardOnly("reduce max [1] with NaN and ±Inf", Reduce.class, v -> Ops.reduceMax(v.get(0), 1),
-        nonFinite(-1, 1, 4, 6)));
   }
 
   private static Value apply(dev.kiln.core.graph.Primitive p, List<Value> v) {
