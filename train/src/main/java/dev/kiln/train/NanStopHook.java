@@ -4,7 +4,6 @@ import dev.kiln.core.Tensor;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.train.loop.DeviceRunner;
 import dev.kiln.train.loop.FitLoop;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -15,11 +14,11 @@ import java.util.Map;
  */
 final class NanStopHook implements FitLoop.Hook {
   private final DeviceRunner runner;
-  private final Path out;
+  private final TrainOptions options;
 
-  NanStopHook(DeviceRunner runner, Path out) {
+  NanStopHook(DeviceRunner runner, TrainOptions options) {
     this.runner = runner;
-    this.out = out;
+    this.options = options;
   }
 
   @Override
@@ -32,7 +31,18 @@ final class NanStopHook implements FitLoop.Hook {
     int epoch = (int) ((first - 1) / e.stepsPerEpoch());
     long step = (first - 1) % e.stepsPerEpoch() + 1;
     throw new Trainer.DivergedException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + step
-        + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + Checkpoint.dir(out)
-            : "; no epoch completed, so there is no checkpoint") + ". Try a lower --lr.");
+        + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + Checkpoint.dir(options.out())
+            : "; no epoch completed, so there is no checkpoint") + ". " + hint(options));
+  }
+
+  /**
+   * What is known about the cause: every row read was checked finite (features, date, resp, weight) and so were the
+   * normalization statistics and the float flags, so the non-finite values arose in training itself.
+   */
+  static String hint(TrainOptions o) {
+    return "The data, its normalization statistics and the flags were checked finite, so the values diverged in "
+        + "training: try a lower --lr (this run's: " + o.learningRate() + ")"
+        + (o.momentum() > 0 ? " or --momentum (" + o.momentum() + ")" : "")
+        + (o.modelFile() != null ? ", or check --model's layers for operations that can overflow" : "") + ".";
   }
 }

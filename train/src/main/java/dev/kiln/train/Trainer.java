@@ -151,7 +151,7 @@ public final class Trainer {
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
-        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, o.out()), progress, validation,
+        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, o), progress, validation,
             new HistoryHook(history), new CheckpointHook(runner, stateNames, history, feeds::position, o));
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
         new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
@@ -188,11 +188,24 @@ public final class Trainer {
       throw new IllegalArgumentException("no single-date windows of " + o.window() + " rows in the "
           + (trainData.windowCount() == 0 ? "training" : "validation") + " folds");
     }
-    long trainRows = folder.stats().length(o.holdout());
-    int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch() : (int) Math.max(1, trainRows / o.batchSize());
+    if (o.skipCorrupt()) reportSkipped(trainData, validData);
+    int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch()
+        : folder.stats().stepsPerEpoch(o.holdout(), o.batchSize());
     out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
         validData.windowCount(), stepsPerEpoch, o.batchSize());
     return new RunData(trainData, validData, stepsPerEpoch);
+  }
+
+  /** With --skip-corrupt: one line per file that had corrupt records skipped, and the total. */
+  private void reportSkipped(WindowedDataset... sets) {
+    long total = 0;
+    for (WindowedDataset d : sets) {
+      for (Shard s : d.shards()) {
+        if (s.skipped() > 0) out.printf("skipped %,d corrupt records in %s%n", s.skipped(), s.name());
+        total += s.skipped();
+      }
+    }
+    out.printf("--skip-corrupt: skipped %,d corrupt records in all%n", total);
   }
 
   /** The checkpoint's state, or a fresh one: Keras's initializers and the normalization adapted on {@code data}. */
