@@ -39,6 +39,10 @@ public record TrainOptions(Path data, Path out, int epochs, int batchSize, doubl
   }
 
   public TrainOptions {
+    if (!Double.isFinite(learningRate) || !Double.isFinite(momentum) || !Double.isFinite(noise)) {
+      throw new IllegalArgumentException("--lr, --momentum and --noise must be finite numbers, got " + learningRate
+          + ", " + momentum + " and " + noise);
+    }
     if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
     if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
     if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be positive, got " + learningRate);

@@ -149,8 +149,8 @@ public final class Trainer {
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
-        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, Checkpoint.dir(o.out())), progress, validation,
-            new HistoryHook(history), new CheckpointHook(runner, stateNames, feeds::position,
+        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, Checkpoint.dir(o.out()), divergenceHint(o)), progress,
+            validation, new HistoryHook(history), new CheckpointHook(runner, stateNames, feeds::position,
                 (done, batches, state) -> Checkpoint.save(o.out(), done, batches, state, history, o)));
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
         new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
@@ -187,11 +187,24 @@ public final class Trainer {
       throw new IllegalArgumentException("no single-date windows of " + o.window() + " rows in the "
           + (trainData.windowCount() == 0 ? "training" : "validation") + " folds");
     }
-    long trainRows = folder.stats().length(o.holdout());
-    int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch() : (int) Math.max(1, trainRows / o.batchSize());
+    if (o.skipCorrupt()) reportSkipped(trainData, validData);
+    int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch()
+        : folder.stats().stepsPerEpoch(o.holdout(), o.batchSize());
     out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
         validData.windowCount(), stepsPerEpoch, o.batchSize());
     return new RunData(trainData, validData, stepsPerEpoch);
+  }
+
+  /** With --skip-corrupt: one line per file that had corrupt records skipped, and the total. */
+  private void reportSkipped(WindowedDataset... sets) {
+    long total = 0;
+    for (WindowedDataset d : sets) {
+      for (Shard s : d.shards()) {
+        if (s.skipped() > 0) out.printf("skipped %,d corrupt records in %s%n", s.skipped(), s.name());
+        total += s.skipped();
+      }
+    }
+    out.printf("--skip-corrupt: skipped %,d corrupt records in all%n", total);
   }
 
   /** The checkpoint's state, or a fresh one: Keras's initializers and the normalization adapted on {@code data}. */
@@ -279,6 +292,17 @@ public final class Trainer {
       action[i] = probs[i] > 0.5f;
     }
     return UtilityScore.compute(date, weight, resp, action);
+  }
+
+  /**
+   * What is known when the loss stops being finite: every row read was checked finite (features, date, resp, weight),
+   * and so were the normalization statistics and the float flags, so the values diverged in training itself.
+   */
+  static String divergenceHint(TrainOptions o) {
+    return "The data, its normalization statistics and the flags were checked finite, so the values diverged in "
+        + "training: try a lower --lr (this run's: " + o.learningRate() + ")"
+        + (o.momentum() > 0 ? " or --momentum (" + o.momentum() + ")" : "")
+        + (o.modelFile() != null ? ", or check --model's layers for operations that can overflow" : "") + ".";
   }
 
   static Tensor toF32(double[] d) {

@@ -24,7 +24,7 @@ public record Spec(String name, Class<? extends Primitive> covers, List<Input> i
   /** How to draw one input. */
   public record Input(int[] dims, Draw draw, double lo, double hi) {
     /** The distribution of an input. */
-    public enum Draw { UNIFORM, AWAY_FROM_ZERO, PRED, U32, S32 }
+    public enum Draw { UNIFORM, AWAY_FROM_ZERO, PRED, U32, S32, NON_FINITE }
 
     public static Input uniform(double lo, double hi, int... dims) {
       return new Input(dims, Draw.UNIFORM, lo, hi);
@@ -33,6 +33,11 @@ public record Spec(String name, Class<? extends Primitive> covers, List<Input> i
     /** Magnitude in [lo, hi], random sign: keeps abs/sign/divide away from their kinks. */
     public static Input away(double lo, double hi, int... dims) {
       return new Input(dims, Draw.AWAY_FROM_ZERO, lo, hi);
+    }
+
+    /** Uniform in [lo, hi), with about a third of the elements NaN, +Inf or -Inf: for NaN and ±Inf semantics. */
+    public static Input nonFinite(double lo, double hi, int... dims) {
+      return new Input(dims, Draw.NON_FINITE, lo, hi);
     }
 
     public static Input pred(int... dims) {
@@ -72,6 +77,7 @@ public record Spec(String name, Class<? extends Primitive> covers, List<Input> i
           for (int i = 0; i < n; i++) {
             d[i] = lo + (hi - lo) * r.nextDouble();
             if (draw == Draw.AWAY_FROM_ZERO && r.nextBoolean()) d[i] = -d[i];
+            if (draw == Draw.NON_FINITE && r.nextInt(3) == 0) d[i] = SPECIAL[r.nextInt(SPECIAL.length)];
           }
           if (floatType == DType.F64) return Tensor.wrap(DType.F64, s, d);
           float[] f = new float[n];
@@ -81,6 +87,8 @@ public record Spec(String name, Class<? extends Primitive> covers, List<Input> i
       }
     }
   }
+
+  private static final double[] SPECIAL = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
 
   /** A differentiable spec with the default finite-difference settings. */
   public static Spec of(String name, Class<? extends Primitive> covers, Function<List<Value>, Value> f,

@@ -1,6 +1,7 @@
 package dev.kiln.core.conformance;
 
 import static dev.kiln.core.conformance.Spec.Input.away;
+import static dev.kiln.core.conformance.Spec.Input.nonFinite;
 import static dev.kiln.core.conformance.Spec.Input.pred;
 import static dev.kiln.core.conformance.Spec.Input.s32;
 import static dev.kiln.core.conformance.Spec.Input.u32;
@@ -152,11 +153,38 @@ public final class Specs {
     cs.add(Spec.of("dot_general permuted batch and two contracting dims", DotGeneral.class,
         v -> Ops.dotGeneral(v.get(0), v.get(1), new int[] {1}, new int[] {1}, new int[] {0, 3}, new int[] {2, 0}),
         uniform(-1, 1, 3, 2, 4, 5), uniform(-1, 1, 5, 2, 3, 6)));
+    nonFiniteSpecs(cs);
     cs.add(Spec.forwardOnly("threefry bits", Binary.class,
         v -> Threefry.bits(Threefry.key(v.get(0).tracer(), 42), v.get(0), 33), u32()));
     cs.add(Spec.forwardOnly("normal draws", Binary.class,
         v -> Threefry.normal(Threefry.key(v.get(0).tracer(), 7), v.get(0), DType.F32, 4, 8), u32()));
     return cs;
+  }
+
+  /**
+   * NaN and ±Inf through the ops whose handling of them can differ between implementations: relu (a select), abs
+   * and sign, comparisons (ordered ones false, != true), a clip built of max and min with the data first, a select;
+   * and the unary functions at infinities. Forward only: a non-finite input must come out as XLA gives it (a NaN stays
+   * NaN), which PJRT-against-Java runs check. Maximum, minimum and max reductions with a NaN in the second operand
+   * are not here: XLA's CPU plugin compiles them by default with fast min/max, which drops that NaN (the StableHLO
+   * spec, XLA's GPU and TPU compilers and the Java backend propagate it; NonFiniteSemanticsTest pins the Java side).
+   */
+  private static void nonFiniteSpecs(List<Spec> cs) {
+    cs.add(Spec.forwardOnly("relu with NaN and ±Inf", Select.class, v -> Ops.relu(v.get(0)), nonFinite(-2, 2, 7, 5)));
+    cs.add(Spec.forwardOnly("clip to [-1, 1] with NaN and ±Inf", Binary.class,
+        v -> Ops.min(Ops.max(v.get(0), Ops.constantLike(v.get(0), -1.0)), Ops.constantLike(v.get(0), 1.0)),
+        nonFinite(-2, 2, 7, 5)));
+    for (Unary.Kind k : List.of(Unary.Kind.ABS, Unary.Kind.SIGN, Unary.Kind.NEGATE, Unary.Kind.EXP,
+        Unary.Kind.LOGISTIC, Unary.Kind.TANH, Unary.Kind.SQRT)) {
+      cs.add(Spec.forwardOnly("unary " + k.name().toLowerCase() + " with NaN and ±Inf", Unary.class,
+          v -> apply(new Unary(k), v), nonFinite(0.1, 2, 7, 5)));
+    }
+    for (Ops.Cmp c : Ops.Cmp.values()) {
+      cs.add(Spec.forwardOnly("compare " + c.name().toLowerCase() + " with NaN and ±Inf", Compare.class,
+          v -> Ops.convert(Ops.compare(v.get(0), c, v.get(1)), DType.S32), nonFinite(-1, 1, 11), nonFinite(-1, 1, 11)));
+    }
+    cs.add(Spec.forwardOnly("select passes NaN through", Select.class, v -> Ops.select(v.get(0), v.get(1), v.get(2)),
+        pred(7, 5), nonFinite(-1, 1, 7, 5), nonFinite(-1, 1, 7, 5)));
   }
 
   private static Value apply(dev.kiln.core.graph.Primitive p, List<Value> v) {

@@ -124,10 +124,14 @@ public final class Ops {
   public static Value tanh(Value x) { return unary(Unary.Kind.TANH, x); }
   public static Value not(Value x) { return unary(Unary.Kind.NOT, x); }
 
-  /** max(x, 0), written as x > 0 ? x : 0 so that its gradient at 0 is 0, as TensorFlow's. */
+  /**
+   * max(x, 0) as TensorFlow's relu: written x <= 0 ? 0 : x, so its gradient at 0 is 0 (TensorFlow's), and a NaN,
+   * for which every ordered comparison is false, comes out NaN as XLA's maximum gives it (x > 0 ? x : 0 would give 0,
+   * hiding a NaN input behind a finite model).
+   */
   public static Value relu(Value x) {
     Value zero = constantLike(x, 0.0);
-    return select(compare(x, Cmp.GT, zero), x, zero);
+    return select(compare(x, Cmp.LE, zero), zero, x);
   }
 
   public static Value compare(Value a, Cmp direction, Value b) {

@@ -37,6 +37,9 @@ public final class CsvConverter {
         throw new IllegalArgumentException("--folds and --files-per-fold must be at least 1, got " + folds + " and "
             + filesPerFold);
       }
+      if (!Float.isFinite(nanFill)) {
+        throw new IllegalArgumentException("--nan-fill must be a finite number, got " + nanFill);
+      }
     }
   }
 
@@ -64,8 +67,7 @@ public final class CsvConverter {
         if (lines.blank()) {
           continue;
         }
-        parseRow(lines, columns, options.nanFill(), row, csv);
-        int date = (int) row[columns.date()];
+        int date = parseRow(lines, columns, options.nanFill(), row, csv);
         writer.write(blocks.fold(date), blocks.file(date), row);
         rows++;
         if ((rows & 4095) == 0) {
@@ -135,12 +137,19 @@ public final class CsvConverter {
     while (e < lines.end() && b[e] != ',') {
       e++;
     }
+    return parseDate(b, s, e, lines, csv);
+  }
+
+  /** The date in bytes [s, e): a whole number in int range, exactly. */
+  private static int parseDate(byte[] b, int s, int e, LineScanner lines, Path csv) throws IOException {
+    if (s == e || isNan(b, s, e)) {
+      throw new CsvFormatException(csv, lines.lineNumber(), "date is missing");
+    }
     double d;
     try {
       d = DecimalParser.parse(b, s, e);
     } catch (NumberFormatException x) {
-      throw new CsvFormatException(csv, lines.lineNumber(), "date '" + new String(b, s, e - s,
-          java.nio.charset.StandardCharsets.ISO_8859_1) + "' is not a number");
+      throw new CsvFormatException(csv, lines.lineNumber(), "date '" + field(b, s, e) + "' is not a number");
     }
     if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
       throw new CsvFormatException(csv, lines.lineNumber(), "date " + d + " is not a whole number");
@@ -148,11 +157,16 @@ public final class CsvConverter {
     return (int) d;
   }
 
-  private static void parseRow(LineScanner lines, Columns columns, float fill, float[] row, Path csv)
+  /**
+   * Parses a line into {@code row} (float32 values, missing ones filled) and returns its date, parsed exactly: a
+   * date of 2^24 or more is not exact in float32, and the fold is chosen from the exact one.
+   */
+  private static int parseRow(LineScanner lines, Columns columns, float fill, float[] row, Path csv)
       throws IOException {
     byte[] b = lines.buffer();
     int end = lines.end();
     int s = lines.start();
+    int date = 0;
     for (int col = 0; col < row.length; col++) {
       int e = s;
       while (e < end && b[e] != ',') {
@@ -161,27 +175,44 @@ public final class CsvConverter {
       if (col < row.length - 1 ? e >= end : e != end) {
         throw new CsvFormatException(csv, lines.lineNumber(), "expected " + row.length + " fields");
       }
-      row[col] = parseValue(b, s, e, fill, columns, col, lines, csv);
+      if (col == columns.date()) {
+        date = parseDate(b, s, e, lines, csv);
+        row[col] = date;
+      } else {
+        row[col] = parseValue(b, s, e, fill, columns, col, lines, csv);
+      }
       s = e + 1;
     }
+    return date;
   }
 
+  /**
+   * One field as float32: empty or {@code nan} is missing and gets {@code fill}; a number beyond float32's range
+   * (which would be ±Inf, as {@code 1e999} is) is refused, since one infinite input makes the whole model NaN.
+   */
   private static float parseValue(byte[] b, int s, int e, float fill, Columns columns, int col, LineScanner lines,
       Path csv) throws IOException {
     if (s == e || isNan(b, s, e)) {
-      if (col == columns.date()) {
-        throw new CsvFormatException(csv, lines.lineNumber(), "date is missing");
-      }
       return fill;
     }
+    float v;
     try {
       double d = DecimalParser.parse(b, s, e);
-      return Double.isNaN(d) ? fill : (float) d;
+      v = Double.isNaN(d) ? fill : (float) d;
     } catch (NumberFormatException x) {
       throw new CsvFormatException(csv, lines.lineNumber(), String.format(Locale.ROOT,
-          "column %d (%s): '%s' is not a number", col + 1, columns.names().get(col),
-          new String(b, s, Math.min(e - s, 40), java.nio.charset.StandardCharsets.ISO_8859_1)));
+          "column %d (%s): '%s' is not a number", col + 1, columns.names().get(col), field(b, s, e)));
     }
+    if (Float.isInfinite(v)) {
+      throw new CsvFormatException(csv, lines.lineNumber(), String.format(Locale.ROOT,
+          "column %d (%s): '%s' is %s in float32; Kiln refuses infinite values (leave a missing value empty)",
+          col + 1, columns.names().get(col), field(b, s, e), v > 0 ? "+Inf" : "-Inf"));
+    }
+    return v;
+  }
+
+  private static String field(byte[] b, int s, int e) {
+    return new String(b, s, Math.min(e - s, 40), java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 
   private static boolean isNan(byte[] b, int s, int e) {

@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -16,6 +17,8 @@ import java.util.stream.Stream;
  */
 public final class DatasetFolder {
   private static final Pattern FOLD = Pattern.compile("fold(\\d+)");
+  // The smallest TFRecord record: a 12-byte header, no data, a 4-byte data CRC.
+  private static final int MIN_RECORD_BYTES = 16;
 
   private final Path root;
   private final Columns columns;
@@ -47,13 +50,28 @@ public final class DatasetFolder {
     return columns;
   }
 
-  /** Reads {@code stats.json}. */
+  /**
+   * Reads {@code stats.json} and checks each length against what the folder's record files can hold (a record takes
+   * at least 16 bytes), so that a corrupt or foreign length cannot size an epoch of billions of steps.
+   */
   public DatasetStats stats() throws IOException {
     Path s = root.resolve("stats.json");
     if (!Files.isRegularFile(s)) {
       throw new NoSuchFileException(s.toString(), null, "dataset folder has no stats.json");
     }
-    return DatasetStats.read(s);
+    DatasetStats stats = DatasetStats.read(s);
+    long bytes = 0;
+    for (Path p : files(folds())) {
+      bytes += Files.size(p);
+    }
+    long most = bytes / MIN_RECORD_BYTES;
+    for (Map.Entry<Integer, Long> e : stats.lengths().entrySet()) {
+      if (e.getValue() > most) {
+        throw new IOException(s + ": fold " + e.getKey() + "'s length " + e.getValue() + " is more rows than the "
+            + "folder's .tfrec files (" + bytes + " bytes) can hold (at most " + most + ")");
+      }
+    }
+    return stats;
   }
 
   /** The fold numbers present ({@code fold{f}} folders), ascending. */
@@ -77,10 +95,14 @@ public final class DatasetFolder {
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(dir.toString(), null, "dataset has no fold " + fold);
     }
-    List<Path> files;
+    List<Path> files = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
-      files = new ArrayList<>(s.filter(p -> p.getFileName().toString().endsWith(".tfrec") && Files.isRegularFile(p))
-          .toList());
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tfrec")).toList()) {
+        if (!Files.isRegularFile(p)) {
+          throw new IOException(p + ": not a regular file; a fold's .tfrec entries must be record files");
+        }
+        files.add(p);
+      }
     }
     if (files.isEmpty()) {
       throw new NoSuchFileException(dir.toString(), null, "fold " + fold + " has no .tfrec files");

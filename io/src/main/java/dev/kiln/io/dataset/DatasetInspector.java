@@ -86,7 +86,7 @@ public final class DatasetInspector {
       long rows = 0;
       long windows = 0;
       for (Path file : files) {
-        try (RowReader reader = RowReader.open(file, columns.count(), options)) {
+        try (RowReader reader = RowReader.open(file, columns, options)) {
           float runDate = Float.NaN;
           long run = 0;
           while (reader.next(row, 0)) {

@@ -56,8 +56,9 @@ public final class DatasetStats {
         throw new IOException(file + ": key '" + e.getKey() + "' is not a fold number");
       }
       JsonNode len = e.getValue().get("length");
-      if (len == null || !len.canConvertToLong() || len.asLong() < 0) {
-        throw new IOException(file + ": fold " + fold + " has no non-negative integer \"length\"");
+      if (len == null || !len.isIntegralNumber() || !len.canConvertToLong() || len.asLong() < 0) {
+        throw new IOException(file + ": fold " + fold + "'s \"length\" must be a non-negative whole number of rows"
+            + ", got " + (len == null ? "none" : len.toString()));
       }
       m.put(fold, len.asLong());
     }
@@ -80,6 +81,23 @@ public final class DatasetStats {
       throw new IllegalArgumentException("stats.json has no fold " + fold + " (it has " + length.keySet() + ")");
     }
     return l;
+  }
+
+  /**
+   * The seed's steps per epoch when fold {@code fold} is the holdout: max(1, length // batchSize), computed in long;
+   * an error when it does not fit an int.
+   */
+  public int stepsPerEpoch(int fold, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+    }
+    long steps = Math.max(1, length(fold) / batchSize);
+    if (steps > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("stats.json's length " + length(fold) + " for fold " + fold + " gives "
+          + steps + " steps of " + batchSize + " per epoch, more than " + Integer.MAX_VALUE
+          + "; pass --steps-per-epoch");
+    }
+    return (int) steps;
   }
 
   /** Fold number to length. */

@@ -76,6 +76,23 @@ public final class FeatureMoments {
     count = n;
   }
 
+  /**
+   * Returns these moments after checking that every mean and variance is finite in float32, the type the
+   * Normalization layer holds them in: finite inputs can still give a variance beyond float32's range, and a
+   * normalization by an infinite variance would make the model's outputs meaningless without any error.
+   */
+  public FeatureMoments requireFinite() {
+    double[] v = variance();
+    for (int f = 0; f < features; f++) {
+      if (!Float.isFinite((float) mean[f]) || !Float.isFinite((float) v[f])) {
+        throw new IllegalArgumentException("the normalization statistics of feature_" + f + " are not finite in "
+            + "float32 (mean " + mean[f] + ", variance " + v[f] + " over " + count + " rows); the feature's values "
+            + "are too large to normalize");
+      }
+    }
+    return this;
+  }
+
   /** The number of rows seen. */
   public long count() {
     return count;
@@ -109,7 +126,7 @@ public final class FeatureMoments {
     float[] row = new float[columns.count()];
     int n = 0;
     for (Path file : files) {
-      try (RowReader reader = RowReader.open(file, columns.count(), options)) {
+      try (RowReader reader = RowReader.open(file, columns, options)) {
         while (reader.next(row, 0)) {
           System.arraycopy(row, columns.feature0(), batch, n * Columns.FEATURES, Columns.FEATURES);
           if (++n == batchSize) {
@@ -120,7 +137,7 @@ public final class FeatureMoments {
       }
     }
     m.addBatch(batch, n);
-    return m;
+    return m.requireFinite();
   }
 
   /** The same adapt stream over rows already loaded: every row of the shards, in order, in batches. */
@@ -146,6 +163,6 @@ public final class FeatureMoments {
       }
     }
     m.addBatch(batch, n);
-    return m;
+    return m.requireFinite();
   }
 }

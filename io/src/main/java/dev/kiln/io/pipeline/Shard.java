@@ -18,6 +18,8 @@ public final class Shard {
   private final int rows;
   // Per row: date, resp, weight, ts_id side by side, so that labelling a window touches one cache line.
   private static final int META = 4;
+  // Rows allocated before any is read: a shard of the seed's data (about 100,000 rows) grows from it a few times.
+  private static final int FIRST_CAPACITY = 1 << 16;
 
   private final float[] features;
   private final float[] meta;
@@ -31,13 +33,16 @@ public final class Shard {
     this.skipped = skipped;
   }
 
-  /** Reads and decodes every row of {@code file}, whose rows follow {@code columns}. */
+  /**
+   * Reads and decodes every row of {@code file}, whose rows follow {@code columns}. Memory grows with the rows actually
+   * read: the file's size only caps the first allocation, since a size (a sparse file, say) promises no rows.
+   */
   public static Shard load(Path file, Columns columns, TFRecordReader.Options options) throws IOException {
     int width = columns.count();
     long estimate = Files.size(file) / (16 + 12 + 4L * width) + 1;
-    Builder b = new Builder(file.toString(), columns, (int) Math.min(estimate, Integer.MAX_VALUE / Columns.FEATURES));
+    Builder b = new Builder(file.toString(), columns, (int) Math.min(estimate, FIRST_CAPACITY));
     float[] row = new float[width];
-    try (RowReader reader = RowReader.open(file, width, options)) {
+    try (RowReader reader = RowReader.open(file, columns, options)) {
       while (reader.next(row, 0)) {
         if (b.rows == Integer.MAX_VALUE / Columns.FEATURES) {
           throw new IOException(file + ": more than " + b.rows + " rows; split the file");

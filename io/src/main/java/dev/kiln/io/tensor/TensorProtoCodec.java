@@ -117,6 +117,15 @@ public final class TensorProtoCodec {
   }
 
   /**
+   * The most bytes a serialized float32 vector of {@code n} elements may take here: its values (4·n bytes as
+   * {@code tensor_content}, 5·n as unpacked {@code float_val}) plus dtype, shape and field headers, with room to
+   * spare. Dataset rows are bounded by it, so a corrupt record length is caught before anything is allocated.
+   */
+  public static long maxFloatVectorBytes(int n) {
+    return 256 + 8L * n;
+  }
+
+  /**
    * Decodes a serialized float32 vector of exactly {@code expected} elements into {@code dst} from {@code dstOff}: the
    * hot path of reading dataset rows. Any other dtype or shape is an error naming what was found.
    */

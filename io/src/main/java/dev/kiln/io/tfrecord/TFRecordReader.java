@@ -13,9 +13,10 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>Every problem with the framing is a {@link CorruptRecordException} that names the file, the record's byte offset
  * and its record number. A declared length is never trusted: it is checked against the bytes left in the file before
- * anything is read or allocated. With {@link Options#skipCorrupt()} the reader counts and skips corrupt records instead
- * (as tf.data's {@code ignore_errors}): after a bad data CRC it resumes at the next record; after a bad header it scans
- * forward for the next offset whose header and data CRCs both hold, and the skipped region counts as one record.
+ * anything is read or allocated, and against the options' record bound. With {@link Options#skipCorrupt()} the reader
+ * counts and skips corrupt records instead (as tf.data's {@code ignore_errors}): after a bad data CRC it resumes at
+ * the next record; after a bad header it scans forward for the next offset whose header and data CRCs both hold, and
+ * the skipped region counts as one record.
  *
  * <p>The current record's bytes ({@link #data()}, {@link #dataOffset()}, {@link #dataLength()}) stay valid until the
  * next call to {@link #next()}.
@@ -27,20 +28,37 @@ public final class TFRecordReader implements AutoCloseable {
   private static final int WINDOW = 1 << 20;
 
   /**
-   * How the reader treats records: verify CRCs (on by default), and skip corrupt records instead of stopping (off by
-   * default). Skipping needs CRC verification, since only CRCs tell where the next good record starts.
+   * How the reader treats records: verify CRCs (on by default), skip corrupt records instead of stopping (off by
+   * default), and the largest record the file may hold. Skipping needs CRC verification, since only CRCs tell where
+   * the next good record starts. A reader that knows what its records are (a dataset's rows) bounds their length:
+   * a declared length above it is corrupt, nothing is allocated for it, and resynchronising after a corrupt header
+   * examines at most that many bytes per candidate offset, so skipping costs time linear in the file's size.
    */
-  public record Options(boolean verifyCrc, boolean skipCorrupt) {
+  public record Options(boolean verifyCrc, boolean skipCorrupt, long maxRecordLength) {
     /** Verify CRCs, stop at the first corrupt record. */
     public static final Options DEFAULT = new Options(true, false);
     /** Verify CRCs, skip and count corrupt records. */
     public static final Options SKIP_CORRUPT = new Options(true, true);
 
-    /** Checks that skipping is only asked for with CRC verification. */
+    /** Checks that skipping is only asked for with CRC verification, and the record bound. */
     public Options {
       if (skipCorrupt && !verifyCrc) {
         throw new IllegalArgumentException("skipping corrupt records needs CRC verification to find the next record");
       }
+      if (maxRecordLength < 0 || maxRecordLength > MAX_RECORD_LENGTH) {
+        throw new IllegalArgumentException("a record bound must be in [0, " + MAX_RECORD_LENGTH + "], got "
+            + maxRecordLength);
+      }
+    }
+
+    /** Options with records of up to {@link #MAX_RECORD_LENGTH} bytes. */
+    public Options(boolean verifyCrc, boolean skipCorrupt) {
+      this(verifyCrc, skipCorrupt, MAX_RECORD_LENGTH);
+    }
+
+    /** These options with records bounded by {@code max} bytes. */
+    public Options withMaxRecordLength(long max) {
+      return new Options(verifyCrc, skipCorrupt, max);
     }
   }
 
@@ -61,6 +79,8 @@ public final class TFRecordReader implements AutoCloseable {
   private long recordNumber = -1;
   private long nextNumber;
   private long skipped;
+  private long crcBytes;
+  private long resyncFrom = -1;
   private boolean open = true;
 
   private TFRecordReader(Path file, Options options) throws IOException {
@@ -90,59 +110,76 @@ public final class TFRecordReader implements AutoCloseable {
     }
     while (true) {
       long start = windowStart + windowPos;
-      long remaining = size - start;
       data = null;
       dataLength = 0;
-      if (remaining <= 0) {
+      if (start >= size) {
         recordOffset = size;
         return false;
       }
       recordOffset = start;
       recordNumber = nextNumber++;
-      if (remaining < 12) {
-        skipOrThrow("truncated record: the file ends " + remaining + " bytes into a 12-byte record header");
-        seek(size);
-        continue;
+      String problem = readRecord(start);
+      if (problem == null) {
+        return true;
       }
-      fill(12);
-      long length = getLongLE(window, windowPos);
-      if (options.verifyCrc()) {
-        int stored = getIntLE(window, windowPos + 8);
-        int computed = Crc32c.maskedCrc(window, windowPos, 8);
-        if (stored != computed) {
-          skipOrThrow("length CRC mismatch (stored 0x%08x, computed 0x%08x)".formatted(stored, computed));
-          resync(start + 1);
-          continue;
-        }
+      skipOrThrow(problem);
+      if (resyncFrom >= 0) {
+        resync(resyncFrom);
       }
-      if (length < 0 || length > remaining - 16) {
-        skipOrThrow("declared length " + Long.toUnsignedString(length) + " overruns the file: only " + (remaining - 12)
-            + " bytes remain after the header for data and its 4-byte CRC (a truncated record or a corrupt length)");
-        resync(start + 1);
-        continue;
-      }
-      if (length > MAX_RECORD_LENGTH) {
-        skipOrThrow("record of " + length + " bytes is larger than the " + MAX_RECORD_LENGTH
-            + " bytes a record may have in Kiln");
-        seek(start + 16 + length);
-        continue;
-      }
-      int n = (int) length;
-      loadData(start, n);
-      if (options.verifyCrc()) {
-        int stored = getIntLE(window, windowPos);
-        int computed = Crc32c.maskedCrc(data, dataOffset, n);
-        if (stored != computed) {
-          seek(start + 16 + length);
-          skipOrThrow("data CRC mismatch over " + n + " bytes (stored 0x%08x, computed 0x%08x)".formatted(stored,
-              computed));
-          continue;
-        }
-      }
-      windowPos += 4;
-      dataLength = n;
-      return true;
     }
+  }
+
+  /**
+   * Reads the record at {@code start}: null when it is whole, otherwise what is wrong with it, with the position
+   * moved past it or {@link #resyncFrom} set to where a scan for the next record must start.
+   */
+  private String readRecord(long start) throws IOException {
+    long remaining = size - start;
+    resyncFrom = -1;
+    if (remaining < 12) {
+      seek(size);
+      return "truncated record: the file ends " + remaining + " bytes into a 12-byte record header";
+    }
+    fill(12);
+    long length = getLongLE(window, windowPos);
+    String bad = headerProblem(length, remaining);
+    if (bad != null) {
+      resyncFrom = start + 1;
+      return bad;
+    }
+    int n = (int) length;
+    loadData(start, n);
+    if (options.verifyCrc()) {
+      int stored = getIntLE(window, windowPos);
+      int computed = dataCrc(n);
+      if (stored != computed) {
+        moveTo(start + 16 + length);
+        return "data CRC mismatch over " + n + " bytes (stored 0x%08x, computed 0x%08x)".formatted(stored, computed);
+      }
+    }
+    windowPos += 4;
+    dataLength = n;
+    return null;
+  }
+
+  /** What is wrong with the 12-byte header at the window position declaring {@code length}, or null. */
+  private String headerProblem(long length, long remaining) {
+    if (options.verifyCrc()) {
+      int stored = getIntLE(window, windowPos + 8);
+      int computed = Crc32c.maskedCrc(window, windowPos, 8);
+      if (stored != computed) {
+        return "length CRC mismatch (stored 0x%08x, computed 0x%08x)".formatted(stored, computed);
+      }
+    }
+    if (length < 0 || length > remaining - 16) {
+      return "declared length " + Long.toUnsignedString(length) + " overruns the file: only " + (remaining - 12)
+          + " bytes remain after the header for data and its 4-byte CRC (a truncated record or a corrupt length)";
+    }
+    if (length > options.maxRecordLength()) {
+      return "declared length " + length + " is larger than the " + options.maxRecordLength()
+          + " bytes a record of this file can have (a corrupt length, or not a file of this kind)";
+    }
+    return null;
   }
 
   /** The array holding the current record's bytes. */
@@ -180,6 +217,11 @@ public final class TFRecordReader implements AutoCloseable {
   /** How many corrupt records were skipped so far. */
   public long skipped() {
     return skipped;
+  }
+
+  /** How many bytes of record data had their CRC computed so far (resynchronisation included). */
+  long crcBytes() {
+    return crcBytes;
   }
 
   /** The file being read. */
@@ -252,19 +294,23 @@ public final class TFRecordReader implements AutoCloseable {
     fill(4);
   }
 
-  /** Scans forward from {@code from} to the next offset where a whole record with valid CRCs starts. */
+  /**
+   * Scans forward from {@code from} to the next offset where a whole record with valid CRCs starts. Only headers
+   * whose CRC holds and whose length is within the record bound have their data checked, and the window is kept
+   * across candidates, so the scan reads each byte of the file about once.
+   */
   private void resync(long from) throws IOException {
-    seek(from);
+    moveTo(from);
     while (size - (windowStart + windowPos) >= 16) {
       long p = windowStart + windowPos;
       fill(12);
       if (getIntLE(window, windowPos + 8) == Crc32c.maskedCrc(window, windowPos, 8)) {
         long length = getLongLE(window, windowPos);
-        if (length >= 0 && length <= size - p - 16 && length <= MAX_RECORD_LENGTH) {
+        if (length >= 0 && length <= size - p - 16 && length <= options.maxRecordLength()) {
           int n = (int) length;
           loadData(p, n);
-          boolean good = getIntLE(window, windowPos) == Crc32c.maskedCrc(data, dataOffset, n);
-          seek(p);
+          boolean good = getIntLE(window, windowPos) == dataCrc(n);
+          moveTo(p);
           if (good) {
             return;
           }
@@ -274,6 +320,20 @@ public final class TFRecordReader implements AutoCloseable {
       windowPos++;
     }
     seek(size);
+  }
+
+  private int dataCrc(int n) {
+    crcBytes += n;
+    return Crc32c.maskedCrc(data, dataOffset, n);
+  }
+
+  /** Moves to {@code offset}, keeping the window when it holds that offset. */
+  private void moveTo(long offset) {
+    if (offset >= windowStart && offset < windowStart + windowLen) {
+      windowPos = (int) (offset - windowStart);
+    } else {
+      seek(offset);
+    }
   }
 
   private void seek(long offset) {

@@ -78,6 +78,28 @@ class ColumnsAndStatsTest {
     Path f = dir.resolve("stats.json");
     Files.writeString(f, "{\"0\":{\"len\":5}}");
     IOException e = assertThrows(IOException.class, () -> DatasetStats.read(f));
-    assertEquals(f + ": fold 0 has no non-negative integer \"length\"", e.getMessage());
+    assertEquals(f + ": fold 0's \"length\" must be a non-negative whole number of rows, got none", e.getMessage());
+  }
+
+  @Test
+  void rejectsFractionalAndNegativeLengths() throws IOException {
+    Path f = dir.resolve("stats.json");
+    for (String len : List.of("12.7", "-3", "1e3", "\"12\"", "18446744073709551616")) {
+      Files.writeString(f, "{\"0\":{\"length\":" + len + "}}");
+      IOException e = assertThrows(IOException.class, () -> DatasetStats.read(f), len);
+      assertTrue(e.getMessage().contains("must be a non-negative whole number of rows"), e.getMessage());
+    }
+  }
+
+  @Test
+  void stepsPerEpochAreComputedInLongAndRefusedBeyondAnInt() throws IOException {
+    Path f = dir.resolve("stats.json");
+    Files.writeString(f, "{\"0\":{\"length\":549755813888},\"1\":{\"length\":10}}");
+    DatasetStats s = DatasetStats.read(f);
+    assertEquals(1, s.stepsPerEpoch(1, 64), "fewer rows than a batch still make one step");
+    assertEquals(134217728, s.stepsPerEpoch(0, 4096));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.stepsPerEpoch(0, 64));
+    assertTrue(e.getMessage().contains("gives 8589934592 steps of 64 per epoch") && e.getMessage().contains(
+        "--steps-per-epoch"), e.getMessage());
   }
 }

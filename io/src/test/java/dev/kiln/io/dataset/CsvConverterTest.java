@@ -223,4 +223,58 @@ class CsvConverterTest {
     assertTrue(e.getMessage().contains("output folder exists and is not empty"), e.getMessage());
     assertEquals("precious", Files.readString(out.resolve("keep.txt")));
   }
+
+  /** Eight valid lines (dates 0..7) with field {@code col} (0-based) of line {@code at} (1-based) set to {@code v}. */
+  static Path csvWith(Path file, int at, int col, String v) throws IOException {
+    Random r = new Random(9);
+    List<String> lines = new ArrayList<>(List.of(HEADER));
+    for (int d = 0; d < 8; d++) {
+      lines.add(line(d, d, r));
+    }
+    String[] f = lines.get(at - 1).split(",", -1);
+    f[col] = v;
+    lines.set(at - 1, String.join(",", f));
+    return writeCsv(file, lines, "\n");
+  }
+
+  @Test
+  void refusesAValueThatIsInfiniteInFloat32AndNamesItsLineAndColumn() throws IOException {
+    for (String inf : List.of("1e999", "-1e999", "3.5e38", "inf", "Infinity")) {
+      Path csv = csvWith(dir.resolve("train.csv"), 5, 12, inf);
+      Path out = dir.resolve("data");
+      CsvFormatException e = assertThrows(CsvFormatException.class,
+          () -> CsvConverter.convert(csv, out, new CsvConverter.Options(2, 2, -100f, null)), inf);
+      assertEquals(5, e.line(), inf);
+      assertTrue(e.getMessage().startsWith(csv + " line 5: column 13 (feature_5): '" + inf + "' is "),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("Inf") || e.getMessage().contains("not a number"), e.getMessage());
+      assertFalse(Files.exists(out), "nothing is written");
+    }
+    // Missing values stay missing: filled, as before.
+    Path csv = csvWith(dir.resolve("train.csv"), 5, 12, "nan");
+    CsvConverter.convert(csv, dir.resolve("ok"), new CsvConverter.Options(1, 1, -100f, null));
+    assertEquals(-100f, readRows(dir.resolve("ok/fold0/0.tfrec")).get(3)[12]);
+  }
+
+  @Test
+  void aNonFiniteFillValueIsRefused() {
+    for (float fill : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new CsvConverter.Options(5, 5, fill, null));
+      assertTrue(e.getMessage().contains("--nan-fill must be a finite number"), e.getMessage());
+    }
+  }
+
+  @Test
+  void datesBeyondFloat32PrecisionChooseTheirFoldExactly() throws IOException {
+    Random r = new Random(10);
+    // 2^24 and 2^24 + 1 are one float32 apart from nothing: (float) 16777217 == 16777216.
+    List<String> lines = List.of(HEADER, line(16_777_216, 0, r), line(16_777_217, 1, r));
+    Path csv = writeCsv(dir.resolve("train.csv"), lines, "\n");
+    CsvConverter.Result res = CsvConverter.convert(csv, dir.resolve("data"), new CsvConverter.Options(2, 1, 0f, null));
+    assertEquals(16_777_216, res.minDate());
+    assertEquals(16_777_217, res.maxDate());
+    assertEquals(1L, res.foldRows().get(0));
+    assertEquals(1L, res.foldRows().get(1), "the later date is in the second fold");
+  }
 }

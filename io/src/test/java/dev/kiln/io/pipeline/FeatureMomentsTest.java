@@ -3,6 +3,7 @@ package dev.kiln.io.pipeline;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.io.dataset.Columns;
 import dev.kiln.io.dataset.DatasetFolder;
@@ -127,5 +128,25 @@ class FeatureMomentsTest {
     double[][] want = direct(all, rows, Columns.FEATURES);
     assertClose(want[0], fromFiles.mean(), "mean");
     assertClose(want[1], fromFiles.variance(), "variance");
+  }
+
+  @Test
+  void statisticsBeyondFloat32AreRefusedAfterAdapting() {
+    // Finite inputs whose variance (1e60) is +Inf in float32, the type the Normalization layer holds it in.
+    Columns columns = Columns.standard();
+    float[] data = new float[4 * columns.count()];
+    for (int r = 0; r < 4; r++) {
+      data[r * columns.count() + columns.feature0() + 7] = r % 2 == 0 ? 1e30f : -1e30f;
+    }
+    Shard s = Shard.of("big", columns, data, 4);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FeatureMoments.adapt(List.of(s), 2));
+    assertTrue(e.getMessage().startsWith("the normalization statistics of feature_7 are not finite in float32"),
+        e.getMessage());
+    data[columns.feature0() + 7] = 1e3f;
+    data[columns.count() + columns.feature0() + 7] = -1e3f;
+    data[2 * columns.count() + columns.feature0() + 7] = 1e3f;
+    data[3 * columns.count() + columns.feature0() + 7] = -1e3f;
+    assertEquals(1e6, FeatureMoments.adapt(List.of(Shard.of("ok", columns, data, 4)), 2).variance()[7], 1e-6);
   }
 }

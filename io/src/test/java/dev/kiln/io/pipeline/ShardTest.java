@@ -2,13 +2,26 @@ package dev.kiln.io.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.io.dataset.Columns;
 import dev.kiln.io.dataset.DatasetInspector;
 import dev.kiln.io.dataset.DatasetWriter;
 import dev.kiln.io.dataset.SyntheticMarket;
 import dev.kiln.io.tfrecord.TFRecordReader;
+import dev.kiln.io.CorruptRecordException;
+import dev.kiln.io.tensor.TensorProtoCodec;
+import dev.kiln.io.tfrecord.Crc32c;
+import dev.kiln.io.tfrecord.TFRecordWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -52,5 +65,60 @@ class ShardTest {
       assertEquals(report.folds().get(fold).windows(), ds.windowCount());
       assertEquals(report.folds().get(fold).rows(), ds.rowCount());
     }
+  }
+
+  /** {@code n} framed rows of 138 floats, row r holding date r / 10 and r elsewhere. */
+  static byte[] framedRows(int n, int first) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TFRecordWriter w = new TFRecordWriter(bytes)) {
+      for (int r = first; r < first + n; r++) {
+        float[] row = new float[138];
+        Arrays.fill(row, r);
+        row[0] = r / 10;
+        w.write(TensorProtoCodec.encodeFloatVector(row, 0, row.length));
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void aSparseFileDoesNotSizeTheRowsAllocated() throws IOException {
+    // 20 good rows, then 12 GB of holes: the file's size promises 20 million rows, the holes hold none.
+    Path f = dir.resolve("sparse.tfrec");
+    Files.write(f, framedRows(20, 0));
+    try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+      raf.setLength(12L << 30);
+    }
+    CorruptRecordException e = assertThrows(CorruptRecordException.class,
+        () -> Shard.load(f, Columns.standard(), TFRecordReader.Options.DEFAULT));
+    assertEquals(20, e.recordNumber(), "the holes are the first corrupt record");
+    assertTrue(e.reason().startsWith("length CRC mismatch"), e.reason());
+  }
+
+  @Test
+  void skippingARunOfCraftedHeadersTakesTimeLinearInTheFile() throws IOException {
+    // A corrupt header, then 200,000 headers whose length CRCs hold, each declaring a length that ends exactly at the
+    // end of the file: scanning for the next record without a bound on a row's length checked each against the rest
+    // of the file (about a minute for these 2.4 MB).
+    byte[] head = framedRows(30, 0);
+    byte[] tail = framedRows(30, 30);
+    int headers = 200_000;
+    int size = head.length + 12 * headers + tail.length;
+    byte[] bytes = new byte[size];
+    System.arraycopy(head, 0, bytes, 0, head.length);
+    for (int i = 0; i < headers; i++) {
+      int at = head.length + 12 * i;
+      ByteBuffer.wrap(bytes, at, 12).order(ByteOrder.LITTLE_ENDIAN).putLong(size - at - 16L);
+      ByteBuffer.wrap(bytes, at + 8, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(Crc32c.maskedCrc(bytes, at, 8));
+    }
+    bytes[head.length + 8] ^= 1; // the first header's CRC fails, so the reader scans forward through the others
+    System.arraycopy(tail, 0, bytes, size - tail.length, tail.length);
+    Path f = dir.resolve("crafted.tfrec");
+    Files.write(f, bytes);
+    Shard s = assertTimeoutPreemptively(Duration.ofSeconds(5),
+        () -> Shard.load(f, Columns.standard(), TFRecordReader.Options.SKIP_CORRUPT));
+    assertEquals(60, s.rows());
+    assertEquals(1, s.skipped());
+    assertEquals(59, s.tsId(59));
   }
 }

@@ -265,4 +265,64 @@ class TFRecordReaderTest {
       assertFalse(r.next());
     }
   }
+
+  /**
+   * A corrupt header, then a run of headers whose length CRCs hold, each declaring a length that reaches exactly to
+   * the end of the file (so none overruns it), between good records: the shape that made resynchronisation examine
+   * the rest of the file at every header. With a record bound it examines each byte about once.
+   */
+  static byte[] craftedHeaders(int headers, List<byte[]> before, List<byte[]> after) throws IOException {
+    byte[] head = frame(before);
+    byte[] tail = frame(after);
+    int size = head.length + 12 * headers + tail.length;
+    byte[] bytes = new byte[size];
+    System.arraycopy(head, 0, bytes, 0, head.length);
+    for (int i = 0; i < headers; i++) {
+      int at = head.length + 12 * i;
+      ByteBuffer.wrap(bytes, at, 12).order(ByteOrder.LITTLE_ENDIAN).putLong(size - at - 16L);
+      TFRecordWriter.putIntLE(bytes, at + 8, Crc32c.maskedCrc(bytes, at, 8));
+    }
+    bytes[head.length + 8] ^= 1; // the first header's CRC fails: the reader scans forward through the others
+    System.arraycopy(tail, 0, bytes, size - tail.length, tail.length);
+    return bytes;
+  }
+
+  @Test
+  void skippingCraftedHeadersExaminesEachByteAboutOnceWithARecordBound() throws IOException {
+    List<byte[]> before = records(5, 11);
+    List<byte[]> after = records(5, 12);
+    Path f = dir.resolve("crafted.tfrec");
+    Files.write(f, craftedHeaders(20_000, before, after));
+    long size = Files.size(f);
+    TFRecordReader.Options bounded = TFRecordReader.Options.SKIP_CORRUPT.withMaxRecordLength(100);
+    long t0 = System.nanoTime();
+    List<byte[]> got = new ArrayList<>();
+    try (TFRecordReader r = TFRecordReader.open(f, bounded)) {
+      while (r.next()) {
+        got.add(r.copyData());
+      }
+      assertEquals(1, r.skipped(), "the crafted region counts as one corrupt record");
+      assertTrue(r.crcBytes() <= 2 * size, r.crcBytes() + " bytes CRC'd for a file of " + size);
+    }
+    assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "resynchronising took more than 5 s");
+    assertEquals(10, got.size());
+    for (int i = 0; i < 5; i++) {
+      assertArrayEquals(before.get(i), got.get(i));
+      assertArrayEquals(after.get(i), got.get(5 + i));
+    }
+  }
+
+  @Test
+  void aLengthBeyondTheRecordBoundIsCorrupt() throws IOException {
+    List<byte[]> recs = List.of(new byte[50], new byte[101], new byte[20]);
+    Path f = dir.resolve("bound.tfrec");
+    Files.write(f, frame(recs));
+    TFRecordReader.Options bounded = TFRecordReader.Options.DEFAULT.withMaxRecordLength(100);
+    CorruptRecordException e = assertThrows(CorruptRecordException.class, () -> readAll(f, bounded));
+    assertEquals(1, e.recordNumber());
+    assertTrue(e.reason().startsWith("declared length 101 is larger than the 100 bytes a record of this file can have"),
+        e.reason());
+    assertEquals(3, readAll(f, TFRecordReader.Options.DEFAULT).size(), "unbounded, it is a good record");
+    assertThrows(IllegalArgumentException.class, () -> TFRecordReader.Options.DEFAULT.withMaxRecordLength(-1));
+  }
 }

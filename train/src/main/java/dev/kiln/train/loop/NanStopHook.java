@@ -14,11 +14,13 @@ import java.util.Map;
 public final class NanStopHook implements FitLoop.Hook {
   private final DeviceRunner runner;
   private final Path checkpointDir;
+  private final String hint;
 
-  /** {@code checkpointDir} is where the run's checkpoints are, for the message. */
-  public NanStopHook(DeviceRunner runner, Path checkpointDir) {
+  /** {@code checkpointDir} is where the run's checkpoints are; {@code hint} what the run knows of the cause. */
+  public NanStopHook(DeviceRunner runner, Path checkpointDir, String hint) {
     this.runner = runner;
     this.checkpointDir = checkpointDir;
+    this.hint = hint;
   }
 
   @Override
@@ -32,6 +34,6 @@ public final class NanStopHook implements FitLoop.Hook {
     long step = (first - 1) % e.stepsPerEpoch() + 1;
     throw new DivergedException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + step
         + (epoch > 0 ? "; the last good checkpoint (epoch " + epoch + ") is in " + checkpointDir
-            : "; no epoch completed, so there is no checkpoint") + ". Try a lower --lr.");
+            : "; no epoch completed, so there is no checkpoint") + ". " + hint);
   }
 }
