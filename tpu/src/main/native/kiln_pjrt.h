@@ -453,6 +453,9 @@ typedef struct PJRT_Executable_DeserializeAndLoad_Args {
   const char* serialized_executable;
   size_t serialized_executable_size;
   PJRT_LoadedExecutable* loaded_executable;
+  const char* overridden_serialized_compile_options; /* NULL: the options it was compiled with */
+  size_t overridden_serialized_compile_options_size;
+  void* load_options;
 } PJRT_Executable_DeserializeAndLoad_Args;
 
 /* What running an executable takes on the device: XLA's CompiledMemoryStats (peak and total where the plugin has them). */

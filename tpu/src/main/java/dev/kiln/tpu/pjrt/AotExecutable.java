@@ -88,9 +88,14 @@ public final class AotExecutable implements AutoCloseable {
 
   /** The plugin's serialization of this executable ({@code PJRT_Executable_Serialize}), for DeserializeAndLoad. */
   public byte[] serialize() {
+    return serialize(pjrt, handle);
+  }
+
+  /** Serializes {@code exe} and frees the plugin's copy. */
+  static byte[] serialize(Pjrt pjrt, PjrtC.PJRT_Executable exe) {
     try (PointerScope scope = new PointerScope()) {
       var a = Pjrt.args(new PjrtC.PJRT_Executable_Serialize_Args());
-      a.executable(handle);
+      a.executable(exe);
       pjrt.call(PjrtC.KILN_SLOT_Executable_Serialize, a, "Executable_Serialize");
       try {
         long n = a.serialized_bytes_size();

@@ -155,6 +155,20 @@ public final class PjrtClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Loads an executable serialized by this plugin ({@code PJRT_Executable_DeserializeAndLoad}), compiled for this
+   * client's devices or for a topology of the same kind; skips compiling.
+   */
+  public PjrtExecutable deserialize(byte[] serialized, List<TensorType> outputTypes) {
+    try (PointerScope scope = new PointerScope()) {
+      BytePointer bytes = new BytePointer(serialized);
+      var a = Pjrt.args(new PjrtC.PJRT_Executable_DeserializeAndLoad_Args());
+      a.client(handle()).serialized_executable(bytes).serialized_executable_size(serialized.length);
+      pjrt.call(PjrtC.KILN_SLOT_Executable_DeserializeAndLoad, a, "Executable_DeserializeAndLoad");
+      return new PjrtExecutable(this, new PjrtC.PJRT_LoadedExecutable(a.loaded_executable()), outputTypes);
+    }
+  }
+
   static int bufferType(DType d) {
     return switch (d) {
       case PRED -> 1;

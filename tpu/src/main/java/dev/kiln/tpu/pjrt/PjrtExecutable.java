@@ -156,6 +156,25 @@ public final class PjrtExecutable implements AutoCloseable {
     }
   }
 
+  /** The plugin's serialization of this executable, which {@link PjrtClient#deserialize} loads again. */
+  public byte[] serialize() {
+    if (handle == null) throw new IllegalStateException("executable is closed");
+    Pjrt pjrt = client.pjrt();
+    try (PointerScope scope = new PointerScope()) {
+      PjrtC.PJRT_LoadedExecutable_GetExecutable_Args g = Pjrt.args(new PjrtC.PJRT_LoadedExecutable_GetExecutable_Args());
+      g.loaded_executable(handle);
+      pjrt.call(PjrtC.KILN_SLOT_LoadedExecutable_GetExecutable, g, "LoadedExecutable_GetExecutable");
+      PjrtC.PJRT_Executable exe = new PjrtC.PJRT_Executable(g.executable());
+      try {
+        return AotExecutable.serialize(pjrt, exe);
+      } finally {
+        PjrtC.PJRT_Executable_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_Executable_Destroy_Args());
+        d.executable(exe);
+        pjrt.call(PjrtC.KILN_SLOT_Executable_Destroy, d, "Executable_Destroy");
+      }
+    }
+  }
+
   @Override
   public void close() {
     if (handle == null) return;

@@ -123,7 +123,7 @@ public final class CheckCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--target compiles for a GPU: use it with --backend pjrt:cuda");
       }
       r = dev.kiln.train.TopologyCheck.runGpu(dev.kiln.tpu.PluginLocator.cudaCompiler(plugin), target, gpus, batch,
-          seed, System.out);
+          seed, true, System.out);
       System.out.println("target " + r.topology() + ": " + r.devices() + " x " + r.deviceKind() + "; plugin "
           + r.plugin() + ", PJRT API " + r.apiVersion() + "; no GPU attached is needed");
     }
