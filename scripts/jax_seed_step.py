@@ -9,6 +9,8 @@ normalises over its own part of the batch; gradients, metric counts and moving s
 Modes:
   tpu-compile  ahead-of-time compile for a TPU topology (libtpu, no TPU attached); prints XLA's cost analysis as
                JSON. Example: --topology v3:2x2 --batch 4096
+  export       write the step's StableHLO lowered for another platform with no device (jax.export), e.g. for the
+               CUDA plugin's deviceless compile: --platform cuda --batch 512 --dump-stablehlo FILE (one device)
   bench        run the step on this JAX's default backend (CPU or GPU) with state and batch resident; prints
                ms/step and samples/s as JSON. Example: --batch 4096 --steps 50. With --turns, serves timed turns
                after the warm-up instead (scripts/turns.py, for scripts/step_turns.py).
@@ -127,7 +129,8 @@ def build(jax, jnp, lax, axis, n_dev):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["tpu-compile", "bench"])
+    ap.add_argument("mode", choices=["tpu-compile", "export", "bench"])
+    ap.add_argument("--platform", default="cuda", help="the platform to lower for (export)")
     ap.add_argument("--topology", default="v3:2x2", help="libtpu topology name (tpu-compile)")
     ap.add_argument("--batch", type=int, default=4096, help="global batch")
     ap.add_argument("--steps", type=int, default=50)
@@ -167,6 +170,14 @@ def main():
             jax.ShapeDtypeStruct((a.batch, WINDOW, FEATURES), jnp.float32, sharding=dat),
             jax.ShapeDtypeStruct((a.batch, 1), jnp.float32, sharding=dat),
             jax.ShapeDtypeStruct((), jnp.uint32, sharding=rep))
+    if a.mode == "export":
+        if not a.dump_stablehlo:
+            sys.exit("export needs --dump-stablehlo FILE")
+        exported = jax.export.export(f, platforms=[a.platform])(*args)
+        open(a.dump_stablehlo, "w").write(exported.mlir_module())
+        print(json.dumps({"engine": "jax " + jax.__version__, "platform": a.platform, "devices": n,
+                          "global_batch": a.batch, "stablehlo": a.dump_stablehlo}))
+        return
     t0 = time.perf_counter()
     lowered = f.lower(*args)
     if a.dump_stablehlo:

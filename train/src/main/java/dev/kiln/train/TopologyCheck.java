@@ -6,6 +6,7 @@ import dev.kiln.tpu.pjrt.AotExecutable;
 import dev.kiln.tpu.pjrt.CompileOptionsCodec;
 import dev.kiln.tpu.pjrt.PjrtException;
 import dev.kiln.tpu.pjrt.PjrtPlugin;
+import dev.kiln.tpu.pjrt.OptimizedHlo;
 import dev.kiln.tpu.pjrt.PjrtTopology;
 import dev.kiln.core.DType;
 import dev.kiln.core.backend.CompileOptions;
@@ -35,7 +36,7 @@ public final class TopologyCheck {
 
   /** One compiled program: whether it compiled, and XLA's figures for it. */
   public record Row(String name, int replicas, boolean ok, String detail, Map<String, Double> cost, long codeBytes,
-      double compileSeconds, String mlir, AotExecutable.MemoryStats memory) {}
+      double compileSeconds, String mlir, AotExecutable.MemoryStats memory, OptimizedHlo hlo) {}
 
   /** Everything a check found, for the table and the JSON file. */
   public record Report(String topology, String nativeTopology, int devices, String deviceKind, String plugin,
@@ -68,10 +69,43 @@ public final class TopologyCheck {
    */
   public static Report runGpu(Path plugin, String target, int gpus, int globalBatch, long seed, boolean suite,
       PrintStream log) {
+    return runGpu(plugin, target, gpus, globalBatch, seed, suite, null, log).report();
+  }
+
+  /** Kiln's report and, when {@code versus} (StableHLO text, e.g. JAX's step) is given, that program's row too. */
+  public record Comparison(Report report, Row versus) {}
+
+  /** As above, also compiling {@code versus} (may be null) for the same target, one replica per device. */
+  public static Comparison runGpu(Path plugin, String target, int gpus, int globalBatch, long seed, boolean suite,
+      String versus, PrintStream log) {
     GpuTarget t = GpuTarget.of(target);
     try (PjrtTopology topo = t.topology(PjrtPlugin.load(plugin), gpus)) {
-      return run(topo, topo.label(), "1x1x" + gpus, globalBatch, seed, suite, log);
+      Report r = run(topo, topo.label(), "1x1x" + gpus, globalBatch, seed, suite, log);
+      return new Comparison(r, versus == null ? null : compile(topo, "versus", versus, gpus));
     }
+  }
+
+  /** Kiln's training step beside another program for the same target: kernels per step, temp and peak memory. */
+  public static String compareTable(Row kiln, Row other, String otherName) {
+    StringBuilder b = new StringBuilder(String.format("%-22s %8s %8s %12s %10s %10s%n", "train step", "kernels",
+        "fusions", "custom-calls", "temp MB", "peak MB"));
+    for (Row x : List.of(kiln, other)) {
+      String name = x == kiln ? "kiln" : otherName;
+      if (!x.ok()) {
+        b.append(String.format("%-22s FAILED: %s%n", name, x.detail()));
+        continue;
+      }
+      OptimizedHlo h = x.hlo();
+      b.append(String.format("%-22s %8s %8s %12s %10.1f %10.1f%n", name, h == null ? "?" : h.kernels(),
+          h == null ? "?" : h.count("fusion"), h == null ? "?" : h.count("custom-call"), mb(x.memory().temp()),
+          mb(x.memory().peak())));
+    }
+    if (kiln.ok() && other.ok() && kiln.hlo() != null && other.hlo() != null) {
+      b.append(String.format("kiln / %s: kernels %.3f, temp %.3f, peak %.3f%n", otherName,
+          kiln.hlo().kernels() / (double) other.hlo().kernels(), kiln.memory().temp() / (double) other.memory().temp(),
+          kiln.memory().peak() / (double) other.memory().peak()));
+    }
+    return b.toString();
   }
 
   /** Compiles every conformance graph and the seed's steps for {@code topo}, labelled {@code label}. */
@@ -105,17 +139,29 @@ public final class TopologyCheck {
         topo.plugin().apiVersion(), global, replicas, rows);
   }
 
-  static Row compile(PjrtTopology topo, String name, String mlir, int replicas) {
+  /** Compiles one program for {@code topo}: whether it compiled, and XLA's figures for it. */
+  public static Row compile(PjrtTopology topo, String name, String mlir, int replicas) {
     long t0 = System.nanoTime();
     try (AotExecutable exe = topo.compile(mlir, CompileOptionsCodec.encodeForTopology(replicas))) {
       double secs = (System.nanoTime() - t0) / 1e9;
       if (exe.numReplicas() != replicas) {
         return new Row(name, replicas, false, "compiled for " + exe.numReplicas() + " replicas, asked " + replicas,
-            Map.of(), 0, secs, mlir, null);
+            Map.of(), 0, secs, mlir, null, null);
       }
-      return new Row(name, replicas, true, "", cost(exe), exe.generatedCodeBytes(), secs, mlir, exe.memoryStats());
+      return new Row(name, replicas, true, "", cost(exe), exe.generatedCodeBytes(), secs, mlir, exe.memoryStats(),
+          hlo(exe));
     } catch (RuntimeException e) {
-      return new Row(name, replicas, false, e.getMessage(), Map.of(), 0, (System.nanoTime() - t0) / 1e9, mlir, null);
+      return new Row(name, replicas, false, e.getMessage(), Map.of(), 0, (System.nanoTime() - t0) / 1e9, mlir, null,
+          null);
+    }
+  }
+
+  /** The optimized program's opcodes, or null where the plugin gives no HLO module (then no kernel count). */
+  private static OptimizedHlo hlo(AotExecutable exe) {
+    try {
+      return OptimizedHlo.parse(exe.optimizedProgram());
+    } catch (PjrtException | IllegalArgumentException e) {
+      return null;
     }
   }
 
@@ -168,6 +214,7 @@ public final class TopologyCheck {
         b.append(String.format("; temp %.1f MB, peak %.1f MB per device", mb(train.memory().temp()),
             mb(train.memory().peak())));
       }
+      if (train.hlo() != null) b.append("; ").append(train.hlo().kernels()).append(" kernels");
       b.append('\n');
     }
     b.append(String.format("%d compiled, %d failed%n", r.rows().size() - r.failed(), r.failed()));
@@ -185,6 +232,16 @@ public final class TopologyCheck {
 
   private static double mb(long bytes) {
     return bytes / 1e6;
+  }
+
+  /** Kernels per step in the optimized program: all, fusions, library calls, and the opcodes counted. */
+  public static Map<String, Object> kernels(OptimizedHlo h) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("total", h.kernels());
+    out.put("fusion", h.count("fusion"));
+    out.put("custom-call", h.count("custom-call"));
+    out.put("opcodes", h.opcodes());
+    return out;
   }
 
   private static Map<String, Object> memory(AotExecutable.MemoryStats m) {
@@ -222,6 +279,7 @@ public final class TopologyCheck {
       s.put("est_samples_per_s", secs != null && secs > 0 ? r.globalBatch() / secs : null);
       s.put("generated_code_bytes", x.codeBytes());
       if (x.memory() != null) s.put("memory_bytes", memory(x.memory()));
+      if (x.hlo() != null) s.put("kernels", kernels(x.hlo()));
       s.put("compile_seconds", x.compileSeconds());
       if (!x.ok()) s.put("error", x.detail());
       root.put(step.equals(TRAIN) ? "train_step" : "eval_step", s);

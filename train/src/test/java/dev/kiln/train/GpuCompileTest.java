@@ -56,15 +56,18 @@ class GpuCompileTest {
   void aSerializedStepStopsWhereADeviceIsNeeded() {
     PjrtPlugin plugin = PjrtPlugin.load(plugin());
     byte[] serialized;
+    dev.kiln.tpu.pjrt.OptimizedHlo hlo;
     try (var topo = GpuTarget.of("h100").topology(plugin, 1)) {
       TopologyCheck.Report r = TopologyCheck.run(topo, "h100", "1x1x1", 512, 5, false, QUIET);
       assertEquals(0, r.failed(), TopologyCheck.table(r));
       try (AotExecutable exe = topo.compile(r.step(TopologyCheck.TRAIN).mlir(),
           dev.kiln.tpu.pjrt.CompileOptionsCodec.encodeForTopology(1))) {
         serialized = exe.serialize();
+        hlo = dev.kiln.tpu.pjrt.OptimizedHlo.parse(exe.optimizedProgram());
       }
     }
     assertTrue(serialized.length > 1000, "serialized " + serialized.length + " bytes");
+    System.err.println("HLO " + hlo);
     // Loading it needs a CUDA client, and a client needs a driver: the exact error on a machine without one.
     PjrtException e = assertThrows(PjrtException.class, () -> new PjrtClient(plugin, Map.of()).close());
     assertEquals(9, e.code(), "FAILED_PRECONDITION");

@@ -45,6 +45,10 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--gpus", defaultValue = "1", description = "With --target: GPUs of one host (default 1).")
   int gpus;
 
+  @Option(names = "--versus", description = "With --target: also compile this StableHLO program (e.g. JAX's step, "
+      + "scripts/jax_seed_step.py export) for the same target and compare kernels per step and memory.")
+  Path versus;
+
   @Option(names = "--batch", defaultValue = "0",
       description = "With --topology or --target: the seed step's global batch; 0 = 512 per device (default).")
   int batch;
@@ -65,6 +69,7 @@ public final class CheckCommand implements Callable<Integer> {
       System.out.println("a GPU is attached (/proc/driver/nvidia/version): --target " + target
           + " is not needed; checking on the device itself");
     }
+    if (versus != null && target == null) throw new IllegalArgumentException("--versus goes with --target");
     if (json != null || batch != 0 || dump != null || gpus != 1) {
       throw new IllegalArgumentException("--json, --batch, --dump and --gpus go with --topology or --target");
     }
@@ -122,8 +127,14 @@ public final class CheckCommand implements Callable<Integer> {
       if (!backend.equals("pjrt:cuda")) {
         throw new IllegalArgumentException("--target compiles for a GPU: use it with --backend pjrt:cuda");
       }
-      r = dev.kiln.train.TopologyCheck.runGpu(dev.kiln.tpu.PluginLocator.cudaCompiler(plugin), target, gpus, batch,
-          seed, true, System.out);
+      String other = versus == null ? null : java.nio.file.Files.readString(versus);
+      var c = dev.kiln.train.TopologyCheck.runGpu(dev.kiln.tpu.PluginLocator.cudaCompiler(plugin), target, gpus, batch,
+          seed, true, other, System.out);
+      r = c.report();
+      if (c.versus() != null) {
+        System.out.print(dev.kiln.train.TopologyCheck.compareTable(r.step(dev.kiln.train.TopologyCheck.TRAIN),
+            c.versus(), versus.getFileName().toString()));
+      }
       System.out.println("target " + r.topology() + ": " + r.devices() + " x " + r.deviceKind() + "; plugin "
           + r.plugin() + ", PJRT API " + r.apiVersion() + "; no GPU attached is needed");
     }
