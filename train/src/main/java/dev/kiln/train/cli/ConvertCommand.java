@@ -1,6 +1,8 @@
 package dev.kiln.train.cli;
 
+import dev.kiln.io.AtomicFiles;
 import dev.kiln.io.dataset.CsvConverter;
+import dev.kiln.train.RunLock;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,8 +41,13 @@ public final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
+    // One convert per output at a time (a lock file beside it, as the output appears by a rename); the temporary
+    // folders of converts killed midway, beside the output, are removed under the lock.
+    try (RunLock lock = RunLock.beside(out)) {
       PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+      Path abs = out.toAbsolutePath().normalize();
+      int removed = AtomicFiles.removeLeftovers(abs.getParent(), abs).size();
+      if (removed > 0) progress.println("removed " + removed + " temporary folder(s) of interrupted converts of " + out);
       CsvConverter.Result r = CsvConverter.convert(csv, out,
           new CsvConverter.Options(folds, filesPerFold, nanFill, progress));
       spec.commandLine().getOut().println("converted " + r.rows() + " rows (dates " + r.minDate() + ".." + r.maxDate()
