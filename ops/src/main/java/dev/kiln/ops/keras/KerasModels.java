@@ -30,7 +30,12 @@ public final class KerasModels {
 
   /** Reads {@code file}. */
   public static Model read(Path file) throws IOException {
-    String text = Files.readString(file);
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException(file + ": not a model.json: the file is not UTF-8 text", e);
+    }
     try {
       return fromJson(text);
     } catch (IllegalArgumentException e) {

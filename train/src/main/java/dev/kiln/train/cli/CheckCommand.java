@@ -50,6 +50,7 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws java.io.IOException {
+    OptionChecks.atLeast("--batch", batch, 0);
     if (topology != null) {
       return topologyCheck();
     }
