@@ -34,7 +34,10 @@ final class RunReports {
     return all;
   }
 
-  /** The reports in {@code out} that are missing or do not read back (empty file, invalid JSON or safetensors). */
+  /**
+   * The reports in {@code out} that are missing or do not read back: empty, invalid JSON or safetensors, a PNG
+   * without its end chunk, an HDF5 file without its signature.
+   */
   static List<String> missing(Path out) {
     List<String> missing = new ArrayList<>();
     for (String name : all()) {
@@ -43,12 +46,33 @@ final class RunReports {
     return missing;
   }
 
+  /** A PNG's last chunk, IEND with its CRC: a file cut short lacks it. */
+  private static final byte[] PNG_END = {'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+  private static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1A, '\n'};
+
+  private static boolean endsWith(Path f, byte[] tail) throws IOException {
+    try (var ch = java.nio.channels.FileChannel.open(f)) {
+      if (ch.size() < tail.length) return false;
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(tail.length);
+      ch.read(b, ch.size() - tail.length);
+      return java.util.Arrays.equals(b.array(), tail);
+    }
+  }
+
+  private static boolean startsWith(Path f, byte[] head) throws IOException {
+    try (var in = Files.newInputStream(f)) {
+      return java.util.Arrays.equals(in.readNBytes(head.length), head);
+    }
+  }
+
   private static boolean readable(Path f) {
     try {
       if (!Files.isRegularFile(f) || Files.size(f) == 0) return false;
       String name = f.getFileName().toString();
       if (name.endsWith(".json")) return Trainer.JSON.readTree(f.toFile()) != null;
       if (name.endsWith(".safetensors")) SafeTensors.read(f);
+      if (name.endsWith(".png")) return endsWith(f, PNG_END);
+      if (name.endsWith(".h5")) return startsWith(f, HDF5_SIGNATURE);
       return true;
     } catch (IOException e) {
       return false;

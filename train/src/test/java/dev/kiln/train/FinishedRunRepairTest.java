@@ -36,6 +36,7 @@ class FinishedRunRepairTest {
     Trainer.Result done = new Trainer(options(data, run, false), new PrintStream(new ByteArrayOutputStream())).run();
     byte[] history = Files.readAllBytes(run.resolve("history.json"));
     byte[] roc = Files.readAllBytes(run.resolve("plots/roc.png"));
+    byte[] loss = Files.readAllBytes(run.resolve("plots/loss.png"));
     byte[] weights = Files.readAllBytes(run.resolve("model.safetensors"));
     byte[] checkpoint = Files.readAllBytes(run.resolve("checkpoint.safetensors"));
 
@@ -44,6 +45,7 @@ class FinishedRunRepairTest {
     Files.delete(run.resolve("plots/roc.png"));
     Files.delete(run.resolve("model.h5"));
     Files.write(run.resolve("model.safetensors"), new byte[] {1, 2, 3});
+    Files.write(run.resolve("plots/loss.png"), java.util.Arrays.copyOf(loss, 500)); // cut short
     Path plotTmp = Files.write(run.resolve("plots/.loss.png.tmp-1f3a9c"), new byte[10]);
     Path ckptTmp = Files.write(run.resolve(".checkpoint.safetensors.tmp-7b"), new byte[10]);
     Path notOurs = Files.write(run.resolve("notes.tmp-1f3a9c"), new byte[1]);
@@ -53,7 +55,7 @@ class FinishedRunRepairTest {
     Trainer.Result repaired = new Trainer(options(data, run, true), new PrintStream(log)).run();
     String text = log.toString();
     assertTrue(text.contains("removed 2 temporary file(s)"), text);
-    assertTrue(text.contains("rewriting [metrics.json, model.safetensors, model.h5, plots/roc.png]"), text);
+    assertTrue(text.contains("rewriting [metrics.json, model.safetensors, model.h5, plots/loss.png, plots/roc.png]"), text);
     assertFalse(text.contains("Epoch "), "no training: " + text);
     assertFalse(Files.exists(plotTmp) || Files.exists(ckptTmp), "Kiln's temporaries are removed");
     assertTrue(Files.exists(notOurs) && Files.exists(notOurs2), "other files are left alone");
@@ -61,6 +63,7 @@ class FinishedRunRepairTest {
     assertArrayEquals(history, Files.readAllBytes(run.resolve("history.json")), "an intact report is kept");
     assertArrayEquals(checkpoint, Files.readAllBytes(run.resolve("checkpoint.safetensors")), "no epoch was trained");
     assertArrayEquals(roc, Files.readAllBytes(run.resolve("plots/roc.png")), "the same validation, the same plot");
+    assertArrayEquals(loss, Files.readAllBytes(run.resolve("plots/loss.png")), "the history's plot, whole again");
     assertArrayEquals(weights, Files.readAllBytes(run.resolve("model.safetensors")));
     assertTrue(Files.size(run.resolve("model.h5")) > 1000);
     JsonNode metrics = Trainer.JSON.readTree(run.resolve("metrics.json").toFile());
