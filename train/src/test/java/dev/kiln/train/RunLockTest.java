@@ -87,6 +87,8 @@ class RunLockTest {
       Path csv = Files.writeString(dir.resolve("train.csv"), "date\n");
       assertEquals("kiln convert: error: " + data + " is in use by another kiln process (pid " + converter.pid() + ")",
           kilnError("convert", "--csv", csv.toString(), "--out", data.toString()));
+      assertEquals("kiln synth: error: " + data + " is in use by another kiln process (pid " + converter.pid() + ")",
+          kilnError("synth", "--out", data.toString()));
     } finally {
       holder.destroyForcibly(); // SIGKILL: the lock file stays, the operating system drops the lock
       converter.destroyForcibly();

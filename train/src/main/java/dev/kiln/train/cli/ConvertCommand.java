@@ -1,6 +1,5 @@
 package dev.kiln.train.cli;
 
-import dev.kiln.io.AtomicFiles;
 import dev.kiln.io.dataset.CsvConverter;
 import dev.kiln.train.RunLock;
 import java.io.PrintStream;
@@ -43,11 +42,8 @@ public final class ConvertCommand implements Callable<Integer> {
   public Integer call() {
     // One convert per output at a time (a lock file beside it, as the output appears by a rename); the temporary
     // folders of converts killed midway, beside the output, are removed under the lock.
-    try (RunLock lock = RunLock.beside(out)) {
-      PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-      Path abs = out.toAbsolutePath().normalize();
-      int removed = AtomicFiles.removeLeftovers(abs.getParent(), abs).size();
-      if (removed > 0) progress.println("removed " + removed + " temporary folder(s) of interrupted converts of " + out);
+    PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    try (RunLock lock = DatasetOutput.lock(out, progress)) {
       CsvConverter.Result r = CsvConverter.convert(csv, out,
           new CsvConverter.Options(folds, filesPerFold, nanFill, progress));
       spec.commandLine().getOut().println("converted " + r.rows() + " rows (dates " + r.minDate() + ".." + r.maxDate()
