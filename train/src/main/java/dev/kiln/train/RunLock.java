@@ -56,7 +56,8 @@ public final class RunLock implements AutoCloseable {
 
   /** Locks {@code file}, or fails naming {@code what} and the pid of the process that holds it. */
   static RunLock acquire(Path file, Path what) throws IOException {
-    Path key = file.toAbsolutePath().normalize();
+    // Keyed by the real path (its folder exists by now), so two spellings of one folder are one lock.
+    Path key = file.toAbsolutePath().getParent().toRealPath().resolve(file.getFileName());
     // Within one JVM the lock is refused before a second channel is opened: closing any channel on a file drops
     // every lock the process holds on it, so a second channel must never be opened and closed.
     if (!HELD.add(key)) throw inUse(what, Long.toString(ProcessHandle.current().pid()));

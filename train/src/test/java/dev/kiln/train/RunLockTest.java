@@ -54,6 +54,9 @@ class RunLockTest {
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> RunLock.folder(run));
       assertEquals(run + " is in use by another kiln process (pid " + pid + ")", e.getMessage());
       assertEquals(pid + "\n", Files.readString(run.resolve(RunLock.FILE)));
+      Path link = Files.createSymbolicLink(dir.resolve("link"), run);
+      IllegalStateException viaLink = assertThrows(IllegalStateException.class, () -> RunLock.folder(link));
+      assertEquals(link + " is in use by another kiln process (pid " + pid + ")", viaLink.getMessage());
       // Through the CLI: train refuses before it looks at anything else (the data folder does not even exist).
       assertEquals("kiln train: error: " + run + " is in use by another kiln process (pid " + pid + ")",
           kilnError("train", "--data", dir.resolve("no-data").toString(), "--out", run.toString()));
