@@ -20,6 +20,8 @@ import java.util.stream.Stream;
  */
 public final class AtomicFiles {
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The names {@link #freshSibling} gives: {@code .<target name>.tmp-<1 to 16 hex digits>}. */
+  private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.tmp-[0-9a-f]{1,16}");
 
   private AtomicFiles() {}
 
@@ -34,16 +36,7 @@ public final class AtomicFiles {
   public static void write(Path target, Writer writer) throws IOException {
     Path abs = target.toAbsolutePath();
     Path parent = abs.getParent();
-    Files.createDirectories(parent);
-    Path tmp;
-    while (true) {
-      try {
-        tmp = Files.createFile(freshSibling(abs));
-        break;
-      } catch (FileAlreadyExistsException e) {
-        // Another name, then.
-      }
-    }
+    Path tmp = tempFileFor(abs);
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
@@ -69,6 +62,48 @@ public final class AtomicFiles {
     } catch (IOException e) {
       // Some file systems refuse to sync a folder; the file itself was forced before the rename.
     }
+  }
+
+  /**
+   * Creates an empty temporary file beside {@code target}, named as {@link #write}'s are (so a leftover from a
+   * killed process is found by {@link #removeLeftovers}); the caller publishes or deletes it.
+   */
+  public static Path tempFileFor(Path target) throws IOException {
+    Path abs = target.toAbsolutePath();
+    Files.createDirectories(abs.getParent());
+    while (true) {
+      try {
+        return Files.createFile(freshSibling(abs));
+      } catch (FileAlreadyExistsException e) {
+        // Another name, then.
+      }
+    }
+  }
+
+  /** Whether {@code p}'s name is one this class gives its temporary files and folders. */
+  public static boolean isTemporary(Path p) {
+    Path name = p.getFileName();
+    return name != null && TEMP_NAME.matcher(name.toString()).matches();
+  }
+
+  /**
+   * Deletes the temporary files and folders that writes killed midway left in {@code dir} (only names this class
+   * gives them; {@code only}, when not null, restricts them to temporaries of that target's name). The caller must
+   * hold the folder's lock, so no live write's temporary is taken. Returns what was removed.
+   */
+  public static java.util.List<Path> removeLeftovers(Path dir, Path only) throws IOException {
+    java.util.List<Path> removed = new java.util.ArrayList<>();
+    if (!Files.isDirectory(dir)) return removed;
+    String prefix = only == null ? null : "." + only.getFileName() + ".tmp-";
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        if (isTemporary(p) && (prefix == null || p.getFileName().toString().startsWith(prefix))) {
+          deleteTree(p);
+          removed.add(p);
+        }
+      }
+    }
+    return removed;
   }
 
   /** Creates an empty temporary folder beside {@code target}, to be filled and then {@link #publish}ed. */

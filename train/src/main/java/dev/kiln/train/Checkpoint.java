@@ -107,22 +107,55 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
     return c;
   }
 
+  /**
+   * Reads a checkpoint, checking its metadata (covered by the file's metadata CRC32C) for sense too: the epochs done
+   * and the data position are whole numbers in range, and the history has one value per epoch done.
+   */
   private static Checkpoint read(Path f) throws IOException {
     SafeTensors.Contents c = SafeTensors.readContents(f);
     Map<String, String> meta = c.metadata();
     if (!"kiln-checkpoint".equals(meta.get("format"))) {
       throw new IOException(f + " is not a Kiln checkpoint (metadata format " + meta.get("format") + ")");
     }
-    Map<String, List<Double>> history = Trainer.JSON.readValue(meta.get("history"),
-        new TypeReference<LinkedHashMap<String, List<Double>>>() {});
-    Map<String, Object> settings = Trainer.JSON.readValue(meta.get("options"),
-        new TypeReference<LinkedHashMap<String, Object>>() {});
-    String batches = meta.get("data_batches");
-    if (batches == null) {
+    if (meta.get("data_batches") == null) {
       throw new IOException(f + " has no data position (written by an older Kiln): it cannot be resumed exactly");
     }
-    return new Checkpoint(Integer.parseInt(meta.get("epochs_done")), Long.parseLong(batches), c.tensors(), history,
-        settings);
+    int epochs = (int) number(f, meta, "epochs_done", 1, 1_000_000);
+    long batches = number(f, meta, "data_batches", 0, Long.MAX_VALUE);
+    Map<String, List<Double>> history = json(f, meta, "history",
+        new TypeReference<LinkedHashMap<String, List<Double>>>() {});
+    for (var e : history.entrySet()) {
+      if (e.getValue() == null || e.getValue().size() != epochs) {
+        throw new IOException(f + ": checkpoint metadata history." + e.getKey() + " has "
+            + (e.getValue() == null ? 0 : e.getValue().size()) + " values for " + epochs + " epochs done");
+      }
+    }
+    Map<String, Object> settings = json(f, meta, "options", new TypeReference<LinkedHashMap<String, Object>>() {});
+    return new Checkpoint(epochs, batches, c.tensors(), history, settings);
+  }
+
+  /** Metadata entry {@code key} as a whole number in [min, max], or an error naming the file, the entry and the value. */
+  private static long number(Path f, Map<String, String> meta, String key, long min, long max) throws IOException {
+    String text = meta.get(key);
+    try {
+      long v = Long.parseLong(text == null ? "" : text.strip());
+      if (v >= min && v <= max) return v;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IOException(f + ": checkpoint metadata " + key + " is " + (text == null ? "missing" : "\"" + text + "\"")
+        + ", not a whole number from " + min + (max == Long.MAX_VALUE ? " up" : " to " + max));
+  }
+
+  private static <T> T json(Path f, Map<String, String> meta, String key, TypeReference<T> type) throws IOException {
+    String text = meta.get(key);
+    try {
+      T v = text == null ? null : Trainer.JSON.readValue(text, type);
+      if (v != null) return v;
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      // reported below
+    }
+    throw new IOException(f + ": checkpoint metadata " + key + " is " + (text == null ? "missing" : "not valid JSON"));
   }
 
   /** Fails, listing every difference, when {@code o} is not the run this checkpoint belongs to. */

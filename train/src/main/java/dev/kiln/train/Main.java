@@ -1,6 +1,7 @@
 package dev.kiln.train;
 
 import dev.kiln.core.Flags;
+import dev.kiln.train.cli.CliErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,19 +29,41 @@ public final class Main implements Runnable {
   }
 
   /**
-   * The configured command line: a failure deep inside a command prints one line naming the command and the
-   * cause and exits 1; {@code KILN_DEBUG=1} adds the stack trace.
+   * The configured command line: a failure deep inside a command, a misused option, even the JVM running out of
+   * heap or stack, prints one line naming the command and the cause and exits non-zero; {@code KILN_DEBUG=1} adds
+   * the stack trace.
    */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionStrategy(Main::executeCatchingErrors);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      String m = e.getMessage();
-      String line = m == null || m.isBlank() ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
-      cmd.getErr().println("kiln " + cmd.getCommandName() + ": error: " + line);
-      if (Flags.DEBUG.isSet()) e.printStackTrace(cmd.getErr());
+      Throwable cause = e instanceof CommandLine.ExecutionException x && x.getCause() instanceof Error err ? err : e;
+      cmd.getErr().println("kiln " + cmd.getCommandName() + ": error: " + CliErrors.describe(cause));
+      if (Flags.DEBUG.isSet()) cause.printStackTrace(cmd.getErr());
       cmd.getErr().flush();
       return 1;
     });
+    cl.setParameterExceptionHandler((e, args) -> {
+      CommandLine cmd = e.getCommandLine();
+      String name = cmd.getCommandName().equals("kiln") ? "kiln" : "kiln " + cmd.getCommandName();
+      cmd.getErr().println(name + ": error: " + CliErrors.describe(e) + " (see '" + name + " --help')");
+      cmd.getErr().flush();
+      return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    });
     return cl;
+  }
+
+  /**
+   * Runs the command, handing the JVM's own failures that a bad input can cause (heap or stack exhausted) to the
+   * execution exception handler, which prints them as one line too.
+   */
+  private static int executeCatchingErrors(CommandLine.ParseResult parsed) {
+    try {
+      return new CommandLine.RunLast().execute(parsed);
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      CommandLine.ParseResult leaf = parsed;
+      while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+      throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), CliErrors.describe(e), e);
+    }
   }
 }

@@ -80,12 +80,19 @@ public final class ModelFiles {
     for (Path p : List.of(json, weights)) {
       if (!Files.isRegularFile(p)) throw new IOException("no " + p.getFileName() + " in " + dir + " (train a model first)");
     }
-    Map<String, Object> root = Trainer.JSON.readValue(json.toFile(), new TypeReference<Map<String, Object>>() {});
+    Map<String, Object> root;
+    try {
+      root = Trainer.JSON.readValue(json.toFile(), new TypeReference<Map<String, Object>>() {});
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IOException(json + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
     Object k = root.get("kiln");
     Model model;
     if (k instanceof Map<?, ?> kiln && "seed".equals(kiln.get("model"))) {
-      model = Model.seed(((Number) kiln.get("window")).intValue(), ((Number) kiln.get("features")).intValue(),
-          ((Number) kiln.get("noise")).doubleValue());
+      if (!(kiln.get("noise") instanceof Number noise) || !(noise.doubleValue() >= 0)) {
+        throw new IOException(json + ": kiln.noise is " + kiln.get("noise") + ", not a number >= 0");
+      }
+      model = Model.seed(positive(json, kiln, "window"), positive(json, kiln, "features"), noise.doubleValue());
     } else {
       model = dev.kiln.ops.keras.KerasModels.read(json); // a Keras model.json given to train --model
     }
@@ -99,5 +106,11 @@ public final class ModelFiles {
       }
     }
     return new Loaded(model, vars, window);
+  }
+
+  /** model.json's {@code kiln.<key>}, a whole number >= 1, or an error naming the file and the key. */
+  private static int positive(Path json, Map<?, ?> kiln, String key) throws IOException {
+    if (kiln.get(key) instanceof Integer i && i >= 1) return i;
+    throw new IOException(json + ": kiln." + key + " is " + kiln.get(key) + ", not a whole number >= 1");
   }
 }

@@ -66,10 +66,20 @@ public final class Trainer {
     this.out = out;
   }
 
+  /**
+   * Runs the training, holding the output folder's {@link RunLock} throughout (a second run on the folder is
+   * refused at once); temporaries of writes a kill cut short are removed first.
+   */
   public Result run() throws IOException {
     long wall0 = System.nanoTime();
     Backends.checkName(o.backend());
-    Files.createDirectories(o.out());
+    try (RunLock lock = RunLock.folder(o.out())) {
+      RunReports.removeLeftovers(o.out(), out);
+      return runLocked(wall0);
+    }
+  }
+
+  private Result runLocked(long wall0) throws IOException {
     // The checkpoint first: a resume that cannot work should fail before any data is loaded.
     Checkpoint ckpt = Checkpoint.load(o.out(), out);
     if (ckpt != null && !o.resume()) {
@@ -80,18 +90,52 @@ public final class Trainer {
       throw new IllegalArgumentException("nothing to resume: no " + Checkpoint.dir(o.out()).getFileName() + " in "
           + o.out());
     }
-    if (ckpt != null) {
-      ckpt.checkSameRun(o);
-      if (ckpt.epochsDone() >= o.epochs()) {
-        throw new IllegalArgumentException("the checkpoint in " + o.out() + " already has " + ckpt.epochsDone()
-            + " of " + o.epochs() + " epochs; raise --epochs to train further");
-      }
-    }
+    List<String> repair = ckpt == null ? List.of() : finishedRunRepairs(ckpt);
     // The model next: an unsupported layer or config value in --model fails before any data is read.
     Model model = model(o);
+    MemoryEstimate.check(model, o.batchSize(), o.backend());
     // The backend next, plugin included: a missing or broken plugin fails before any data is read.
     try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
-      return fit(backend, model, ckpt, wall0);
+      return repair.isEmpty() ? fit(backend, model, ckpt, wall0) : repair(backend, model, ckpt, repair);
+    }
+  }
+
+  /**
+   * The reports a resumed run that has done all its epochs must rewrite (a kill after the last checkpoint lost
+   * them); none when it has epochs left. A finished run with every report in place is refused.
+   */
+  private List<String> finishedRunRepairs(Checkpoint ckpt) {
+    ckpt.checkSameRun(o);
+    if (ckpt.epochsDone() < o.epochs()) return List.of();
+    List<String> missing = ckpt.epochsDone() == o.epochs() ? RunReports.missing(o.out()) : List.of();
+    if (missing.isEmpty()) {
+      throw new IllegalArgumentException("the checkpoint in " + o.out() + " already has " + ckpt.epochsDone()
+          + " of " + o.epochs() + " epochs" + (ckpt.epochsDone() == o.epochs() ? " and its reports are complete" : "")
+          + "; raise --epochs to train further");
+    }
+    return missing;
+  }
+
+  /**
+   * Rewrites the {@code missing} reports of a finished run from its checkpoint, without training: the validation is
+   * run once more on the saved state (deterministic, so the figures are the run's own).
+   */
+  private Result repair(Backend backend, Model model, Checkpoint ckpt, List<String> missing) throws IOException {
+    out.println("all " + ckpt.epochsDone() + " epochs are done; rewriting " + missing + " from the checkpoint");
+    RunData data = loadData();
+    Map<String, Tensor> state = ckpt.checkedState(model);
+    int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
+    int local = localBatch(replicas);
+    try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
+      runner.put(state);
+      Evaluator.Result last = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas), local)
+          .run(data.valid());
+      Map<String, Object> metrics = finalMetrics(last, data, backend.name(), replicas, null, null);
+      metrics.put("rewritten_from_checkpoint", true); // the run's speed and wall time were lost with the file
+      RunReports.write(o.out(), missing, model, state, ckpt.history(), metrics, last.probabilities(), last.labels(),
+          o);
+      out.println("wrote " + String.join(", ", missing) + " to " + o.out());
+      return new Result(ckpt.history(), metrics);
     }
   }
 
@@ -157,7 +201,10 @@ public final class Trainer {
         Map<String, Object> metrics = finalMetrics(validation.last(), data, backend.name(), replicas,
             progress.samplesPerSecond(), wall0);
         Evaluator.Result last = validation.last();
-        writeReports(model, runner.read(stateNames), history, metrics, last.probabilities(), last.labels());
+        RunReports.write(o.out(), RunReports.all(), model, runner.read(stateNames), history, metrics,
+            last.probabilities(), last.labels(), o);
+        out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to "
+            + o.out());
         return new Result(history, metrics);
       }
     }
@@ -241,9 +288,9 @@ public final class Trainer {
     return local;
   }
 
-  /** metrics.json: the last validation, the utility score, and the run's settings and speed. */
+  /** metrics.json; {@code samplesPerSecond} and {@code wall0} are null when rewritten from a checkpoint. */
   private Map<String, Object> finalMetrics(Evaluator.Result last, RunData data, String backend, int replicas,
-      double samplesPerSecond, long wall0) {
+      Double samplesPerSecond, Long wall0) {
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("val_loss", last.values().loss());
     metrics.put("val_recall", last.values().recall());
@@ -256,19 +303,10 @@ public final class Trainer {
     metrics.put("epochs", o.epochs());
     metrics.put("steps_per_epoch", data.stepsPerEpoch());
     metrics.put("samples_per_second", samplesPerSecond);
-    metrics.put("wall_time_seconds", (System.nanoTime() - wall0) / 1e9);
+    metrics.put("wall_time_seconds", wall0 == null ? null : (System.nanoTime() - wall0) / 1e9);
     return metrics;
   }
 
-
-  private void writeReports(Model model, Map<String, Tensor> state, Map<String, List<Double>> history,
-      Map<String, Object> metrics, float[] probs, float[] labels) throws IOException {
-    writeJson(o.out().resolve("history.json"), history);
-    writeJson(o.out().resolve("metrics.json"), metrics);
-    ModelFiles.write(o.out(), model, state, o);
-    Plots.writeAll(o.out(), history, probs, labels);
-    out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to " + o.out());
-  }
 
   /** Writes {@code value} as indented JSON, atomically. */
   public static void writeJson(Path file, Object value) throws IOException {

@@ -30,7 +30,12 @@ public final class KerasModels {
 
   /** Reads {@code file}. */
   public static Model read(Path file) throws IOException {
-    String text = Files.readString(file);
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException(file + ": not a model.json: the file is not UTF-8 text", e);
+    }
     try {
       return fromJson(text);
     } catch (IllegalArgumentException e) {
@@ -64,7 +69,7 @@ public final class KerasModels {
     String output = single(config.path("output_layers"), "output_layers");
     Map<String, Model.Node> built = new HashMap<>();
     List<Model.Node> order = new ArrayList<>();
-    for (String name : byName.keySet()) build(name, byName, built, order, new HashSet<>());
+    buildAll(byName, built, order);
     Model.Node in = built.get(input), out = built.get(output);
     if (in == null || !(in.layer() instanceof InputLayer)) {
       throw new IllegalArgumentException("input_layers names '" + input + "', which is not an InputLayer");
@@ -94,48 +99,85 @@ public final class KerasModels {
     return list.get(0).get(0).asText();
   }
 
-  private static Model.Node build(String name, Map<String, JsonNode> byName, Map<String, Model.Node> built,
-      List<Model.Node> order, Set<String> visiting) {
-    Model.Node done = built.get(name);
-    if (done != null) return done;
-    JsonNode l = byName.get(name);
-    if (l == null) throw new IllegalArgumentException("an inbound node names unknown layer '" + name + "'");
-    if (!visiting.add(name)) throw new IllegalArgumentException("layer '" + name + "' is part of a cycle");
+  /** A layer being built: its name, its inbound layers' names, and how many of those have been visited. */
+  private static final class Frame {
+    final String name;
+    final List<String> inbound;
+    int next;
+
+    Frame(String name, List<String> inbound) {
+      this.name = name;
+      this.inbound = inbound;
+    }
+  }
+
+  /**
+   * Builds every layer after its inbound layers, depth first from each layer in the file's order, with an explicit
+   * stack (a chain of thousands of layers would exhaust the Java stack as recursion); {@code order} gets the nodes
+   * as they are built.
+   */
+  private static void buildAll(Map<String, JsonNode> byName, Map<String, Model.Node> built, List<Model.Node> order) {
+    Set<String> visiting = new HashSet<>();
+    java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+    for (String root : byName.keySet()) {
+      if (built.containsKey(root)) continue;
+      visiting.add(root);
+      stack.push(new Frame(root, inboundNames(root, byName.get(root))));
+      while (!stack.isEmpty()) {
+        Frame f = stack.peek();
+        if (f.next < f.inbound.size()) {
+          String in = f.inbound.get(f.next++);
+          if (built.containsKey(in)) continue;
+          if (!byName.containsKey(in)) {
+            throw new IllegalArgumentException("an inbound node names unknown layer '" + in + "'");
+          }
+          if (!visiting.add(in)) throw new IllegalArgumentException("layer '" + in + "' is part of a cycle");
+          stack.push(new Frame(in, inboundNames(in, byName.get(in))));
+        } else {
+          stack.pop();
+          Model.Node node = node(f.name, byName.get(f.name), f.inbound.stream().map(built::get).toList());
+          built.put(f.name, node);
+          order.add(node);
+          visiting.remove(f.name);
+        }
+      }
+    }
+  }
+
+  /** The names of the layers feeding layer {@code name}, after checking its inbound_nodes' form. */
+  private static List<String> inboundNames(String name, JsonNode l) {
+    JsonNode nodes = l.path("inbound_nodes");
+    List<String> inbound = new ArrayList<>();
+    if (!nodes.isArray() || nodes.isEmpty()) return inbound;
+    if (nodes.size() != 1) {
+      throw new IllegalArgumentException("layer '" + name + "' is called " + nodes.size() + " times; Kiln supports "
+          + "layers used once (no shared layers)");
+    }
+    for (JsonNode ref : nodes.get(0)) {
+      if (!ref.isArray() || ref.size() < 3 || ref.get(1).asInt() != 0 || ref.get(2).asInt() != 0) {
+        throw new IllegalArgumentException("layer '" + name + "': inbound " + ref + " is not [layer, 0, 0, {}]");
+      }
+      if (ref.size() > 3 && ref.get(3).isObject() && !ref.get(3).isEmpty()) {
+        throw new IllegalArgumentException("layer '" + name + "': call arguments " + ref.get(3) + " are not supported");
+      }
+      inbound.add(ref.get(0).asText());
+    }
+    return inbound;
+  }
+
+  /** The node of layer {@code name}, read through its class's reader, on its (already built) inbound nodes. */
+  private static Model.Node node(String name, JsonNode l, List<Model.Node> inbound) {
     String cls = l.path("class_name").asText();
     KerasConfig c = new KerasConfig(cls, name, l.path("config"));
-    JsonNode nodes = l.path("inbound_nodes");
-    List<Model.Node> inbound = new ArrayList<>();
-    if (nodes.isArray() && !nodes.isEmpty()) {
-      if (nodes.size() != 1) {
-        throw new IllegalArgumentException("layer '" + name + "' is called " + nodes.size() + " times; Kiln supports "
-            + "layers used once (no shared layers)");
-      }
-      for (JsonNode ref : nodes.get(0)) {
-        if (!ref.isArray() || ref.size() < 3 || ref.get(1).asInt() != 0 || ref.get(2).asInt() != 0) {
-          throw new IllegalArgumentException("layer '" + name + "': inbound " + ref + " is not [layer, 0, 0, {}]");
-        }
-        if (ref.size() > 3 && ref.get(3).isObject() && !ref.get(3).isEmpty()) {
-          throw new IllegalArgumentException("layer '" + name + "': call arguments " + ref.get(3) + " are not supported");
-        }
-        inbound.add(build(ref.get(0).asText(), byName, built, order, visiting));
-      }
-    }
-    Layer layer;
+    List<int[]> shapes = inbound.stream().map(Model.Node::shape).toList();
     if (cls.equals("InputLayer")) {
       if (!inbound.isEmpty()) throw new IllegalArgumentException("InputLayer '" + name + "' has inbound nodes");
-      layer = InputLayer.fromKeras(c);
-    } else {
-      if (inbound.isEmpty()) throw new IllegalArgumentException("layer '" + name + "' (" + cls + ") has no inputs");
-      List<int[]> shapes = inbound.stream().map(Model.Node::shape).toList();
-      layer = KerasLayers.reader(cls, name).read(c, shapes);
+      InputLayer input = InputLayer.fromKeras(c);
+      return new Model.Node(input, inbound, input.shape().clone());
     }
-    List<int[]> shapes = inbound.stream().map(Model.Node::shape).toList();
-    Model.Node node = new Model.Node(layer, inbound, inbound.isEmpty() ? ((InputLayer) layer).shape().clone()
-        : layer.outputShape(shapes));
-    built.put(name, node);
-    order.add(node);
-    visiting.remove(name);
-    return node;
+    if (inbound.isEmpty()) throw new IllegalArgumentException("layer '" + name + "' (" + cls + ") has no inputs");
+    Layer layer = KerasLayers.reader(cls, name).read(c, shapes);
+    return new Model.Node(layer, inbound, layer.outputShape(shapes));
   }
 
   private static void checkOutput(Model.Node out) {

@@ -53,10 +53,13 @@ public final class StepGraphs {
   public static LinkedHashMap<String, Tensor> initialState(Model model, long seed, Map<String, Tensor> overrides) {
     LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
     SplittableRandom r = new SplittableRandom(seed);
+    // The variables by name once: a look-up per state entry through model.variables() made setup quadratic.
+    Map<String, Variable> byName = new java.util.HashMap<>();
+    for (Variable v : model.variables()) byName.put(v.name(), v);
     for (var e : trainingState(model).entrySet()) {
       Tensor t = overrides.get(e.getKey());
       if (t == null) {
-        Variable v = model.variables().stream().filter(x -> x.name().equals(e.getKey())).findFirst().orElse(null);
+        Variable v = byName.get(e.getKey());
         t = v != null ? v.init().create(v.shape(), r.split()) : Tensor.full(e.getValue(), 0);
       }
       if (!t.type().equals(e.getValue())) {

@@ -50,6 +50,11 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--steps", steps, 1);
+    OptionChecks.atLeast("--repeats", repeats, 1);
+    OptionChecks.atLeast("--warmup", warmup, 0);
+    OptionChecks.atLeast("--replicas", replicas, 0);
     if (!modes.equals("all") && !modes.equals("resident")) {
       throw new IllegalArgumentException("--modes must be all or resident, got " + modes);
     }

@@ -61,6 +61,8 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws java.io.IOException {
+    OptionChecks.atLeast("--batch", batch, 0);
+    OptionChecks.atLeast("--gpus", gpus, 1);
     if (topology != null && target != null) throw new IllegalArgumentException("--topology and --target: pick one");
     if (topology != null || (target != null && !gpuAttached())) {
       return aheadOfTime();

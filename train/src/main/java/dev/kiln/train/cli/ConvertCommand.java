@@ -1,6 +1,7 @@
 package dev.kiln.train.cli;
 
 import dev.kiln.io.dataset.CsvConverter;
+import dev.kiln.train.RunLock;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,8 +40,10 @@ public final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    // One convert per output at a time (a lock file beside it, as the output appears by a rename); the temporary
+    // folders of converts killed midway, beside the output, are removed under the lock.
+    PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    try (RunLock lock = DatasetOutput.lock(out, progress)) {
       CsvConverter.Result r = CsvConverter.convert(csv, out,
           new CsvConverter.Options(folds, filesPerFold, nanFill, progress));
       spec.commandLine().getOut().println("converted " + r.rows() + " rows (dates " + r.minDate() + ".." + r.maxDate()

@@ -20,6 +20,8 @@ public final class SummaryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws java.io.IOException {
+    OptionChecks.atLeast("--window", window, 1);
+    if (!(noise >= 0)) throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
     System.out.print((model == null ? Model.seed(window, Trainer.FEATURES, noise)
         : dev.kiln.ops.keras.KerasModels.read(model)).summary());
     return 0;

@@ -42,11 +42,11 @@ public final class SynthCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
+    PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    try (dev.kiln.train.RunLock lock = DatasetOutput.lock(out, progress)) {
       SyntheticMarket.Settings d = SyntheticMarket.Settings.defaults();
       SyntheticMarket.Settings s = new SyntheticMarket.Settings(days, rowsPerDay, seed, folds, filesPerFold,
           d.nanFill(), d.signalStrength(), d.window());
-      PrintStream progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
       SyntheticMarket.Result r = SyntheticMarket.generate(out, s, progress);
       spec.commandLine().getOut().println(String.format(Locale.ROOT,
           "wrote %d rows of %d days into %s; ceiling AUC on fold %d's %d windows: %.4f (see synthetic.json)",

@@ -43,7 +43,8 @@ public final class KerasWeightsH5 {
     for (Model.Node n : model.kerasOrder()) {
       if (!n.layer().variables().isEmpty()) layers.add(n.layer());
     }
-    Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".model-", ".h5.tmp");
+    // Named as AtomicFiles names its temporaries, so a kill midway leaves what the next run in the folder removes.
+    Path tmp = AtomicFiles.tempFileFor(target);
     try {
       try (WritableHdfFile f = HdfFile.write(tmp)) {
         f.putAttribute("layer_names", layers.stream().map(Layer::name).toArray(String[]::new));

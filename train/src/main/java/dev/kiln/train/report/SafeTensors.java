@@ -57,6 +57,8 @@ public final class SafeTensors {
    * naming the file and the tensor instead of weights silently loaded. Files without them load unchecked.
    */
   static final String CRC_PREFIX = "crc32c:";
+  /** The metadata key of the metadata's own CRC32C ({@link #metadataCrc}): a checkpoint's epochs are covered too. */
+  static final String METADATA_CRC = CRC_PREFIX + METADATA;
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -79,17 +81,8 @@ public final class SafeTensors {
   public static void write(Path file, LinkedHashMap<String, Tensor> tensors, Map<String, String> metadata)
       throws IOException {
     Objects.requireNonNull(tensors, "tensors");
+    checkNames(tensors);
     List<Map.Entry<String, Tensor>> layout = new ArrayList<>(tensors.entrySet());
-    for (Map.Entry<String, Tensor> e : layout) {
-      String name = e.getKey();
-      if (name == null || name.isEmpty()) {
-        throw new IllegalArgumentException("a tensor name must not be empty");
-      }
-      if (name.equals(METADATA)) {
-        throw new IllegalArgumentException("\"" + METADATA + "\" is reserved for metadata, not a tensor name");
-      }
-      Objects.requireNonNull(e.getValue(), () -> "tensor \"" + name + "\" is null");
-    }
     layout.sort(Comparator.comparingInt((Map.Entry<String, Tensor> e) -> e.getValue().dtype().byteSize()).reversed());
     Map<String, long[]> offsets = new LinkedHashMap<>();
     long end = 0;
@@ -98,33 +91,8 @@ public final class SafeTensors {
       offsets.put(e.getKey(), new long[] {end, end + bytes});
       end += bytes;
     }
-
-    ObjectNode header = JSON.createObjectNode();
-    ObjectNode meta = header.putObject(METADATA);
-    if (metadata != null) {
-      for (Map.Entry<String, String> m : metadata.entrySet()) {
-        if (m.getKey() != null && m.getKey().startsWith(CRC_PREFIX)) {
-          throw new IllegalArgumentException("metadata keys starting with " + CRC_PREFIX + " are Kiln's checksums");
-        }
-        meta.put(Objects.requireNonNull(m.getKey(), "metadata key"),
-            Objects.requireNonNull(m.getValue(), () -> "metadata value of \"" + m.getKey() + "\""));
-      }
-    }
-    for (Map.Entry<String, Tensor> e : tensors.entrySet()) meta.put(CRC_PREFIX + e.getKey(), crc32c(e.getValue()));
-    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-      Tensor t = e.getValue();
-      ObjectNode info = header.putObject(e.getKey());
-      info.put("dtype", formatName(t.dtype()));
-      ArrayNode shape = info.putArray("shape");
-      for (int d : t.shape().dims()) {
-        shape.add(d);
-      }
-      long[] span = offsets.get(e.getKey());
-      info.putArray("data_offsets").add(span[0]).add(span[1]);
-    }
-    byte[] json = JSON.writeValueAsBytes(header);
+    byte[] json = JSON.writeValueAsBytes(header(tensors, offsets, metadata));
     int padded = (json.length + 7) / 8 * 8;
-
     AtomicFiles.write(file, out -> {
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
       out.write(len.array());
@@ -136,6 +104,65 @@ public final class SafeTensors {
         writeData(out, e.getValue());
       }
     });
+  }
+
+  private static void checkNames(Map<String, Tensor> tensors) {
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      String name = e.getKey();
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("a tensor name must not be empty");
+      }
+      if (name.equals(METADATA)) {
+        throw new IllegalArgumentException("\"" + METADATA + "\" is reserved for metadata, not a tensor name");
+      }
+      Objects.requireNonNull(e.getValue(), () -> "tensor \"" + name + "\" is null");
+    }
+  }
+
+  /** The JSON header: the metadata with the checksums (of each tensor and of the metadata), then each tensor. */
+  private static ObjectNode header(Map<String, Tensor> tensors, Map<String, long[]> offsets,
+      Map<String, String> metadata) throws IOException {
+    ObjectNode header = JSON.createObjectNode();
+    ObjectNode meta = header.putObject(METADATA);
+    Map<String, String> user = new LinkedHashMap<>();
+    if (metadata != null) {
+      for (Map.Entry<String, String> m : metadata.entrySet()) {
+        if (m.getKey() != null && m.getKey().startsWith(CRC_PREFIX)) {
+          throw new IllegalArgumentException("metadata keys starting with " + CRC_PREFIX + " are Kiln's checksums");
+        }
+        user.put(Objects.requireNonNull(m.getKey(), "metadata key"),
+            Objects.requireNonNull(m.getValue(), () -> "metadata value of \"" + m.getKey() + "\""));
+      }
+    }
+    user.forEach(meta::put);
+    if (!user.isEmpty()) meta.put(METADATA_CRC, metadataCrc(user));
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) meta.put(CRC_PREFIX + e.getKey(), crc32c(e.getValue()));
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      ObjectNode info = header.putObject(e.getKey());
+      info.put("dtype", formatName(e.getValue().dtype()));
+      ArrayNode shape = info.putArray("shape");
+      for (int d : e.getValue().shape().dims()) {
+        shape.add(d);
+      }
+      long[] span = offsets.get(e.getKey());
+      info.putArray("data_offsets").add(span[0]).add(span[1]);
+    }
+    return header;
+  }
+
+  /**
+   * The CRC32C of the metadata's entries (Kiln's checksums excluded), taken in key order as key, NUL, value, NUL,
+   * so a tool that rewrites the header in another order keeps it valid while an edited value does not.
+   */
+  static String metadataCrc(Map<String, String> user) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    for (String k : new java.util.TreeMap<>(user).keySet()) {
+      crc.update(k.getBytes(StandardCharsets.UTF_8));
+      crc.update(0);
+      crc.update(user.get(k).getBytes(StandardCharsets.UTF_8));
+      crc.update(0);
+    }
+    return String.format("%08x", crc.getValue());
   }
 
   /** Reads the tensors of {@code file}, in header order. */
@@ -183,6 +210,25 @@ public final class SafeTensors {
 
   private static Header parse(Path file, FileChannel ch) throws IOException {
     long size = ch.size();
+    long n = headerLength(file, ch, size);
+    JsonNode root = headerJson(file, ch, n);
+    long dataStart = 8 + n;
+    long dataLength = size - dataStart;
+    Map<String, String> metadata = new LinkedHashMap<>();
+    List<Entry> entries = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> field : root.properties()) {
+      if (field.getKey().equals(METADATA)) {
+        metadata.putAll(metadata(file, field.getValue()));
+      } else {
+        entries.add(parseEntry(file, field.getKey(), field.getValue(), dataLength));
+      }
+    }
+    checkLayout(file, entries, dataLength);
+    return new Header(entries, metadata, dataStart);
+  }
+
+  /** The declared header length, checked against the limit and the file's size. */
+  private static long headerLength(Path file, FileChannel ch, long size) throws IOException {
     if (size < 8) {
       throw bad(file, "file of " + size + " bytes is too short for the 8-byte header length");
     }
@@ -200,6 +246,11 @@ public final class SafeTensors {
     if (n < 2) {
       throw bad(file, "header of " + n + " bytes cannot hold a JSON object");
     }
+    return n;
+  }
+
+  /** The header, parsed: a JSON object in valid UTF-8. */
+  private static JsonNode headerJson(Path file, FileChannel ch, long n) throws IOException {
     ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
     readFully(file, ch, headerBytes, 8);
     headerBytes.flip();
@@ -222,28 +273,34 @@ public final class SafeTensors {
     if (root == null || !root.isObject()) {
       throw bad(file, "header is not a JSON object");
     }
+    return root;
+  }
 
-    long dataLength = size - 8 - n;
+  /** The {@code __metadata__} object's strings, checked against their CRC32C when the file records one. */
+  private static Map<String, String> metadata(Path file, JsonNode value) throws IOException {
+    if (!value.isObject()) {
+      throw bad(file, "\"" + METADATA + "\" is not a JSON object");
+    }
     Map<String, String> metadata = new LinkedHashMap<>();
-    List<Entry> entries = new ArrayList<>();
-    for (Map.Entry<String, JsonNode> field : root.properties()) {
-      String name = field.getKey();
-      JsonNode value = field.getValue();
-      if (name.equals(METADATA)) {
-        if (!value.isObject()) {
-          throw bad(file, "\"" + METADATA + "\" is not a JSON object");
-        }
-        for (Map.Entry<String, JsonNode> kv : value.properties()) {
-          if (!kv.getValue().isTextual()) {
-            throw bad(file, "metadata value of \"" + kv.getKey() + "\" is not a string");
-          }
-          metadata.put(kv.getKey(), kv.getValue().textValue());
-        }
-      } else {
-        entries.add(parseEntry(file, name, value, dataLength));
+    for (Map.Entry<String, JsonNode> kv : value.properties()) {
+      if (!kv.getValue().isTextual()) {
+        throw bad(file, "metadata value of \"" + kv.getKey() + "\" is not a string");
+      }
+      metadata.put(kv.getKey(), kv.getValue().textValue());
+    }
+    String stored = metadata.get(METADATA_CRC);
+    if (stored != null) {
+      String computed = metadataCrc(userMetadata(metadata));
+      if (!computed.equals(stored)) {
+        throw new IOException(file + ": its metadata is corrupt: their CRC32C is " + computed + ", the file recorded "
+            + stored);
       }
     }
+    return metadata;
+  }
 
+  /** Fails unless the tensors' data spans tile the data section exactly, without gaps or overlaps. */
+  private static void checkLayout(Path file, List<Entry> entries, long dataLength) throws IOException {
     List<Entry> byOffset = new ArrayList<>(entries);
     byOffset.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
     long expected = 0;
@@ -258,7 +315,6 @@ public final class SafeTensors {
       throw bad(file, "tensors cover " + expected + " data bytes but the file holds " + dataLength
           + (expected > dataLength ? " (truncated file?)" : " (trailing bytes)"));
     }
-    return new Header(entries, metadata, 8 + n);
   }
 
   private static Entry parseEntry(Path file, String name, JsonNode value, long dataLength) throws IOException {
@@ -272,47 +328,16 @@ public final class SafeTensors {
         throw bad(file, where + " has an unknown field \"" + key + "\"");
       }
     }
-    JsonNode dtypeNode = value.get("dtype");
-    if (dtypeNode == null || !dtypeNode.isTextual()) {
-      throw bad(file, where + " has no string \"dtype\"");
-    }
-    DType dtype = switch (dtypeNode.textValue()) {
-      case "F32" -> DType.F32;
-      case "F64" -> DType.F64;
-      case "I32" -> DType.S32;
-      case "U32" -> DType.U32;
-      case "BOOL" -> DType.PRED;
-      default -> throw bad(file, where + " has dtype " + dtypeNode.textValue()
-          + ", which Kiln does not support (F32, F64, I32, U32, BOOL)");
-    };
+    DType dtype = dtype(file, where, value.get("dtype"));
     JsonNode shapeNode = value.get("shape");
-    if (shapeNode == null || !shapeNode.isArray()) {
-      throw bad(file, where + " has no \"shape\" array");
-    }
-    int[] dims = new int[shapeNode.size()];
+    int[] dims = dims(file, where, shapeNode);
     long elements = 1;
-    for (int i = 0; i < dims.length; i++) {
-      JsonNode d = shapeNode.get(i);
-      if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
-        throw bad(file, where + " has an invalid dimension " + d + " in its shape");
-      }
-      dims[i] = d.intValue();
-      elements = multiplyOrMax(elements, dims[i]);
-    }
-    JsonNode offsetsNode = value.get("data_offsets");
-    if (offsetsNode == null || !offsetsNode.isArray() || offsetsNode.size() != 2
-        || !offsetsNode.get(0).isIntegralNumber() || !offsetsNode.get(1).isIntegralNumber()
-        || !offsetsNode.get(0).canConvertToLong() || !offsetsNode.get(1).canConvertToLong()) {
-      throw bad(file, where + " has no \"data_offsets\" pair of integers");
-    }
-    long begin = offsetsNode.get(0).longValue();
-    long end = offsetsNode.get(1).longValue();
-    if (begin < 0 || end < begin) {
-      throw bad(file, where + " has invalid data offsets [" + begin + ", " + end + "]");
-    }
+    for (int d : dims) elements = multiplyOrMax(elements, d);
+    long[] span = offsets(file, where, value.get("data_offsets"));
+    long begin = span[0], end = span[1];
     long bytes = multiplyOrMax(elements, dtype.byteSize());
     if (end - begin != bytes) {
-      throw bad(file, where + " of dtype " + dtypeNode.textValue() + " and shape " + shapeNode + " needs "
+      throw bad(file, where + " of dtype " + formatName(dtype) + " and shape " + shapeNode + " needs "
           + (bytes == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(bytes)) + " bytes but its data offsets ["
           + begin + ", " + end + "] span " + (end - begin));
     }
@@ -324,6 +349,50 @@ public final class SafeTensors {
       throw bad(file, where + " has " + elements + " elements, more than Kiln holds in one tensor");
     }
     return new Entry(name, dtype, Shape.of(dims), begin, end);
+  }
+
+  private static DType dtype(Path file, String where, JsonNode dtypeNode) throws IOException {
+    if (dtypeNode == null || !dtypeNode.isTextual()) {
+      throw bad(file, where + " has no string \"dtype\"");
+    }
+    return switch (dtypeNode.textValue()) {
+      case "F32" -> DType.F32;
+      case "F64" -> DType.F64;
+      case "I32" -> DType.S32;
+      case "U32" -> DType.U32;
+      case "BOOL" -> DType.PRED;
+      default -> throw bad(file, where + " has dtype " + dtypeNode.textValue()
+          + ", which Kiln does not support (F32, F64, I32, U32, BOOL)");
+    };
+  }
+
+  private static int[] dims(Path file, String where, JsonNode shapeNode) throws IOException {
+    if (shapeNode == null || !shapeNode.isArray()) {
+      throw bad(file, where + " has no \"shape\" array");
+    }
+    int[] dims = new int[shapeNode.size()];
+    for (int i = 0; i < dims.length; i++) {
+      JsonNode d = shapeNode.get(i);
+      if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
+        throw bad(file, where + " has an invalid dimension " + d + " in its shape");
+      }
+      dims[i] = d.intValue();
+    }
+    return dims;
+  }
+
+  private static long[] offsets(Path file, String where, JsonNode offsetsNode) throws IOException {
+    if (offsetsNode == null || !offsetsNode.isArray() || offsetsNode.size() != 2
+        || !offsetsNode.get(0).isIntegralNumber() || !offsetsNode.get(1).isIntegralNumber()
+        || !offsetsNode.get(0).canConvertToLong() || !offsetsNode.get(1).canConvertToLong()) {
+      throw bad(file, where + " has no \"data_offsets\" pair of integers");
+    }
+    long begin = offsetsNode.get(0).longValue();
+    long end = offsetsNode.get(1).longValue();
+    if (begin < 0 || end < begin) {
+      throw bad(file, where + " has invalid data offsets [" + begin + ", " + end + "]");
+    }
+    return new long[] {begin, end};
   }
 
   private static long multiplyOrMax(long a, long b) {

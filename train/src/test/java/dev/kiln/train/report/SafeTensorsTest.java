@@ -39,7 +39,9 @@ class SafeTensorsTest {
     byte[] dBytes = {0, 0, 0, 0, 0, 0, (byte) 0xE0, 0x3F}; // 0.5 = 0x3FE0000000000000
     byte[] aBytes = {0, 0, (byte) 0x80, 0x3F, 0, 0, 0, (byte) 0xC0}; // 1.0f = 0x3F800000, -2.0f = 0xC0000000
     byte[] mBytes = {1, 0, 1};
-    String json = "{\"__metadata__\":{\"format\":\"kiln\",\"crc32c:m\":\"" + crc(mBytes) + "\",\"crc32c:a\":\""
+    // The metadata's own CRC32C: over its entries in key order, each key and value followed by a NUL.
+    String json = "{\"__metadata__\":{\"format\":\"kiln\",\"crc32c:__metadata__\":\""
+        + crc("format\0kiln\0".getBytes(StandardCharsets.US_ASCII)) + "\",\"crc32c:m\":\"" + crc(mBytes) + "\",\"crc32c:a\":\""
         + crc(aBytes) + "\",\"crc32c:d\":\"" + crc(dBytes) + "\"},"
         + "\"m\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[16,19]},"
         + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]},"
