@@ -24,71 +24,60 @@ final class DecimalParser {
   /** Parses bytes [from, to) of {@code b}; throws NumberFormatException when they are not a number. */
   static double parse(byte[] b, int from, int to) {
     int i = from;
+    boolean negative = i < to && b[i] == '-';
+    if (i < to && (b[i] == '-' || b[i] == '+')) i++;
+    long mantissa = 0;
+    int digits = 0;
+    int exp10 = 0;
+    boolean any = false;
+    boolean dot = false;
+    for (; i < to; i++) {
+      byte c = b[i];
+      if (c == '.' && !dot) {
+        dot = true;
+        continue;
+      }
+      if (c < '0' || c > '9') break;
+      any = true;
+      if (mantissa != 0 || c != '0') {
+        if (digits == 18) return slow(b, from, to);
+        mantissa = mantissa * 10 + (c - '0');
+        digits++;
+      }
+      if (dot) exp10--;
+    }
+    if (!any) return slow(b, from, to);
+    if (i < to && (b[i] == 'e' || b[i] == 'E')) {
+      long e = exponent(b, i + 1, to);
+      if (e == NO_EXPONENT) return slow(b, from, to);
+      i = (int) (e >>> 32);
+      exp10 += (int) e;
+    }
+    if (i != to || mantissa > (1L << 53) || exp10 < -22 || exp10 > 22) return slow(b, from, to);
+    double v = mantissa;
+    v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
+    return negative ? -v : v;
+  }
+
+  private static final long NO_EXPONENT = -1L;
+
+  /**
+   * The exponent's digits from {@code i} (an optional sign first): the index after them in the high 32 bits and the
+   * signed value (saturated near 100,000) in the low 32, or {@link #NO_EXPONENT} when there are no digits.
+   */
+  private static long exponent(byte[] b, int i, int to) {
     boolean negative = false;
     if (i < to && (b[i] == '-' || b[i] == '+')) {
       negative = b[i] == '-';
       i++;
     }
-    long mantissa = 0;
-    int digits = 0;
-    int exp10 = 0;
-    boolean any = false;
-    while (i < to && b[i] >= '0' && b[i] <= '9') {
-      any = true;
-      if (mantissa != 0 || b[i] != '0') {
-        if (digits == 18) {
-          return slow(b, from, to);
-        }
-        mantissa = mantissa * 10 + (b[i] - '0');
-        digits++;
-      }
-      i++;
+    int e = 0;
+    int start = i;
+    for (; i < to && b[i] >= '0' && b[i] <= '9'; i++) {
+      if (e < 100_000) e = e * 10 + (b[i] - '0');
     }
-    if (i < to && b[i] == '.') {
-      i++;
-      while (i < to && b[i] >= '0' && b[i] <= '9') {
-        any = true;
-        if (mantissa != 0 || b[i] != '0') {
-          if (digits == 18) {
-            return slow(b, from, to);
-          }
-          mantissa = mantissa * 10 + (b[i] - '0');
-          digits++;
-        }
-        exp10--;
-        i++;
-      }
-    }
-    if (!any) {
-      return slow(b, from, to);
-    }
-    if (i < to && (b[i] == 'e' || b[i] == 'E')) {
-      i++;
-      boolean expNegative = false;
-      if (i < to && (b[i] == '-' || b[i] == '+')) {
-        expNegative = b[i] == '-';
-        i++;
-      }
-      int e = 0;
-      int expDigits = 0;
-      while (i < to && b[i] >= '0' && b[i] <= '9') {
-        if (e < 100_000) {
-          e = e * 10 + (b[i] - '0');
-        }
-        expDigits++;
-        i++;
-      }
-      if (expDigits == 0) {
-        return slow(b, from, to);
-      }
-      exp10 += expNegative ? -e : e;
-    }
-    if (i != to || mantissa > (1L << 53) || exp10 < -22 || exp10 > 22) {
-      return slow(b, from, to);
-    }
-    double v = mantissa;
-    v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
-    return negative ? -v : v;
+    if (i == start) return NO_EXPONENT;
+    return ((long) i << 32) | ((negative ? -e : e) & 0xFFFFFFFFL);
   }
 
   private static double slow(byte[] b, int from, int to) {
