@@ -58,8 +58,13 @@ public final class TopologyCheck {
    * seed's per-replica batch); it must split evenly over the devices.
    */
   public static Report run(Path libtpu, String topology, int globalBatch, long seed, PrintStream log) {
+    return run(libtpu, topology, globalBatch, seed, true, log);
+  }
+
+  /** As above; without {@code suite}, only the seed's training and evaluation steps. */
+  public static Report run(Path libtpu, String topology, int globalBatch, long seed, boolean suite, PrintStream log) {
     try (TpuTopology topo = TpuTopology.create(libtpu, topology)) {
-      return run(topo.topology(), topology, topo.name().libtpu(), globalBatch, seed, log);
+      return run(topo.topology(), topology, topo.name().libtpu(), globalBatch, seed, suite, log);
     }
   }
 
@@ -96,7 +101,7 @@ public final class TopologyCheck {
         continue;
       }
       OptimizedHlo h = x.hlo();
-      b.append(String.format("%-22s %8s %8s %12s %10.1f %10.1f%n", name, h == null ? "?" : h.kernels(),
+      b.append(String.format("%-22s %8s %8s %12s %10.3f %10.3f%n", name, h == null ? "?" : h.kernels(),
           h == null ? "?" : h.count("fusion"), h == null ? "?" : h.count("custom-call"), mb(x.memory().temp()),
           mb(x.memory().peak())));
     }

@@ -38,6 +38,7 @@ class GpuCompileTest {
     assertEquals(Conformance.cases(DType.F32, 5).size() + 2, r.rows().size());
     assertEquals("NVIDIA H100 80GB HBM3", r.deviceKind());
     AotExecutable.MemoryStats m = r.step(TopologyCheck.TRAIN).memory();
+    assertTrue(r.step(TopologyCheck.TRAIN).hlo().kernels() > 0, "no kernels read from the optimized program");
     assertTrue(m.argument() > 0 && m.temp() > 0 && m.peak() >= m.temp() + m.argument() - m.alias(), m.toString());
     assertTrue(TopologyCheck.table(r).endsWith(r.rows().size() + " compiled, 0 failed\n"), TopologyCheck.table(r));
   }
@@ -67,7 +68,7 @@ class GpuCompileTest {
       }
     }
     assertTrue(serialized.length > 1000, "serialized " + serialized.length + " bytes");
-    System.err.println("HLO " + hlo);
+    assertTrue(hlo.count("fusion") > 10 && hlo.count("custom-call") > 0 && hlo.kernels() < 200, hlo.toString());
     // Loading it needs a CUDA client, and a client needs a driver: the exact error on a machine without one.
     PjrtException e = assertThrows(PjrtException.class, () -> new PjrtClient(plugin, Map.of()).close());
     assertEquals(9, e.code(), "FAILED_PRECONDITION");

@@ -45,6 +45,10 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--gpus", defaultValue = "1", description = "With --target: GPUs of one host (default 1).")
   int gpus;
 
+  @Option(names = "--steps-only", description = "With --topology or --target: compile only the seed's steps, not the "
+      + "conformance graphs.")
+  boolean stepsOnly;
+
   @Option(names = "--versus", description = "With --target: also compile this StableHLO program (e.g. JAX's step, "
       + "scripts/jax_seed_step.py export) for the same target and compare kernels per step and memory.")
   Path versus;
@@ -72,6 +76,7 @@ public final class CheckCommand implements Callable<Integer> {
           + " is not needed; checking on the device itself");
     }
     if (versus != null && target == null) throw new IllegalArgumentException("--versus goes with --target");
+    if (stepsOnly) throw new IllegalArgumentException("--steps-only goes with --topology or --target");
     if (json != null || batch != 0 || dump != null || gpus != 1) {
       throw new IllegalArgumentException("--json, --batch, --dump and --gpus go with --topology or --target");
     }
@@ -122,7 +127,7 @@ public final class CheckCommand implements Callable<Integer> {
       Path libtpu = dev.kiln.tpu.PluginLocator.find(dev.kiln.tpu.PluginLocator.Kind.TPU, plugin).orElseThrow(
           () -> new IllegalArgumentException("libtpu not found: run './kiln plugin install tpu', set "
               + "KILN_PJRT_PLUGIN, or pass --plugin PATH")).path();
-      r = dev.kiln.train.TopologyCheck.run(libtpu, topology, batch, seed, System.out);
+      r = dev.kiln.train.TopologyCheck.run(libtpu, topology, batch, seed, !stepsOnly, System.out);
       System.out.println("topology " + r.topology() + " (libtpu " + r.nativeTopology() + "): " + r.devices() + " x "
           + r.deviceKind() + "; plugin " + r.plugin() + ", PJRT API " + r.apiVersion() + "; no TPU attached is needed");
     } else {
@@ -131,7 +136,7 @@ public final class CheckCommand implements Callable<Integer> {
       }
       String other = versus == null ? null : java.nio.file.Files.readString(versus);
       var c = dev.kiln.train.TopologyCheck.runGpu(dev.kiln.tpu.PluginLocator.cudaCompiler(plugin), target, gpus, batch,
-          seed, true, other, System.out);
+          seed, !stepsOnly, other, System.out);
       r = c.report();
       if (c.versus() != null) {
         System.out.print(dev.kiln.train.TopologyCheck.compareTable(r.step(dev.kiln.train.TopologyCheck.TRAIN),
