@@ -1,0 +1,112 @@
+package dev.kiln.ops.train;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.op.Ops;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A Keras learning-rate schedule (tf_keras's {@code optimizers/schedules/learning_rate_schedule.py}), computed in the
+ * step graph from the optimizer's {@code iterations} (before this step's increment), as Keras calls
+ * {@code schedule(iterations)} at the start of {@code apply_gradients}. The initial rate is the optimizer's.
+ */
+public sealed interface LrSchedule {
+  /** The learning rate (F32 scalar) at {@code iterations} (U32 scalar), starting from {@code initial}. */
+  Value at(double initial, Value iterations);
+
+  /** The settings, as Keras's {@code get_config} names them. */
+  Map<String, Object> config();
+
+  /** ExponentialDecay: lr₀ · rate^(t / decay_steps), the exponent floored when {@code staircase}. */
+  record Exponential(long decaySteps, double decayRate, boolean staircase) implements LrSchedule {
+    public Exponential {
+      if (decaySteps < 1) throw new IllegalArgumentException("exponential: DECAY_STEPS must be >= 1, got " + decaySteps);
+      Optimizer.check("exponential: RATE", decayRate, Double.MIN_VALUE, Double.MAX_VALUE, true);
+    }
+
+    @Override
+    public Value at(double initial, Value iterations) {
+      Value p = staircase
+          ? Ops.div(iterations, Ops.constantLike(iterations, decaySteps)).convert(DType.F32)
+          : iterations.convert(DType.F32).div(f32(iterations, decaySteps));
+      return Ops.pow(f32(iterations, decayRate), p).mul(initial);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+      return Map.of("class_name", "ExponentialDecay", "decay_steps", decaySteps, "decay_rate", decayRate,
+          "staircase", staircase);
+    }
+  }
+
+  /** CosineDecay without warmup: lr₀ · ((1 − α) · ½(1 + cos(π · min(t, decay_steps) / decay_steps)) + α). */
+  record Cosine(long decaySteps, double alpha) implements LrSchedule {
+    public Cosine {
+      if (decaySteps < 1) throw new IllegalArgumentException("cosine: DECAY_STEPS must be >= 1, got " + decaySteps);
+      Optimizer.check("cosine: ALPHA", alpha, 0, 1, true);
+    }
+
+    @Override
+    public Value at(double initial, Value iterations) {
+      Value steps = f32(iterations, decaySteps);
+      Value fraction = Ops.min(iterations.convert(DType.F32), steps).div(steps);
+      Value cosine = Ops.cos(f32(iterations, Math.PI).mul(fraction)).add(1.0).mul(0.5);
+      Value decayed = cosine.mul(1 - alpha).add(alpha);
+      return f32(iterations, initial).mul(decayed);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+      return Map.of("class_name", "CosineDecay", "decay_steps", decaySteps, "alpha", alpha);
+    }
+  }
+
+  /**
+   * PiecewiseConstantDecay: values[0] while t ≤ boundaries[0], values[i] while boundaries[i−1] < t ≤ boundaries[i],
+   * the last value after the last boundary. The initial rate is not used.
+   */
+  record Piecewise(long[] boundaries, double[] values) implements LrSchedule {
+    public Piecewise {
+      if (boundaries.length < 1 || values.length != boundaries.length + 1) {
+        throw new IllegalArgumentException("piecewise: needs one more value than boundaries, got "
+            + boundaries.length + " boundaries and " + values.length + " values");
+      }
+      for (int i = 0; i < boundaries.length; i++) {
+        if (boundaries[i] < 0 || boundaries[i] > 0xFFFFFFFFL || (i > 0 && boundaries[i] <= boundaries[i - 1])) {
+          throw new IllegalArgumentException("piecewise: boundaries must be increasing steps >= 0, got "
+              + Arrays.toString(boundaries));
+        }
+      }
+      for (double v : values) Optimizer.check("piecewise: each value", v, Double.MIN_VALUE, Double.MAX_VALUE, true);
+      boundaries = boundaries.clone();
+      values = values.clone();
+    }
+
+    @Override
+    public Value at(double initial, Value iterations) {
+      Value lr = f32(iterations, values[values.length - 1]);
+      for (int i = boundaries.length - 1; i >= 0; i--) {
+        Value b = iterations.tracer().constant(Tensor.wrap(DType.U32, dev.kiln.core.Shape.scalar(),
+            new int[] {(int) boundaries[i]}));
+        lr = Ops.select(Ops.compare(iterations, Ops.Cmp.LE, b), f32(iterations, values[i]), lr);
+      }
+      return lr;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("class_name", "PiecewiseConstantDecay");
+      c.put("boundaries", Arrays.stream(boundaries).boxed().toList());
+      c.put("values", Arrays.stream(values).boxed().toList());
+      return c;
+    }
+  }
+
+  private static Value f32(Value like, double v) {
+    return like.tracer().scalar(v, DType.F32);
+  }
+}
