@@ -96,8 +96,8 @@ def optimizer_cases():
 
 
 LOGS = {
-    "val_loss": [0.70, 0.65, 0.648, 0.66, 0.64, 0.645, 0.63, 0.70, 0.71, 0.72],
-    "val_auc": [0.50, 0.55, 0.56, 0.555, 0.57, 0.569, 0.58, 0.575, 0.574, 0.59],
+    "val_loss": [0.70, 0.65, 0.648, 0.66, 0.64, 0.645, 0.63, 0.70, 0.71, 0.72, 0.73, 0.74],
+    "val_auc": [0.50, 0.55, 0.56, 0.555, 0.57, 0.569, 0.58, 0.575, 0.574, 0.59, 0.585, 0.58],
 }
 
 
@@ -133,21 +133,27 @@ def callback_case(name, kind, args, lr=0.1):
 
 
 def callback_cases():
+    es, rlr, mc = "EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint"
     return {"logs": LOGS, "cases": [
-        callback_case("es_loss_delta_restore", "EarlyStopping",
+        callback_case("es_loss_delta_restore", es,
                       {"monitor": "val_loss", "patience": 2, "min_delta": 0.01, "restore_best_weights": True}),
-        callback_case("es_auc_auto", "EarlyStopping", {"monitor": "val_auc", "patience": 1}),
-        callback_case("es_loss_patience0", "EarlyStopping", {"monitor": "val_loss", "patience": 0}),
-        callback_case("es_loss_baseline", "EarlyStopping", {"monitor": "val_loss", "patience": 2, "baseline": 0.645}),
-        callback_case("es_auc_min", "EarlyStopping", {"monitor": "val_auc", "patience": 3, "mode": "min"}),
-        callback_case("rlr_loss", "ReduceLROnPlateau",
-                      {"monitor": "val_loss", "factor": 0.5, "patience": 1, "min_lr": 0.03, "cooldown": 1}),
-        callback_case("rlr_auc_max", "ReduceLROnPlateau",
-                      {"monitor": "val_auc", "factor": 0.2, "patience": 1, "mode": "max", "min_delta": 0.002}),
-        callback_case("rlr_auc_auto", "ReduceLROnPlateau", {"monitor": "val_auc", "factor": 0.1, "patience": 2}),
-        callback_case("mc_auc_max", "ModelCheckpoint", {"monitor": "val_auc", "mode": "max"}),
-        callback_case("mc_auc_auto", "ModelCheckpoint", {"monitor": "val_auc"}),
-        callback_case("mc_loss_auto", "ModelCheckpoint", {"monitor": "val_loss"}),
+        callback_case("es_loss_patience3", es, {"monitor": "val_loss", "patience": 3}),
+        callback_case("es_auc_auto_patience2", es, {"monitor": "val_auc", "patience": 2}),
+        callback_case("es_auc_auto_delta", es, {"monitor": "val_auc", "patience": 1, "min_delta": 0.005}),
+        callback_case("es_loss_patience0", es, {"monitor": "val_loss", "patience": 0}),
+        callback_case("es_loss_baseline", es, {"monitor": "val_loss", "patience": 2, "baseline": 0.645}),
+        callback_case("es_auc_baseline_never", es, {"monitor": "val_auc", "patience": 4, "baseline": 0.6}),
+        callback_case("es_auc_min", es, {"monitor": "val_auc", "patience": 3, "mode": "min"}),
+        callback_case("rlr_loss", rlr, {"monitor": "val_loss", "factor": 0.5, "patience": 1, "min_lr": 0.03,
+                                        "cooldown": 1}),
+        callback_case("rlr_loss_cooldown2", rlr, {"monitor": "val_loss", "factor": 0.3, "patience": 1,
+                                                  "cooldown": 2, "min_delta": 0.0}),
+        callback_case("rlr_auc_max", rlr, {"monitor": "val_auc", "factor": 0.2, "patience": 1, "mode": "max",
+                                           "min_delta": 0.002}),
+        callback_case("rlr_auc_auto", rlr, {"monitor": "val_auc", "factor": 0.1, "patience": 2}),
+        callback_case("mc_auc_max", mc, {"monitor": "val_auc", "mode": "max"}),
+        callback_case("mc_auc_auto", mc, {"monitor": "val_auc"}),
+        callback_case("mc_loss_auto", mc, {"monitor": "val_loss"}),
     ]}
 
 

@@ -20,7 +20,6 @@ import dev.kiln.ops.Variable;
 import dev.kiln.ops.layers.Normalization;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.metrics.UtilityScore;
-import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.ops.train.BatchSource;
@@ -59,10 +58,17 @@ public final class Trainer {
   public record Result(Map<String, List<Double>> history, Map<String, Object> metrics) {}
 
   private final TrainOptions o;
+  private final FitOptions fit;
   private final PrintStream out;
 
+  /** The seed's fit (SGD with Nesterov momentum, no callbacks) with {@code options}. */
   public Trainer(TrainOptions options, PrintStream out) {
+    this(options, FitOptions.seed(options), out);
+  }
+
+  public Trainer(TrainOptions options, FitOptions fit, PrintStream out) {
     this.o = options;
+    this.fit = fit;
     this.out = out;
   }
 
@@ -81,7 +87,8 @@ public final class Trainer {
           + o.out());
     }
     if (ckpt != null) {
-      ckpt.checkSameRun(o);
+      ckpt.checkSameRun(o, fit);
+      Callbacks.checkNotStopped(ckpt, o.out());
       if (ckpt.epochsDone() >= o.epochs()) {
         throw new IllegalArgumentException("the checkpoint in " + o.out() + " already has " + ckpt.epochsDone()
             + " of " + o.epochs() + " epochs; raise --epochs to train further");
@@ -122,13 +129,14 @@ public final class Trainer {
     out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + local + " on "
         + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
     out.print(model.summary());
-    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model).keySet());
+    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization()).keySet());
+    List<String> variables = model.variables().stream().map(Variable::name).toList();
     DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
     DeviceDataset validTable = DeviceDataset.of(data.valid(), "data/valid/");
     boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-      StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(o.learningRate(), o.momentum(), true),
-          o.seed(), o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed());
+      StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
+          o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed());
       Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
           onDevice ? validTable.source() : new BatchSource.Fed()), local);
       runner.put(initial);
@@ -149,14 +157,29 @@ public final class Trainer {
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
-        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, Checkpoint.dir(o.out())), progress, validation,
-            new HistoryHook(history), new CheckpointHook(runner, stateNames, feeds::position,
-                (done, batches, state) -> Checkpoint.save(o.out(), done, batches, state, history, o)));
+        Callbacks callbacks = new Callbacks(fit, runner, variables, Callbacks.bestWriter(o.out(), model, o), out);
+        if (ckpt != null) callbacks.resume(ckpt);
+        List<FitLoop.Hook> hooks = new ArrayList<>(List.of(new NanStopHook(runner, Checkpoint.dir(o.out())), progress,
+            validation));
+        hooks.addAll(callbacks.beforeHistory());
+        hooks.add(new HistoryHook(history));
+        hooks.addAll(callbacks.afterHistory());
+        hooks.add(new CheckpointHook(runner, stateNames, feeds::position, (done, batches, state) -> {
+          Map<String, Tensor> saved = new LinkedHashMap<>(state);
+          saved.putAll(callbacks.tensors());
+          Checkpoint.save(o.out(), done, batches, saved, history, Checkpoint.settings(o, fit), callbacks.metadata());
+        }));
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
         new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
-        Map<String, Object> metrics = finalMetrics(validation.last(), data, backend.name(), replicas,
-            progress.samplesPerSecond(), wall0);
         Evaluator.Result last = validation.last();
+        if (callbacks.earlyStopping != null && callbacks.earlyStopping.restore()) {
+          // The restored weights are the model now: the final metrics and curves are theirs.
+          last = onDevice ? evaluator.run(validTable) : evaluator.run(data.valid());
+        }
+        Map<String, Object> metrics = finalMetrics(last, data, backend.name(), replicas,
+            progress.samplesPerSecond(), wall0);
+        metrics.put("optimizer", fit.optimization().describe());
+        metrics.putAll(callbackMetrics(callbacks));
         writeReports(model, runner.read(stateNames), history, metrics, last.probabilities(), last.labels());
         return new Result(history, metrics);
       }
@@ -198,7 +221,7 @@ public final class Trainer {
   private Map<String, Tensor> initialState(Model model, Checkpoint ckpt, WindowedDataset data) {
     if (ckpt != null) {
       out.println("resuming after epoch " + ckpt.epochsDone() + " from " + Checkpoint.dir(o.out()));
-      return ckpt.checkedState(model);
+      return ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization()));
     }
     out.println("adapting normalization on " + data.rowCount() + " rows");
     FeatureMoments fm = FeatureMoments.adapt(data.shards(), o.batchSize());
@@ -212,7 +235,7 @@ public final class Trainer {
         adapted.put(layer + "/count", Tensor.scalar((float) fm.count()));
       }
     }
-    return StepGraphs.initialState(model, o.seed(), adapted);
+    return StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted);
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */
@@ -247,6 +270,24 @@ public final class Trainer {
     return metrics;
   }
 
+
+  /** What the callbacks did, for metrics.json. */
+  private static Map<String, Object> callbackMetrics(Callbacks c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (c.earlyStopping != null) {
+      var s = c.earlyStopping.state();
+      Map<String, Object> es = new LinkedHashMap<>();
+      es.put("monitor", c.earlyStopping.config().monitor());
+      es.put("stopped_epoch", s.stoppedEpoch() > 0 ? s.stoppedEpoch() + 1 : null);
+      es.put("best_epoch", s.bestEpoch() + 1);
+      es.put("restored_best_weights", c.earlyStopping.config().restoreBestWeights());
+      m.put("early_stopping", es);
+    }
+    if (c.saveBest != null) {
+      m.put("save_best", Map.of("monitor", c.saveBest.config().monitor(), "best", c.saveBest.best()));
+    }
+    return m;
+  }
 
   private void writeReports(Model model, Map<String, Tensor> state, Map<String, List<Double>> history,
       Map<String, Object> metrics, float[] probs, float[] labels) throws IOException {

@@ -25,11 +25,13 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
   }
 
   public Adam {
-    Optimizer.check("--lr", learningRate, Double.MIN_VALUE, Double.MAX_VALUE, true);
+    Optimizer.positive("--lr", learningRate);
     Optimizer.check("--beta1", beta1, 0, 1, false);
     Optimizer.check("--beta2", beta2, 0, 1, false);
-    Optimizer.check("--epsilon", epsilon, Double.MIN_VALUE, Double.MAX_VALUE, true);
-    Optimizer.check("--weight-decay", weightDecay, 0, Double.MAX_VALUE, true);
+    Optimizer.positive("--epsilon", epsilon);
+    if (!(Double.isFinite(weightDecay) && weightDecay >= 0)) {
+      throw new IllegalArgumentException("--weight-decay must be a finite number >= 0, got " + weightDecay);
+    }
   }
 
   @Override

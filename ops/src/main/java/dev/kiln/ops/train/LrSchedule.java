@@ -24,7 +24,7 @@ public sealed interface LrSchedule {
   record Exponential(long decaySteps, double decayRate, boolean staircase) implements LrSchedule {
     public Exponential {
       if (decaySteps < 1) throw new IllegalArgumentException("exponential: DECAY_STEPS must be >= 1, got " + decaySteps);
-      Optimizer.check("exponential: RATE", decayRate, Double.MIN_VALUE, Double.MAX_VALUE, true);
+      Optimizer.positive("exponential: RATE", decayRate);
     }
 
     @Override
@@ -75,12 +75,12 @@ public sealed interface LrSchedule {
             + boundaries.length + " boundaries and " + values.length + " values");
       }
       for (int i = 0; i < boundaries.length; i++) {
-        if (boundaries[i] < 0 || boundaries[i] > 0xFFFFFFFFL || (i > 0 && boundaries[i] <= boundaries[i - 1])) {
+        if (boundaries[i] < 0 || boundaries[i] > Integer.MAX_VALUE || (i > 0 && boundaries[i] <= boundaries[i - 1])) {
           throw new IllegalArgumentException("piecewise: boundaries must be increasing steps >= 0, got "
               + Arrays.toString(boundaries));
         }
       }
-      for (double v : values) Optimizer.check("piecewise: each value", v, Double.MIN_VALUE, Double.MAX_VALUE, true);
+      for (double v : values) Optimizer.positive("piecewise: each value", v);
       boundaries = boundaries.clone();
       values = values.clone();
     }

@@ -37,6 +37,12 @@ public sealed interface Optimizer permits Sgd, Adam, RmsProp {
     return "optimizer/" + variable + "/" + slot;
   }
 
+  /** Checks that {@code v} is a finite number above zero. */
+  static double positive(String flag, double v) {
+    if (!(Double.isFinite(v) && v > 0)) throw new IllegalArgumentException(flag + " must be a finite number > 0, got " + v);
+    return v;
+  }
+
   /** Checks that {@code v} is finite and within [lo, hi) (or [lo, hi] when {@code hiInclusive}). */
   static double check(String flag, double v, double lo, double hi, boolean hiInclusive) {
     boolean ok = Double.isFinite(v) && v >= lo && (hiInclusive ? v <= hi : v < hi);

@@ -22,10 +22,10 @@ public record RmsProp(double learningRate, double rho, double momentum, double e
   }
 
   public RmsProp {
-    Optimizer.check("--lr", learningRate, Double.MIN_VALUE, Double.MAX_VALUE, true);
+    Optimizer.positive("--lr", learningRate);
     Optimizer.check("--rho", rho, 0, 1, false);
     Optimizer.check("--momentum", momentum, 0, 1, false);
-    Optimizer.check("--epsilon", epsilon, Double.MIN_VALUE, Double.MAX_VALUE, true);
+    Optimizer.positive("--epsilon", epsilon);
   }
 
   @Override

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public record Sgd(double learningRate, double momentum, boolean nesterov) implements Optimizer {
   public Sgd {
-    Optimizer.check("--lr", learningRate, Double.MIN_VALUE, Double.MAX_VALUE, true);
+    Optimizer.positive("--lr", learningRate);
     Optimizer.check("--momentum", momentum, 0, 1, false);
   }
 
