@@ -54,13 +54,19 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
 
   /**
    * As {@link #settings(TrainOptions)}, with the optimizer's kind and its settings besides the learning rate (the
-   * rule's config and the schedule, as compact JSON).
+   * rule's config and the schedule, as compact JSON) and the fit callbacks' arguments.
    */
   static Map<String, Object> settings(TrainOptions o, FitOptions fit) {
     Map<String, Object> m = settings(o);
     Map<String, Object> config = new LinkedHashMap<>(fit.optimization().describe());
     m.put("optimizer", config.remove("optimizer"));
     config.remove("learning_rate");
+    // The callbacks too: their state is in the checkpoint, and ReduceLROnPlateau makes the rate part of the state.
+    List<String> callbacks = new ArrayList<>();
+    if (fit.earlyStopping() != null) callbacks.add("early stopping " + fit.earlyStopping());
+    if (fit.reduceLr() != null) callbacks.add("reduce lr on plateau " + fit.reduceLr());
+    if (fit.saveBest() != null) callbacks.add("save best " + fit.saveBest());
+    m.put("callbacks", callbacks.isEmpty() ? "none" : String.join(", ", callbacks));
     try {
       m.put("optimizer_config", Trainer.JSON.writer()
           .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(config));

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Each optimizer and schedule against tf_keras 2.21: from the same initial weights and three steps' gradients, Kiln's
  * update (on the Java backend and on pjrt:cpu) leaves the weights Keras's {@code apply_gradients} left, within 1e-6
- * relative (scripts/keras_optimizer_fixtures.py wrote ops/src/test/resources/keras/optimizers.json).
+ * relative (scripts/keras_optimizer_fixtures.py wrote ops/src/test/resources/keras/optimizers.json), with the rate a
+ * constant of the graph and as a step input.
  */
 class OptimizerKerasTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -50,7 +51,13 @@ class OptimizerKerasTest {
     try (Backend java = new JavaBackend();
         Backend pjrt = Backends.open("pjrt:cpu", null, Map.of("cpu_device_count", 1L))) {
       for (JsonNode c : cases) {
-        for (Backend b : List.of(java, pjrt)) check(c, b);
+        Optimization opt = Optimization.of(optimizer(c.get("optimizer"), c.get("learning_rate").asDouble()),
+            schedule(c.get("schedule")));
+        for (Backend b : List.of(java, pjrt)) {
+          check(c, b, opt);
+          // The rate as a step input (ReduceLROnPlateau's form) updates the same.
+          if (opt.schedule() == null) check(c, b, opt.withRateInput());
+        }
       }
     }
   }
@@ -85,10 +92,8 @@ class OptimizerKerasTest {
     };
   }
 
-  private static void check(JsonNode c, Backend backend) {
-    String name = c.get("name").asText() + " on " + backend.name();
-    Optimization opt = Optimization.of(optimizer(c.get("optimizer"), c.get("learning_rate").asDouble()),
-        schedule(c.get("schedule")));
+  private static void check(JsonNode c, Backend backend, Optimization opt) {
+    String name = c.get("name").asText() + " on " + backend.name() + (opt.rateInput() ? " (rate input)" : "");
     Map<String, int[]> shapes = new LinkedHashMap<>();
     c.get("shapes").fields().forEachRemaining(e -> shapes.put(e.getKey(),
         JSON.convertValue(e.getValue(), int[].class)));
