@@ -30,7 +30,8 @@ def schedule(spec):
     if kind == "ExponentialDecay":
         return schedules.ExponentialDecay(spec["initial"], spec["decay_steps"], spec["decay_rate"], spec["staircase"])
     if kind == "CosineDecay":
-        return schedules.CosineDecay(spec["initial"], spec["decay_steps"], alpha=spec["alpha"])
+        return schedules.CosineDecay(spec["initial"], spec["decay_steps"], alpha=spec["alpha"],
+                                     warmup_target=spec.get("warmup_target"), warmup_steps=spec.get("warmup_steps", 0))
     return schedules.PiecewiseConstantDecay(spec["boundaries"], spec["values"])
 
 
@@ -90,6 +91,9 @@ def optimizer_cases():
         optimizer_case("sgd_exponential_staircase", sgd(0.9, True), 0.1, exp(True)),
         optimizer_case("adam_cosine", adam(0.9, 0.999, 1e-7, False), 0.1,
                        {"class_name": "CosineDecay", "initial": 0.1, "decay_steps": 2, "alpha": 0.1}),
+        optimizer_case("sgd_cosine_warmup", sgd(0.9, False), 0.01,
+                       {"class_name": "CosineDecay", "initial": 0.01, "decay_steps": 2, "alpha": 0.2,
+                        "warmup_steps": 1, "warmup_target": 0.1}),
         optimizer_case("rmsprop_piecewise", rms(0.9, 0.0, 1e-7, False), 0.1,
                        {"class_name": "PiecewiseConstantDecay", "boundaries": [0, 1], "values": [0.1, 0.05, 0.01]}),
     ]

@@ -42,25 +42,55 @@ public sealed interface LrSchedule {
     }
   }
 
-  /** CosineDecay without warmup: lr₀ · ((1 − α) · ½(1 + cos(π · min(t, decay_steps) / decay_steps)) + α). */
-  record Cosine(long decaySteps, double alpha) implements LrSchedule {
+  /**
+   * CosineDecay: lr₀ · ((1 − α) · ½(1 + cos(π · min(t, decay_steps) / decay_steps)) + α). With a warmup (target not
+   * null) the rate first moves linearly from lr₀ to the target over {@code warmupSteps}, then decays from the target.
+   */
+  record Cosine(long decaySteps, double alpha, long warmupSteps, Double warmupTarget) implements LrSchedule {
+    public Cosine(long decaySteps, double alpha) {
+      this(decaySteps, alpha, 0, null);
+    }
+
     public Cosine {
       if (decaySteps < 1) throw new IllegalArgumentException("cosine: DECAY_STEPS must be >= 1, got " + decaySteps);
       Optimizer.check("cosine: ALPHA", alpha, 0, 1, true);
+      if (warmupTarget != null) {
+        if (warmupSteps < 1) throw new IllegalArgumentException("cosine: WARMUP_STEPS must be >= 1, got " + warmupSteps);
+        Optimizer.positive("cosine: WARMUP_TARGET", warmupTarget);
+      }
     }
 
     @Override
     public Value at(double initial, Value iterations) {
-      Value steps = f32(iterations, decaySteps);
-      Value fraction = Ops.min(iterations.convert(DType.F32), steps).div(steps);
-      Value cosine = Ops.cos(f32(iterations, Math.PI).mul(fraction)).add(1.0).mul(0.5);
-      Value decayed = cosine.mul(1 - alpha).add(alpha);
-      return f32(iterations, initial).mul(decayed);
+      Value step = iterations.convert(DType.F32);
+      if (warmupTarget == null) {
+        return decay(Ops.min(step, f32(iterations, decaySteps)), f32(iterations, initial));
+      }
+      Value warmup = f32(iterations, warmupSteps);
+      step = Ops.min(step, f32(iterations, decaySteps + warmupSteps));
+      Value delta = f32(iterations, warmupTarget).sub(f32(iterations, initial));
+      Value warming = delta.mul(step.div(warmup)).add(f32(iterations, initial));
+      Value decaying = decay(step.sub(warmup), f32(iterations, warmupTarget));
+      return Ops.select(Ops.compare(step, Ops.Cmp.LT, warmup), warming, decaying);
+    }
+
+    private Value decay(Value step, Value from) {
+      Value fraction = step.div(f32(step, decaySteps));
+      Value cosine = Ops.cos(f32(step, Math.PI).mul(fraction)).add(1.0).mul(0.5);
+      return from.mul(cosine.mul(1 - alpha).add(alpha));
     }
 
     @Override
     public Map<String, Object> config() {
-      return Map.of("class_name", "CosineDecay", "decay_steps", decaySteps, "alpha", alpha);
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("class_name", "CosineDecay");
+      c.put("decay_steps", decaySteps);
+      c.put("alpha", alpha);
+      if (warmupTarget != null) {
+        c.put("warmup_steps", warmupSteps);
+        c.put("warmup_target", warmupTarget);
+      }
+      return c;
     }
   }
 

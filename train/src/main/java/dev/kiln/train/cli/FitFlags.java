@@ -58,7 +58,8 @@ public final class FitFlags {
   Boolean centered;
 
   @Option(names = "--lr-schedule", paramLabel = "SPEC", description = "exponential:DECAY_STEPS:RATE[:staircase], "
-      + "cosine:DECAY_STEPS[:ALPHA] or piecewise:B1,B2,..:V0,V1,V2,.. (Keras's schedules, from the step count).")
+      + "cosine:DECAY_STEPS[:ALPHA[:WARMUP_STEPS:WARMUP_TARGET]] or piecewise:B1,B2,..:V0,V1,V2,.. (Keras's "
+      + "schedules, from the step count).")
   String lrSchedule;
 
   @Option(names = "--early-stopping-monitor", paramLabel = "LOG",
@@ -162,8 +163,11 @@ public final class FitFlags {
           return new LrSchedule.Exponential(Long.parseLong(p[1]), Double.parseDouble(p[2]), p.length == 4);
         }
         case "cosine" -> {
-          if (p.length < 2 || p.length > 3) break;
-          return new LrSchedule.Cosine(Long.parseLong(p[1]), p.length == 3 ? Double.parseDouble(p[2]) : 0);
+          if (p.length < 2 || p.length > 5 || p.length == 4) break;
+          double alpha = p.length >= 3 ? Double.parseDouble(p[2]) : 0;
+          return p.length == 5
+              ? new LrSchedule.Cosine(Long.parseLong(p[1]), alpha, Long.parseLong(p[3]), Double.parseDouble(p[4]))
+              : new LrSchedule.Cosine(Long.parseLong(p[1]), alpha);
         }
         case "piecewise" -> {
           if (p.length != 3) break;
@@ -182,7 +186,7 @@ public final class FitFlags {
       throw new IllegalArgumentException("--lr-schedule " + spec + ": " + e.getMessage());
     }
     throw new IllegalArgumentException("--lr-schedule must be exponential:DECAY_STEPS:RATE[:staircase], "
-        + "cosine:DECAY_STEPS[:ALPHA] or piecewise:B1,B2,..:V0,V1,V2,..; got " + spec);
+        + "cosine:DECAY_STEPS[:ALPHA[:WARMUP_STEPS:WARMUP_TARGET]] or piecewise:B1,B2,..:V0,V1,V2,..; got " + spec);
   }
 
   EarlyStoppingHook.Config earlyStopping() {

@@ -47,7 +47,7 @@ class OptimizerKerasTest {
   @Test
   void everyOptimizerAndScheduleMatchesKerasOnJavaAndPjrtCpu() throws IOException {
     JsonNode cases = JSON.readTree(fixture("optimizers.json").toFile());
-    assertTrue(cases.size() >= 14, "fixture cases: " + cases.size());
+    assertTrue(cases.size() >= 15, "fixture cases: " + cases.size());
     try (Backend java = new JavaBackend();
         Backend pjrt = Backends.open("pjrt:cpu", null, Map.of("cpu_device_count", 1L))) {
       for (JsonNode c : cases) {
@@ -81,7 +81,8 @@ class OptimizerKerasTest {
     return switch (s.get("class_name").asText()) {
       case "ExponentialDecay" -> new LrSchedule.Exponential(s.get("decay_steps").asLong(),
           s.get("decay_rate").asDouble(), s.get("staircase").asBoolean());
-      case "CosineDecay" -> new LrSchedule.Cosine(s.get("decay_steps").asLong(), s.get("alpha").asDouble());
+      case "CosineDecay" -> new LrSchedule.Cosine(s.get("decay_steps").asLong(), s.get("alpha").asDouble(),
+          s.path("warmup_steps").asLong(0), s.has("warmup_target") ? s.get("warmup_target").asDouble() : null);
       default -> {
         long[] b = new long[s.get("boundaries").size()];
         double[] v = new double[s.get("values").size()];
