@@ -159,16 +159,7 @@ public final class Trainer {
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
         Callbacks callbacks = new Callbacks(fit, runner, variables, Callbacks.bestWriter(o.out(), model, o), out);
         if (ckpt != null) callbacks.resume(ckpt);
-        List<FitLoop.Hook> hooks = new ArrayList<>(List.of(new NanStopHook(runner, Checkpoint.dir(o.out())), progress,
-            validation));
-        hooks.addAll(callbacks.beforeHistory());
-        hooks.add(new HistoryHook(history));
-        hooks.addAll(callbacks.afterHistory());
-        hooks.add(new CheckpointHook(runner, stateNames, feeds::position, (done, batches, state) -> {
-          Map<String, Tensor> saved = new LinkedHashMap<>(state);
-          saved.putAll(callbacks.tensors());
-          Checkpoint.save(o.out(), done, batches, saved, history, Checkpoint.settings(o, fit), callbacks.metadata());
-        }));
+        List<FitLoop.Hook> hooks = hooks(runner, List.of(progress, validation), callbacks, history, stateNames, feeds);
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
         new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
         Evaluator.Result last = validation.last();
@@ -184,6 +175,27 @@ public final class Trainer {
         return new Result(history, metrics);
       }
     }
+  }
+
+  /**
+   * The fit's hooks, in Keras's order: the NaN stop, {@code first} (progress, validation), the callbacks that change
+   * the logs, the history, the callbacks that read them, and the checkpoint last, so it keeps their state after the
+   * epoch.
+   */
+  private List<FitLoop.Hook> hooks(DeviceRunner runner, List<FitLoop.Hook> first, Callbacks callbacks,
+      Map<String, List<Double>> history, List<String> stateNames, FitLoop.Feeds feeds) {
+    List<FitLoop.Hook> hooks = new ArrayList<>();
+    hooks.add(new NanStopHook(runner, Checkpoint.dir(o.out())));
+    hooks.addAll(first);
+    hooks.addAll(callbacks.beforeHistory());
+    hooks.add(new HistoryHook(history));
+    hooks.addAll(callbacks.afterHistory());
+    hooks.add(new CheckpointHook(runner, stateNames, feeds::position, (done, batches, state) -> {
+      Map<String, Tensor> saved = new LinkedHashMap<>(state);
+      saved.putAll(callbacks.tensors());
+      Checkpoint.save(o.out(), done, batches, saved, history, Checkpoint.settings(o, fit), callbacks.metadata());
+    }));
+    return hooks;
   }
 
   /** Checks the folds (each of --folds present, the holdout among them) and loads their windows. */
