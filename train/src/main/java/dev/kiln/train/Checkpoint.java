@@ -25,7 +25,7 @@ import java.util.Map;
  * too, so a resumed run continues the very same stream.
  */
 record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, Map<String, List<Double>> history,
-    Map<String, Object> settings) {
+    Map<String, Object> settings, Map<String, String> metadata) {
   static Path dir(Path out) {
     return out.resolve("checkpoint.safetensors");
   }
@@ -52,7 +52,30 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
     return m;
   }
 
-  /** Saves the state after {@code epochsDone} epochs; the training stream has given {@code dataBatches} batches. */
+  /**
+   * As {@link #settings(TrainOptions)}, with the optimizer's kind and its settings besides the learning rate (the
+   * rule's config and the schedule, as compact JSON) and the fit callbacks' arguments.
+   */
+  static Map<String, Object> settings(TrainOptions o, FitOptions fit) {
+    Map<String, Object> m = settings(o);
+    Map<String, Object> config = new LinkedHashMap<>(fit.optimization().describe());
+    m.put("optimizer", config.remove("optimizer"));
+    config.remove("learning_rate");
+    // The callbacks too: their state is in the checkpoint, and ReduceLROnPlateau makes the rate part of the state.
+    List<String> callbacks = new ArrayList<>();
+    if (fit.earlyStopping() != null) callbacks.add("early stopping " + fit.earlyStopping());
+    if (fit.reduceLr() != null) callbacks.add("reduce lr on plateau " + fit.reduceLr());
+    if (fit.saveBest() != null) callbacks.add("save best " + fit.saveBest());
+    m.put("callbacks", callbacks.isEmpty() ? "none" : String.join(", ", callbacks));
+    try {
+      m.put("optimizer_config", Trainer.JSON.writer()
+          .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(config));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return m;
+  }
+
   /** "seed", or the SHA-256 of the --model file's bytes: a resumed run must train the same architecture. */
   static String modelId(TrainOptions o) {
     if (o.modelFile() == null) return "seed";
@@ -64,14 +87,21 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
     }
   }
 
+  /** Saves the state after {@code epochsDone} epochs; the training stream has given {@code dataBatches} batches. */
   static void save(Path out, int epochsDone, long dataBatches, Map<String, Tensor> state,
       Map<String, List<Double>> history, TrainOptions o) throws IOException {
-    Map<String, String> meta = new LinkedHashMap<>();
+    save(out, epochsDone, dataBatches, state, history, settings(o), Map.of());
+  }
+
+  /** As above, with the run's {@code settings} and {@code extra} metadata (the fit callbacks' state). */
+  static void save(Path out, int epochsDone, long dataBatches, Map<String, Tensor> state,
+      Map<String, List<Double>> history, Map<String, Object> settings, Map<String, String> extra) throws IOException {
+    Map<String, String> meta = new LinkedHashMap<>(extra);
     meta.put("format", "kiln-checkpoint");
     meta.put("epochs_done", Integer.toString(epochsDone));
     meta.put("data_batches", Long.toString(dataBatches));
     meta.put("history", Trainer.JSON.writeValueAsString(history));
-    meta.put("options", Trainer.JSON.writeValueAsString(settings(o)));
+    meta.put("options", Trainer.JSON.writeValueAsString(settings));
     if (Files.exists(dir(out))) {
       java.nio.file.Files.move(dir(out), previous(out), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -131,7 +161,7 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
       }
     }
     Map<String, Object> settings = json(f, meta, "options", new TypeReference<LinkedHashMap<String, Object>>() {});
-    return new Checkpoint(epochs, batches, c.tensors(), history, settings);
+    return new Checkpoint(epochs, batches, c.tensors(), history, settings, meta);
   }
 
   /** Metadata entry {@code key} as a whole number in [min, max], or an error naming the file, the entry and the value. */
@@ -160,7 +190,21 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
 
   /** Fails, listing every difference, when {@code o} is not the run this checkpoint belongs to. */
   void checkSameRun(TrainOptions o) {
-    Map<String, Object> now = settings(o);
+    checkSameRun(settings(o));
+  }
+
+  /** As above, the optimizer first: a different one is refused in one line naming both; then every setting. */
+  void checkSameRun(TrainOptions o, FitOptions fit) {
+    Map<String, Object> now = settings(o, fit);
+    Object was = settings.get("optimizer");
+    if (!java.util.Objects.equals(was, now.get("optimizer"))) {
+      throw new IllegalArgumentException("--resume needs the optimizer the run started with: it was "
+          + (was == null ? "the seed's SGD (a checkpoint of an older Kiln)" : was) + ", now " + now.get("optimizer"));
+    }
+    checkSameRun(now);
+  }
+
+  private void checkSameRun(Map<String, Object> now) {
     List<String> diffs = new ArrayList<>();
     for (var e : now.entrySet()) {
       Object saved = settings.get(e.getKey());
@@ -176,14 +220,20 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
 
   /** The saved state, checked against the model's training state (names and types). */
   Map<String, Tensor> checkedState(Model model) {
-    Map<String, TensorType> want = StepGraphs.trainingState(model);
+    return checkedState(StepGraphs.trainingState(model));
+  }
+
+  /** The saved state's entries {@code want} names, checked (names and types); other entries are left out. */
+  Map<String, Tensor> checkedState(Map<String, TensorType> want) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
     for (var e : want.entrySet()) {
       Tensor t = state.get(e.getKey());
       if (t == null || !t.type().equals(e.getValue())) {
         throw new IllegalArgumentException("checkpoint entry " + e.getKey() + " is "
             + (t == null ? "missing" : t.type()) + ", the model needs " + e.getValue());
       }
+      out.put(e.getKey(), t);
     }
-    return state;
+    return out;
   }
 }

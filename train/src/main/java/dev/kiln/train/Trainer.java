@@ -20,7 +20,6 @@ import dev.kiln.ops.Variable;
 import dev.kiln.ops.layers.Normalization;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.metrics.UtilityScore;
-import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.ops.train.BatchSource;
@@ -59,10 +58,17 @@ public final class Trainer {
   public record Result(Map<String, List<Double>> history, Map<String, Object> metrics) {}
 
   private final TrainOptions o;
+  private final FitOptions fit;
   private final PrintStream out;
 
+  /** The seed's fit (SGD with Nesterov momentum, no callbacks) with {@code options}. */
   public Trainer(TrainOptions options, PrintStream out) {
+    this(options, FitOptions.seed(options), out);
+  }
+
+  public Trainer(TrainOptions options, FitOptions fit, PrintStream out) {
     this.o = options;
+    this.fit = fit;
     this.out = out;
   }
 
@@ -90,6 +96,10 @@ public final class Trainer {
       throw new IllegalArgumentException("nothing to resume: no " + Checkpoint.dir(o.out()).getFileName() + " in "
           + o.out());
     }
+    if (ckpt != null) {
+      ckpt.checkSameRun(o, fit);
+      Callbacks.checkNotStopped(ckpt, o.out());
+    }
     List<String> repair = ckpt == null ? List.of() : finishedRunRepairs(ckpt);
     // The model next: an unsupported layer or config value in --model fails before any data is read.
     Model model = model(o);
@@ -105,7 +115,6 @@ public final class Trainer {
    * them); none when it has epochs left. A finished run with every report in place is refused.
    */
   private List<String> finishedRunRepairs(Checkpoint ckpt) {
-    ckpt.checkSameRun(o);
     if (ckpt.epochsDone() < o.epochs()) return List.of();
     List<String> missing = ckpt.epochsDone() == o.epochs() ? RunReports.missing(o.out()) : List.of();
     if (missing.isEmpty()) {
@@ -166,13 +175,14 @@ public final class Trainer {
     out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + local + " on "
         + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
     out.print(model.summary());
-    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model).keySet());
+    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization()).keySet());
+    List<String> variables = model.variables().stream().map(Variable::name).toList();
     DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
     DeviceDataset validTable = DeviceDataset.of(data.valid(), "data/valid/");
     boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-      StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(o.learningRate(), o.momentum(), true),
-          o.seed(), o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed());
+      StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
+          o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed());
       Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
           onDevice ? validTable.source() : new BatchSource.Fed()), local);
       runner.put(initial);
@@ -193,14 +203,20 @@ public final class Trainer {
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
-        List<FitLoop.Hook> hooks = List.of(new NanStopHook(runner, Checkpoint.dir(o.out()), divergenceHint(o)), progress,
-            validation, new HistoryHook(history), new CheckpointHook(runner, stateNames, feeds::position,
-                (done, batches, state) -> Checkpoint.save(o.out(), done, batches, state, history, o)));
+        Callbacks callbacks = new Callbacks(fit, runner, variables, Callbacks.bestWriter(o.out(), model, o), out);
+        if (ckpt != null) callbacks.resume(ckpt);
+        List<FitLoop.Hook> hooks = hooks(runner, List.of(progress, validation), callbacks, history, stateNames, feeds);
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
         new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
-        Map<String, Object> metrics = finalMetrics(validation.last(), data, backend.name(), replicas,
-            progress.samplesPerSecond(), wall0);
         Evaluator.Result last = validation.last();
+        if (callbacks.earlyStopping != null && callbacks.earlyStopping.restore()) {
+          // The restored weights are the model now: the final metrics and curves are theirs.
+          last = onDevice ? evaluator.run(validTable) : evaluator.run(data.valid());
+        }
+        Map<String, Object> metrics = finalMetrics(last, data, backend.name(), replicas,
+            progress.samplesPerSecond(), wall0);
+        metrics.put("optimizer", fit.optimization().describe());
+        metrics.putAll(callbackMetrics(callbacks));
         RunReports.write(o.out(), RunReports.all(), model, runner.read(stateNames), history, metrics,
             last.probabilities(), last.labels(), o);
         out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to "
@@ -208,6 +224,27 @@ public final class Trainer {
         return new Result(history, metrics);
       }
     }
+  }
+
+  /**
+   * The fit's hooks, in Keras's order: the NaN stop, {@code first} (progress, validation), the callbacks that change
+   * the logs, the history, the callbacks that read them, and the checkpoint last, so it keeps their state after the
+   * epoch.
+   */
+  private List<FitLoop.Hook> hooks(DeviceRunner runner, List<FitLoop.Hook> first, Callbacks callbacks,
+      Map<String, List<Double>> history, List<String> stateNames, FitLoop.Feeds feeds) {
+    List<FitLoop.Hook> hooks = new ArrayList<>();
+    hooks.add(new NanStopHook(runner, Checkpoint.dir(o.out()), divergenceHint(o)));
+    hooks.addAll(first);
+    hooks.addAll(callbacks.beforeHistory());
+    hooks.add(new HistoryHook(history));
+    hooks.addAll(callbacks.afterHistory());
+    hooks.add(new CheckpointHook(runner, stateNames, feeds::position, (done, batches, state) -> {
+      Map<String, Tensor> saved = new LinkedHashMap<>(state);
+      saved.putAll(callbacks.tensors());
+      Checkpoint.save(o.out(), done, batches, saved, history, Checkpoint.settings(o, fit), callbacks.metadata());
+    }));
+    return hooks;
   }
 
   /** Checks the folds (each of --folds present, the holdout among them) and loads their windows. */
@@ -258,7 +295,7 @@ public final class Trainer {
   private Map<String, Tensor> initialState(Model model, Checkpoint ckpt, WindowedDataset data) {
     if (ckpt != null) {
       out.println("resuming after epoch " + ckpt.epochsDone() + " from " + Checkpoint.dir(o.out()));
-      return ckpt.checkedState(model);
+      return ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization()));
     }
     out.println("adapting normalization on " + data.rowCount() + " rows");
     FeatureMoments fm = FeatureMoments.adapt(data.shards(), o.batchSize());
@@ -272,7 +309,7 @@ public final class Trainer {
         adapted.put(layer + "/count", Tensor.scalar((float) fm.count()));
       }
     }
-    return StepGraphs.initialState(model, o.seed(), adapted);
+    return StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted);
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */
@@ -307,6 +344,24 @@ public final class Trainer {
     return metrics;
   }
 
+
+  /** What the callbacks did, for metrics.json. */
+  private static Map<String, Object> callbackMetrics(Callbacks c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (c.earlyStopping != null) {
+      var s = c.earlyStopping.state();
+      Map<String, Object> es = new LinkedHashMap<>();
+      es.put("monitor", c.earlyStopping.config().monitor());
+      es.put("stopped_epoch", s.stoppedEpoch() > 0 ? s.stoppedEpoch() + 1 : null);
+      es.put("best_epoch", s.bestEpoch() + 1);
+      es.put("restored_best_weights", c.earlyStopping.config().restoreBestWeights());
+      m.put("early_stopping", es);
+    }
+    if (c.saveBest != null) {
+      m.put("save_best", Map.of("monitor", c.saveBest.config().monitor(), "best", c.saveBest.best()));
+    }
+    return m;
+  }
 
   /** Writes {@code value} as indented JSON, atomically. */
   public static void writeJson(Path file, Object value) throws IOException {

@@ -122,6 +122,8 @@ public final class Ops {
   public static Value rsqrt(Value x) { return unary(Unary.Kind.RSQRT, x); }
   public static Value logistic(Value x) { return unary(Unary.Kind.LOGISTIC, x); }
   public static Value tanh(Value x) { return unary(Unary.Kind.TANH, x); }
+  public static Value cos(Value x) { return unary(Unary.Kind.COSINE, x); }
+  public static Value sin(Value x) { return unary(Unary.Kind.SINE, x); }
   public static Value not(Value x) { return unary(Unary.Kind.NOT, x); }
 
   /**

@@ -16,7 +16,8 @@ public record Unary(Kind kind) implements Elementwise {
   public enum Kind {
     NEGATE("negate", true), EXP("exponential", false), LOG("log", false), LOG1P("log_plus_one", false),
     ABS("abs", true), SIGN("sign", true), SQRT("sqrt", false), RSQRT("rsqrt", false),
-    LOGISTIC("logistic", false), TANH("tanh", false), NOT("not", true);
+    LOGISTIC("logistic", false), TANH("tanh", false), COSINE("cosine", false), SINE("sine", false),
+    NOT("not", true);
 
     final String hlo;
     final boolean integerToo;
@@ -56,6 +57,8 @@ public record Unary(Kind kind) implements Elementwise {
       case RSQRT -> g.mul(-0.5).mul(out).mul(out).mul(out);
       case LOGISTIC -> g.mul(out).mul(Ops.constantLike(out, 1.0).sub(out));
       case TANH -> g.mul(Ops.constantLike(out, 1.0).sub(out.mul(out)));
+      case COSINE -> g.mul(Ops.neg(Ops.sin(x)));
+      case SINE -> g.mul(Ops.cos(x));
     };
     return Arrays.asList(gx);
   }
@@ -109,6 +112,8 @@ public record Unary(Kind kind) implements Elementwise {
       case RSQRT -> { for (int i = oo; i < e; i++) o[i] = (float) (1.0 / Math.sqrt(a[i + d])); }
       case LOGISTIC -> { for (int i = oo; i < e; i++) o[i] = (float) (1.0 / (1.0 + Math.exp(-a[i + d]))); }
       case TANH -> { for (int i = oo; i < e; i++) o[i] = (float) Math.tanh(a[i + d]); }
+      case COSINE -> { for (int i = oo; i < e; i++) o[i] = (float) Math.cos(a[i + d]); }
+      case SINE -> { for (int i = oo; i < e; i++) o[i] = (float) Math.sin(a[i + d]); }
       case NOT -> throw new IllegalStateException("not on floats");
     }
   }
@@ -126,6 +131,8 @@ public record Unary(Kind kind) implements Elementwise {
       case RSQRT -> { for (int i = oo; i < e; i++) o[i] = 1.0 / Math.sqrt(a[i + d]); }
       case LOGISTIC -> { for (int i = oo; i < e; i++) o[i] = 1.0 / (1.0 + Math.exp(-a[i + d])); }
       case TANH -> { for (int i = oo; i < e; i++) o[i] = Math.tanh(a[i + d]); }
+      case COSINE -> { for (int i = oo; i < e; i++) o[i] = Math.cos(a[i + d]); }
+      case SINE -> { for (int i = oo; i < e; i++) o[i] = Math.sin(a[i + d]); }
       case NOT -> throw new IllegalStateException("not on floats");
     }
   }

@@ -289,6 +289,8 @@ class KernelReferenceTest {
           case RSQRT -> 1 / Math.sqrt(v);
           case LOGISTIC -> 1 / (1 + Math.exp(-v));
           case TANH -> Math.tanh(v);
+          case COSINE -> Math.cos(v);
+          case SINE -> Math.sin(v);
           case NOT -> throw new AssertionError();
         };
       }

@@ -99,6 +99,8 @@ class StableHloWriterTest {
     UNARY.put(Unary.Kind.RSQRT, "rsqrt");
     UNARY.put(Unary.Kind.LOGISTIC, "logistic");
     UNARY.put(Unary.Kind.TANH, "tanh");
+    UNARY.put(Unary.Kind.COSINE, "cosine");
+    UNARY.put(Unary.Kind.SINE, "sine");
     UNARY.put(Unary.Kind.NOT, "not");
     BINARY.put(Binary.Kind.ADD, "add");
     BINARY.put(Binary.Kind.SUBTRACT, "subtract");

@@ -70,6 +70,27 @@ public final class StepGraphs {
     return s;
   }
 
+  /** The state a training step with {@code opt} carries: model variables, the optimizer's state, metric counts. */
+  public static LinkedHashMap<String, TensorType> trainingState(Model model, Optimization opt) {
+    LinkedHashMap<String, TensorType> s = new LinkedHashMap<>();
+    for (Variable v : model.variables()) s.put(v.name(), new TensorType(DType.F32, v.shape()));
+    s.putAll(opt.state(model.variables()));
+    Metrics.accumulators().forEach((k, sh) -> s.put(k, new TensorType(DType.F32, sh)));
+    return s;
+  }
+
+  /** As {@link #initialState(Model, long, Map)}, with {@code opt}'s state (zero slots, its learning rate). */
+  public static LinkedHashMap<String, Tensor> initialState(Model model, Optimization opt, long seed,
+      Map<String, Tensor> overrides) {
+    Map<String, Tensor> base = initialState(model, seed, overrides);
+    Map<String, Tensor> optimizer = opt.initialState(model.variables());
+    LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
+    for (String name : trainingState(model, opt).keySet()) {
+      s.put(name, optimizer.containsKey(name) ? optimizer.get(name) : base.get(name));
+    }
+    return s;
+  }
+
   /**
    * The first global step whose loss was not finite (0: none yet), kept on the device by the training step so the
    * host can read the loss only now and then and still name the exact step that diverged.
@@ -100,10 +121,20 @@ public final class StepGraphs {
   /** As above, with the batch from {@code source} (fed x and y, or gathered from a resident dataset table). */
   public static StatefulStep training(Model model, int localBatch, int replicas, Sgd sgd, long seed,
       int batchNormGroup, BatchSource source) {
+    return training(model, localBatch, replicas, Optimization.constant(sgd), seed, batchNormGroup, source);
+  }
+
+  /**
+   * As above, updating the variables with {@code opt}; its state ({@link #trainingState(Model, Optimization)}) is
+   * the step's too.
+   */
+  public static StatefulStep training(Model model, int localBatch, int replicas, Optimization opt, long seed,
+      int batchNormGroup, BatchSource source) {
     StatefulStep.Builder b = StatefulStep.builder(replicas);
     Tracer t = b.tracer();
     Map<String, Value> state = new LinkedHashMap<>();
-    trainingState(model).forEach((k, ty) -> state.put(k, b.state(k, ty)));
+    trainingState(model, opt).forEach((k, ty) ->
+        state.put(k, Optimization.resident(k) ? b.resident(k, ty) : b.state(k, ty)));
     Value firstBad = b.state(FIRST_NONFINITE_STEP, new TensorType(DType.U32, Shape.scalar()));
     Value firstBadLoss = b.state(FIRST_NONFINITE_LOSS, new TensorType(DType.F32, Shape.scalar()));
     int[] in = model.inputShape();
@@ -124,13 +155,12 @@ public final class StepGraphs {
     List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();
     List<Value> grads = Autodiff.grad(loss, trainable.stream().map(v -> state.get(v.name())).toList());
     Map<String, Value> next = new LinkedHashMap<>(state);
+    next.keySet().removeIf(Optimization::resident);
+    Map<String, Value> summed = new LinkedHashMap<>();
     for (int i = 0; i < trainable.size(); i++) {
-      String name = trainable.get(i).name();
-      Value g = replicas > 1 ? Ops.allReduceSum(grads.get(i)) : grads.get(i);
-      Sgd.Update u = sgd.apply(state.get(name), g, state.get(momentum(name)));
-      next.put(name, u.weight());
-      next.put(momentum(name), u.velocity());
+      summed.put(trainable.get(i).name(), replicas > 1 ? Ops.allReduceSum(grads.get(i)) : grads.get(i));
     }
+    next.putAll(opt.apply(t, state, summed, step));
     next.putAll(ctx.updates());
     Value ones = Ops.broadcastTo(t.scalar(1, DType.F32), localBatch, 1);
     accumulate(next, state, Metrics.batchCounts(Ops.stopGradient(out.output()), y, Ops.stopGradient(losses), ones),

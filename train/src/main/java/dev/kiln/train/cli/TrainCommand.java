@@ -1,6 +1,7 @@
 package dev.kiln.train.cli;
 
 import dev.kiln.train.loop.DivergedException;
+import dev.kiln.train.FitOptions;
 import dev.kiln.train.TrainOptions;
 import dev.kiln.train.Trainer;
 import java.nio.file.Path;
@@ -26,12 +27,6 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--batch-size", defaultValue = "4096", description = "Global batch size (default ${DEFAULT-VALUE}).")
   int batchSize;
-
-  @Option(names = "--lr", defaultValue = "0.2", description = "SGD learning rate (default ${DEFAULT-VALUE}).")
-  double lr;
-
-  @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum (default ${DEFAULT-VALUE}).")
-  double momentum;
 
   @Option(names = "--folds", defaultValue = "5", description = "Folds (default ${DEFAULT-VALUE}).")
   int folds;
@@ -84,6 +79,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
+  /** The optimizer, learning-rate schedule and fit-callback flags. */
+  @picocli.CommandLine.Mixin
+  FitFlags fitFlags;
+
   @Override
   public Integer call() throws Exception {
     if (resume != null && out != null && !resume.equals(out)) {
@@ -91,10 +90,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
-    TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, lr, momentum, folds, holdout, window, noise, seed,
-        backend, plugin, stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model);
+    FitOptions fit = fitFlags.fitOptions();
+    fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
+    TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, fit.optimization().rule().learningRate(),
+        FitFlags.momentum(fit.optimization().rule()), folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model);
     try {
-      new Trainer(opts, System.out).run();
+      new Trainer(opts, fit, System.out).run();
     } catch (DivergedException e) {
       System.err.println("kiln train: " + e.getMessage());
       return 3;

@@ -28,6 +28,11 @@ public final class FitLoop {
 
     default void epochEnd(EpochEvent e) {}
 
+    /** Asked after every hook's epochEnd: true ends fit after this epoch (Keras's {@code stop_training}). */
+    default boolean stopTraining() {
+      return false;
+    }
+
     /** The name errors give the hook: its class's simple name unless it says otherwise. */
     default String name() {
       String n = getClass().getSimpleName();
@@ -111,6 +116,7 @@ public final class FitLoop {
       }
       EpochEvent e = new EpochEvent(epoch, stepsPerEpoch, (System.nanoTime() - t0) / 1e9, trainingLogs());
       each("at the end of epoch " + (epoch + 1), h -> h.epochEnd(e));
+      if (hooks.stream().anyMatch(Hook::stopTraining)) break;
     }
   }
 

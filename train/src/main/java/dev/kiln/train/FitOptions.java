@@ -1,0 +1,29 @@
+package dev.kiln.train;
+
+import dev.kiln.ops.train.Optimization;
+import dev.kiln.ops.train.Sgd;
+import dev.kiln.train.loop.EarlyStoppingHook;
+import dev.kiln.train.loop.ReduceLrOnPlateauHook;
+import dev.kiln.train.loop.SaveBestHook;
+
+/**
+ * How a run fits beyond {@link TrainOptions}: the optimizer (with its learning-rate schedule) and Keras's fit
+ * callbacks, each null when not asked for. With ReduceLROnPlateau the learning rate becomes a step input (it
+ * changes between steps); otherwise it stays a constant of the graph, so the seed's step is built as it always was.
+ */
+public record FitOptions(Optimization optimization, EarlyStoppingHook.Config earlyStopping,
+    ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest) {
+  public FitOptions {
+    if (optimization == null) throw new IllegalArgumentException("an optimizer is required");
+    if (reduceLr != null && optimization.schedule() != null) {
+      throw new IllegalArgumentException("--reduce-lr-on-plateau cannot change the rate of an --lr-schedule (Keras "
+          + "refuses to set a schedule's learning rate too); use one or the other");
+    }
+    if (reduceLr != null && !optimization.rateInput()) optimization = optimization.withRateInput();
+  }
+
+  /** The seed's fit: SGD with Nesterov momentum at {@code o}'s learning rate and momentum, no callbacks. */
+  public static FitOptions seed(TrainOptions o) {
+    return new FitOptions(Optimization.of(new Sgd(o.learningRate(), o.momentum(), true), null), null, null, null);
+  }
+}
