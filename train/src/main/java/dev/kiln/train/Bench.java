@@ -12,7 +12,6 @@ import dev.kiln.io.pipeline.BatchStream;
 import dev.kiln.io.pipeline.WindowedDataset;
 import dev.kiln.io.tfrecord.TFRecordReader;
 import dev.kiln.ops.Model;
-import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.train.loop.DeviceDataset;
@@ -40,9 +39,6 @@ import java.util.SplittableRandom;
  * another process, for comparisons with other engines.
  */
 public final class Bench {
-  /** The seed notebook's optimizer, for every step this benchmark builds. */
-  private static final Sgd SEED_SGD = new Sgd(0.2, 0.9, true);
-
   private Bench() {}
 
   /** One mode's figures. */
@@ -56,10 +52,20 @@ public final class Bench {
   /** As above; {@code residentOnly} times the resident batch alone (no dataset is made or loaded). */
   public static List<Figures> run(String backendName, Path plugin, int batch, int steps, int repeats, int warmup,
       int replicasWanted, boolean residentOnly, PrintStream log) throws IOException {
+    return run(backendName, plugin, batch, steps, repeats, warmup, replicasWanted, residentOnly, null, log);
+  }
+
+  /**
+   * As above; with {@code executables} (a folder written by {@code kiln compile}) the steps are loaded from it
+   * instead of compiled, and a step it does not hold is an error.
+   */
+  public static List<Figures> run(String backendName, Path plugin, int batch, int steps, int repeats, int warmup,
+      int replicasWanted, boolean residentOnly, Path executables, PrintStream log) throws IOException {
     if (steps < repeats) throw new IllegalArgumentException("--steps " + steps + " must be at least --repeats " + repeats);
-    Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+    Model model = SeedSteps.model();
     List<Figures> out = new ArrayList<>();
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
+      if (executables != null) CompiledSteps.use(backend, executables, log);
       int replicas = replicas(backend, replicasWanted, batch);
       int local = batch / replicas;
       log.printf("backend %s, %d replica(s), global batch %d, %d steps in %d runs after %d warm-up steps%n",
@@ -73,6 +79,9 @@ public final class Bench {
         if (residentOnly) {
           out.add(figures("resident batch", time(runner, List.of(new Mode("resident", train, same)), warmup, repeats,
               per, log).get(0), batch));
+          if (executables != null) {
+            log.printf("compiled nothing: %d step(s) loaded from %s%n", CompiledSteps.loaded(backend), executables);
+          }
           DeviceRunner.release(resident);
           return out;
         }
@@ -82,7 +91,7 @@ public final class Bench {
         WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(batch, 42);
         DeviceDataset table = DeviceDataset.of(ds, "data/train/");
         table.upload(runner);
-        StatefulStep gathered = StepGraphs.training(model, local, replicas, SEED_SGD, 42, 0,
+        StatefulStep gathered = StepGraphs.training(model, local, replicas, SeedSteps.SGD, SeedSteps.SEED, 0,
             table.source());
         try (BatchStream stream = ds.training(to); StreamFeeds fed = new StreamFeeds(runner, stream, local, 0)) {
           TableFeeds ids = new TableFeeds(runner, table, ds.trainingIds(to, 0), local, 0);
@@ -154,8 +163,8 @@ public final class Bench {
 
   /** The seed's training step, with its initial state and cleared metric counters put on the devices. */
   private static StatefulStep residentStep(DeviceRunner runner, Model model, int local, int replicas) {
-    StatefulStep train = StepGraphs.training(model, local, replicas, SEED_SGD, 42);
-    runner.put(StepGraphs.initialState(model, 42, Map.of()));
+    StatefulStep train = SeedSteps.training(model, local, replicas);
+    runner.put(StepGraphs.initialState(model, SeedSteps.SEED, Map.of()));
     runner.put(StepGraphs.clearedMonitor());
     return train;
   }
@@ -196,7 +205,7 @@ public final class Bench {
    */
   public static void serveTurns(String backendName, Path plugin, int batch, int warmup, int replicasWanted,
       BufferedReader in, PrintStream out, PrintStream log) throws IOException {
-    Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+    Model model = SeedSteps.model();
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
       int replicas = replicas(backend, replicasWanted, batch);
       int local = batch / replicas;

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
         dev.kiln.train.cli.PluginCommand.class, dev.kiln.train.cli.CheckCommand.class,
         dev.kiln.train.cli.TrainCommand.class, dev.kiln.train.cli.DemoCommand.class,
         dev.kiln.train.cli.PredictCommand.class, dev.kiln.train.cli.SummaryCommand.class,
-        dev.kiln.train.cli.BenchCommand.class, dev.kiln.train.cli.FlagsCommand.class})
+        dev.kiln.train.cli.BenchCommand.class, dev.kiln.train.cli.CompileCommand.class,
+        dev.kiln.train.cli.FlagsCommand.class})
 public final class Main implements Runnable {
 
   @Override

@@ -13,9 +13,7 @@ import dev.kiln.core.backend.CompileOptions;
 import dev.kiln.core.conformance.Conformance;
 import dev.kiln.core.hlo.StableHloWriter;
 import dev.kiln.ops.Model;
-import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
-import dev.kiln.ops.train.StepGraphs;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,10 +130,10 @@ public final class TopologyCheck {
     for (Conformance.Case c : suite ? Conformance.cases(DType.F32, seed) : List.<Conformance.Case>of()) {
       rows.add(compile(topo, c.name(), StableHloWriter.write(c.graph(), CompileOptions.DEFAULT), 1));
     }
-    Model model = Model.seed(20, Trainer.FEATURES, 0.1);
+    Model model = SeedSteps.model();
     int local = global / replicas;
-    StatefulStep train = StepGraphs.training(model, local, replicas, new Sgd(0.2, 0.9, true), 42);
-    StatefulStep eval = StepGraphs.evaluation(model, local, replicas);
+    StatefulStep train = SeedSteps.training(model, local, replicas);
+    StatefulStep eval = SeedSteps.evaluation(model, local, replicas);
     log.printf("compiling the seed's steps for %s: %d replicas x %d = global batch %d%n", label, replicas, local,
         global);
     rows.add(compile(topo, TRAIN, StableHloWriter.write(train.graph(), train.options()), replicas));

@@ -21,6 +21,8 @@ import java.util.Map;
 public final class PjrtBackend implements Backend {
   private final PjrtClient client;
   private final String name;
+  private CompiledPrograms programs;
+  private int loaded;
 
   public PjrtBackend(PjrtPlugin plugin, Map<String, Object> clientOptions) {
     this.client = new PjrtClient(plugin, clientOptions);
@@ -41,10 +43,34 @@ public final class PjrtBackend implements Backend {
     return client.devices();
   }
 
+  /**
+   * From now on programs are loaded from {@code compiled} instead of compiled; a program it does not hold (another
+   * model, batch or replica count) is an error, never a silent compile.
+   */
+  public void usePrograms(CompiledPrograms compiled) {
+    this.programs = compiled;
+  }
+
+  /** How many programs were loaded from {@link #usePrograms}'s folder rather than compiled. */
+  public int loadedPrograms() {
+    return loaded;
+  }
+
   @Override
   public Executable compile(Graph graph, CompileOptions options) {
     String mlir = StableHloWriter.write(graph, options);
     dumpIfAsked(mlir);
+    if (programs != null) {
+      String fp = CompiledPrograms.fingerprint(mlir, options.replicas());
+      CompiledPrograms.Program p = programs.find(fp);
+      if (p == null) {
+        throw new IllegalArgumentException(programs.dir() + " holds no executable for this program (another model, "
+            + "batch or replica count; fingerprint " + fp + "): compile it again with kiln compile");
+      }
+      PjrtExecutable exe = client.deserialize(p.bytes(), graph.outputTypes());
+      loaded++;
+      return new Compiled(graph, options, exe);
+    }
     byte[] opts = CompileOptionsCodec.encode(options.replicas(), client.devices());
     PjrtExecutable exe = client.compile(mlir, opts, graph.outputTypes());
     return new Compiled(graph, options, exe);

@@ -44,6 +44,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "all: the three modes (default); resident: the resident batch only (the step alone, for A/B timing).")
   String modes;
 
+  @Option(names = "--executables", description = "Load the steps from this folder (kiln compile --out) instead of "
+      + "compiling them; a PJRT backend of the plugin and device they were compiled for.")
+  Path executables;
+
   @Option(names = "--turns", description = "Serve timed turns of the resident step on stdin for a comparison script: "
       + "after the warm-up print 'ready', then for each line N run N steps and print their ms/step (log on stderr).")
   boolean turns;
@@ -58,13 +62,17 @@ public final class BenchCommand implements Callable<Integer> {
     if (!modes.equals("all") && !modes.equals("resident")) {
       throw new IllegalArgumentException("--modes must be all or resident, got " + modes);
     }
+    if (executables != null && !modes.equals("resident")) {
+      throw new IllegalArgumentException("--executables goes with --modes resident: the folder holds the seed's "
+          + "training and evaluation steps, not the pipeline modes' programs");
+    }
     if (turns) {
       Bench.serveTurns(backend, plugin, batch, warmup, replicas,
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out, System.err);
       return 0;
     }
     System.out.print(Bench.table(Bench.run(backend, plugin, batch, steps, repeats, warmup, replicas,
-        modes.equals("resident"), System.out)));
+        modes.equals("resident"), executables, System.out)));
     return 0;
   }
 }

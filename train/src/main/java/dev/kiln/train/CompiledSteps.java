@@ -1,0 +1,130 @@
+package dev.kiln.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.core.backend.Backend;
+import dev.kiln.core.hlo.StableHloWriter;
+import dev.kiln.ops.Model;
+import dev.kiln.ops.train.StatefulStep;
+import dev.kiln.tpu.cuda.GpuTarget;
+import dev.kiln.tpu.pjrt.AotExecutable;
+import dev.kiln.tpu.pjrt.CompileOptionsCodec;
+import dev.kiln.tpu.pjrt.CompiledPrograms;
+import dev.kiln.tpu.pjrt.InstallFiles;
+import dev.kiln.tpu.pjrt.PjrtBackend;
+import dev.kiln.tpu.pjrt.PjrtExecutable;
+import dev.kiln.tpu.pjrt.PjrtPlugin;
+import dev.kiln.tpu.pjrt.PjrtTopology;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code kiln compile}: the seed's training and evaluation steps compiled once and serialized with a manifest
+ * ({@link CompiledPrograms}), for a GPU target with no GPU ({@code --target}) or for the backend at hand; and
+ * {@code --executables DIR}, which makes a PJRT backend load them instead of compiling.
+ */
+public final class CompiledSteps {
+  private CompiledSteps() {}
+
+  /** A step to serialize: its name in the folder, StableHLO, replica count and result types. */
+  private record Step(String name, String mlir, int replicas, java.util.List<dev.kiln.core.TensorType> outputs) {}
+
+  private static Step[] steps(int globalBatch, int replicas) {
+    if (globalBatch % replicas != 0) {
+      throw new IllegalArgumentException("--batch " + globalBatch + " does not split over " + replicas + " devices");
+    }
+    Model model = SeedSteps.model();
+    int local = globalBatch / replicas;
+    StatefulStep train = SeedSteps.training(model, local, replicas);
+    StatefulStep eval = SeedSteps.evaluation(model, local, replicas);
+    return new Step[] {step("train_step", train, replicas), step("eval_step", eval, replicas)};
+  }
+
+  private static Step step(String name, StatefulStep s, int replicas) {
+    return new Step(name, StableHloWriter.write(s.graph(), s.options()), replicas, s.graph().outputTypes());
+  }
+
+  /** Compiles for {@code gpus} GPUs of {@code target} with the CUDA plugin at {@code plugin}, into {@code out}. */
+  public static void compileForTarget(Path plugin, String target, int gpus, int globalBatch, Path out, PrintStream log)
+      throws IOException {
+    PjrtPlugin p = PjrtPlugin.load(plugin);
+    try (PjrtTopology topo = GpuTarget.of(target).topology(p, gpus)) {
+      int batch = globalBatch > 0 ? globalBatch : 512 * gpus;
+      Map<String, Object> extra = extra("target", target, gpus, batch);
+      ObjectNode m = CompiledPrograms.manifest(p, topo.deviceKinds().get(0), extra);
+      write(out, m, dir -> {
+        for (Step s : steps(batch, gpus)) {
+          try (AotExecutable exe = topo.compile(s.mlir(), CompileOptionsCodec.encodeForTopology(s.replicas()))) {
+            CompiledPrograms.add(m, dir, s.name(), s.mlir(), s.replicas(), exe.serialize());
+          }
+          log.println("compiled " + s.name() + " for " + topo.label());
+        }
+      });
+    }
+  }
+
+  /** Compiles on {@code backend}'s own devices (a PJRT backend), into {@code out}. */
+  public static void compileOn(Backend backend, int globalBatch, Path out, PrintStream log) throws IOException {
+    if (!(backend instanceof PjrtBackend pb)) throw new IllegalArgumentException("kiln compile needs a PJRT backend");
+    int replicas = Trainer.defaultReplicas(backend);
+    int batch = globalBatch > 0 ? globalBatch : 512 * replicas;
+    Map<String, Object> extra = extra("backend", pb.name(), replicas, batch);
+    ObjectNode m = CompiledPrograms.manifest(pb.client().plugin(), pb.devices().get(0).kind(), extra);
+    write(out, m, dir -> {
+      for (Step s : steps(batch, replicas)) {
+        byte[] opts = CompileOptionsCodec.encode(s.replicas(), pb.devices());
+        try (PjrtExecutable exe = pb.client().compile(s.mlir(), opts, s.outputs())) {
+          CompiledPrograms.add(m, dir, s.name(), s.mlir(), s.replicas(), exe.serialize());
+        }
+        log.println("compiled " + s.name() + " on " + pb.name());
+      }
+    });
+  }
+
+  private static Map<String, Object> extra(String key, String value, int devices, int batch) {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put(key, value);
+    extra.put("devices", devices);
+    extra.put("global_batch", batch);
+    extra.put("model", "seed");
+    return extra;
+  }
+
+  private interface Filler {
+    void fill(Path dir) throws IOException;
+  }
+
+  /** Writes the folder beside {@code out} and renames it into place: a folder that is there is never half-written. */
+  private static void write(Path out, ObjectNode manifest, Filler filler) throws IOException {
+    Path abs = out.toAbsolutePath().normalize();
+    if (Files.exists(abs)) throw new IllegalArgumentException(out + " exists: choose a new --out");
+    Path parent = Files.createDirectories(abs.getParent());
+    Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
+    try {
+      filler.fill(tmp);
+      CompiledPrograms.writeManifest(manifest, tmp);
+      Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      InstallFiles.deleteTree(tmp);
+    }
+  }
+
+  /** Makes {@code backend} load its programs from {@code dir}; one line on what was found. */
+  public static void use(Backend backend, Path dir, PrintStream log) throws IOException {
+    if (!(backend instanceof PjrtBackend pb)) {
+      throw new IllegalArgumentException("--executables needs a PJRT backend, not " + backend.name());
+    }
+    CompiledPrograms c = CompiledPrograms.load(dir, pb.client().plugin(), pb.devices().get(0).kind());
+    pb.usePrograms(c);
+    log.printf("loading compiled steps from %s (%d programs for %s)%n", dir, c.size(), c.deviceKind());
+  }
+
+  /** How many programs {@code backend} loaded rather than compiled (0 for a backend not told {@link #use}). */
+  public static int loaded(Backend backend) {
+    return backend instanceof PjrtBackend pb ? pb.loadedPrograms() : 0;
+  }
+}
