@@ -215,4 +215,38 @@ class InputFuzzTest {
         + "KILN_JAVA_OPTS=-Xss<size>", fails(cl, "boom", "--what", "stack"));
     assertTrue(fails(cl, "boom", "--what", "heap").startsWith("kiln boom: error: out of memory: the Java heap may use "));
   }
+
+  /** The data side through the CLI: non-finite values, a length that lies, a CSV value that is infinite in float32. */
+  @Test
+  void hostileDataIsOneLineAndNeverTrainedOn() throws IOException {
+    Path data = dir.resolve("data");
+    dev.kiln.io.dataset.SyntheticMarket.generate(data,
+        new dev.kiln.io.dataset.SyntheticMarket.Settings(20, 150, 7, 5, 2, -100f, 1.0, 20), null);
+    String[] run = {"train", "--data", data.toString(), "--out", dir.resolve("run").toString(), "--epochs", "1",
+        "--batch-size", "64", "--steps-per-epoch", "2"};
+    for (String[] flag : new String[][] {{"--noise", "NaN"}, {"--lr", "Infinity"}, {"--momentum", "NaN"}}) {
+      String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(run), java.util.Arrays.stream(flag))
+          .toArray(String[]::new);
+      assertTrue(fails(args).contains("finite"), String.join(" ", flag));
+    }
+    String stats = Files.readString(data.resolve("stats.json"));
+    Files.writeString(data.resolve("stats.json"), stats.replaceFirst("\"4\":\\{\"length\":\\d+",
+        "\"4\":{\"length\":549755813888"));
+    String[] noStepCount = java.util.Arrays.copyOf(run, run.length - 2);
+    assertTrue(fails(noStepCount).contains("549755813888"));
+    Path csv = dir.resolve("train.csv");
+    StringBuilder b = new StringBuilder("date,weight,resp_1,resp_2,resp_3,resp_4,resp");
+    for (int f = 0; f < 130; f++) b.append(",feature_").append(f);
+    b.append(",ts_id\n");
+    for (int row = 0; row < 4; row++) {
+      b.append(row).append(",1,0,0,0,0,0.5");
+      for (int f = 0; f < 130; f++) b.append(f == 5 && row == 2 ? ",1e999" : ",0.25");
+      b.append(',').append(row).append('\n');
+    }
+    Files.writeString(csv, b.toString());
+    String line = fails("convert", "--csv", csv.toString(), "--out", dir.resolve("converted").toString(), "--folds",
+        "2", "--files-per-fold", "1");
+    assertTrue(line.contains("feature_5") && line.contains("1e999"), line);
+    assertFalse(Files.exists(dir.resolve("converted")), "nothing is left behind");
+  }
 }
