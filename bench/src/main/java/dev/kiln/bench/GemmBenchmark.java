@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The Java backend's float32 GEMM, C = A·B, on the seed's im2col shape at global batch 4096 (M = 4096·20 rows,
  * K = 5·130 taps × channels, N = 64 filters) and a square 1024³, on 1 and on all threads. Reports milliseconds per
- * multiply; GFLOP/s = 2·M·N·K / time.
+ * multiply; the rate is 2·M·N·K operations over the time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -11,7 +11,7 @@ import java.util.Random;
  * Kiln's single-thread float32 GEMM, timed in turns that another process hands out: scripts/gemm_turns.py runs numpy
  * and this JVM alternately, a window each, so both engines see the same spells of a shared VM's noise (which moves
  * speed by tens of percent for seconds at a time). After a warm-up it prints {@code ready}; then for each line
- * {@code S} on standard input it multiplies for S seconds and prints the window's GFLOP/s (2·M·N·K per multiply);
+ * {@code S} on standard input it multiplies for S seconds and prints the window's rate in billions of floating-point operations a second (2·M·N·K per multiply);
  * end of input ends it. Arguments: M K N, as GemmBenchmark's mnk.
  */
 public final class GemmTurns {

@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * the engine alone — and (ii) fed batch by batch by the real windowed pipeline from a synthetic dataset, so the
  * difference is the input pipeline's cost, and (iii) with the dataset resident on the devices and steps fed window
  * start rows. Each is timed as {@code repeats} runs of {@code steps / repeats} steps after warm-up, the modes taking
- * turns run by run; the median run gives ms/step. {@link #serveTurns} times the resident batch in turns handed out by
+ * turns run by run; the median run gives the time per step. {@link #serveTurns} times the resident batch in turns handed out by
  * another process, for comparisons with other engines.
  */
 public final class Bench {
@@ -123,7 +123,7 @@ public final class Bench {
    * Times the modes in rotation, so that the machine's drift over the run (other load, clock changes) falls on every
    * mode alike and their ratios stay fair: each mode's warm-up steps first, then {@code repeats} rounds in which each
    * mode runs {@code per} steps. Steps are enqueued back to back as in training; the loss is read (waiting for the
-   * device) only at each run's last step. Returns each mode's ms/step per round.
+   * device) only at each run's last step. Returns each mode's milliseconds per step, per round.
    */
   private static List<double[]> time(DeviceRunner runner, List<Mode> modes, int warmup, int repeats, int per,
       PrintStream log) {
@@ -143,7 +143,7 @@ public final class Bench {
     return runs;
   }
 
-  /** Runs {@code steps} steps of a mode, enqueued back to back, the loss read at the last; returns ms/step. */
+  /** Runs {@code steps} steps of a mode, enqueued back to back, the loss read at the last; returns milliseconds per step. */
   private static double msPerStep(DeviceRunner runner, Mode m, int steps) {
     double[] seconds = new double[1];
     FitLoop.Hook timing = new FitLoop.Hook() {
@@ -200,7 +200,7 @@ public final class Bench {
    * Serves timed turns of the resident-batch step to another process, for side-by-side comparisons on a shared
    * machine whose speed moves by tens of percent for seconds at a time (scripts/step_turns.py runs JAX and Kiln
    * alternately, so that every engine sees the same spells). After {@code warmup} steps it prints {@code ready};
-   * then for each line {@code N} read from {@code in} it runs N steps and prints their ms/step; end of input ends it.
+   * then for each line {@code N} read from {@code in} it runs N steps and prints their milliseconds per step; end of input ends it.
    * A line that is not a positive step count is an error.
    */
   public static void serveTurns(String backendName, Path plugin, int batch, int warmup, int replicasWanted,

@@ -172,9 +172,7 @@ public final class Trainer {
     Map<String, Tensor> initial = initialState(model, ckpt, data.train());
     int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
     int local = localBatch(replicas);
-    out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + local + " on "
-        + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
-    out.print(model.summary());
+    describe(backend, replicas, local, model);
     List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization()).keySet());
     List<String> variables = model.variables().stream().map(Variable::name).toList();
     DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
@@ -217,13 +215,23 @@ public final class Trainer {
             progress.samplesPerSecond(), wall0);
         metrics.put("optimizer", fit.optimization().describe());
         metrics.putAll(callbackMetrics(callbacks));
-        RunReports.write(o.out(), RunReports.all(), model, runner.read(stateNames), history, metrics,
-            last.probabilities(), last.labels(), o);
-        out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to "
-            + o.out());
+        writeReports(model, runner.read(stateNames), history, metrics, last);
         return new Result(history, metrics);
       }
     }
+  }
+
+  private void describe(Backend backend, int replicas, int local, Model model) {
+    out.println("backend " + backend.name() + ", " + replicas + " replica(s) of " + local + " on "
+        + backend.devices().subList(0, Math.min(replicas, backend.devices().size())));
+    out.print(model.summary());
+  }
+
+  /** Writes every report of a finished fit: history, metrics, model files and plots. */
+  private void writeReports(Model model, Map<String, Tensor> state, Map<String, List<Double>> history,
+      Map<String, Object> metrics, Evaluator.Result last) throws IOException {
+    RunReports.write(o.out(), RunReports.all(), model, state, history, metrics, last.probabilities(), last.labels(), o);
+    out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to " + o.out());
   }
 
   /**

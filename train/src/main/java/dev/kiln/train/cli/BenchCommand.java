@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code kiln bench}: samples/s and ms/step of the seed's training step, resident and pipeline-fed; or, with
+ * {@code kiln bench}: samples per second and time per step of the seed's training step, resident and pipeline-fed; or, with
  * {@code --turns}, the resident step timed in turns for scripts/compare-cpu.sh.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
