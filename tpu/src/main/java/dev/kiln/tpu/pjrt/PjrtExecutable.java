@@ -29,20 +29,12 @@ public final class PjrtExecutable implements AutoCloseable {
     this.outputTypes = List.copyOf(outputTypes);
     Pjrt pjrt = client.pjrt();
     try (PointerScope scope = new PointerScope()) {
-      PjrtC.PJRT_LoadedExecutable_GetExecutable_Args g = Pjrt.args(new PjrtC.PJRT_LoadedExecutable_GetExecutable_Args());
-      g.loaded_executable(handle);
-      pjrt.call(PjrtC.KILN_SLOT_LoadedExecutable_GetExecutable, g, "LoadedExecutable_GetExecutable");
-      PjrtC.PJRT_Executable exe = new PjrtC.PJRT_Executable(g.executable());
-      try {
+      numOutputs = withExecutable(exe -> {
         PjrtC.PJRT_Executable_NumOutputs_Args n = Pjrt.args(new PjrtC.PJRT_Executable_NumOutputs_Args());
         n.executable(exe);
         pjrt.call(PjrtC.KILN_SLOT_Executable_NumOutputs, n, "Executable_NumOutputs");
-        numOutputs = (int) n.num_outputs();
-      } finally {
-        PjrtC.PJRT_Executable_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_Executable_Destroy_Args());
-        d.executable(exe);
-        pjrt.call(PjrtC.KILN_SLOT_Executable_Destroy, d, "Executable_Destroy");
-      }
+        return (int) n.num_outputs();
+      });
       PjrtC.PJRT_LoadedExecutable_AddressableDevices_Args ad =
           Pjrt.args(new PjrtC.PJRT_LoadedExecutable_AddressableDevices_Args());
       ad.executable(handle);
@@ -159,19 +151,24 @@ public final class PjrtExecutable implements AutoCloseable {
   /** The plugin's serialization of this executable, which {@link PjrtClient#deserialize} loads again. */
   public byte[] serialize() {
     if (handle == null) throw new IllegalStateException("executable is closed");
-    Pjrt pjrt = client.pjrt();
     try (PointerScope scope = new PointerScope()) {
-      PjrtC.PJRT_LoadedExecutable_GetExecutable_Args g = Pjrt.args(new PjrtC.PJRT_LoadedExecutable_GetExecutable_Args());
-      g.loaded_executable(handle);
-      pjrt.call(PjrtC.KILN_SLOT_LoadedExecutable_GetExecutable, g, "LoadedExecutable_GetExecutable");
-      PjrtC.PJRT_Executable exe = new PjrtC.PJRT_Executable(g.executable());
-      try {
-        return AotExecutable.serialize(pjrt, exe);
-      } finally {
-        PjrtC.PJRT_Executable_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_Executable_Destroy_Args());
-        d.executable(exe);
-        pjrt.call(PjrtC.KILN_SLOT_Executable_Destroy, d, "Executable_Destroy");
-      }
+      return withExecutable(exe -> AotExecutable.serialize(client.pjrt(), exe));
+    }
+  }
+
+  /** Calls {@code use} with this loaded executable's PJRT_Executable, destroyed afterwards. */
+  private <T> T withExecutable(java.util.function.Function<PjrtC.PJRT_Executable, T> use) {
+    Pjrt pjrt = client.pjrt();
+    PjrtC.PJRT_LoadedExecutable_GetExecutable_Args g = Pjrt.args(new PjrtC.PJRT_LoadedExecutable_GetExecutable_Args());
+    g.loaded_executable(handle);
+    pjrt.call(PjrtC.KILN_SLOT_LoadedExecutable_GetExecutable, g, "LoadedExecutable_GetExecutable");
+    PjrtC.PJRT_Executable exe = new PjrtC.PJRT_Executable(g.executable());
+    try {
+      return use.apply(exe);
+    } finally {
+      PjrtC.PJRT_Executable_Destroy_Args d = Pjrt.args(new PjrtC.PJRT_Executable_Destroy_Args());
+      d.executable(exe);
+      pjrt.call(PjrtC.KILN_SLOT_Executable_Destroy, d, "Executable_Destroy");
     }
   }
 
