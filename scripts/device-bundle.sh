@@ -18,6 +18,13 @@ jlink --add-modules java.base,java.desktop,java.logging,java.management,java.net
   --strip-debug --no-header-files --no-man-pages --output "$out/jre"
 cp train/target/kiln-train.jar "$out/"
 cp -r train/target/lib "$out/lib"
+# The seed's steps compiled here for the GPUs a device machine may have (no GPU needed), so that device-check.sh can
+# run them beside a fresh compile. Needs the compile toolchain: ./kiln plugin install cuda --compile-only.
+for target in h100 h200; do
+  for batch in 4096 32768; do
+    ./kiln compile --target "$target" --batch "$batch" --out "$out/executables/$target-$batch" 2>/dev/null | tail -n 1
+  done
+done
 tar -C "$root/dist" -czf "$root/dist/device.tgz" device
 rm -rf "$out"
 ls -la "$root/dist/device.tgz" | awk '{print "bundle: dist/device.tgz, " $5 " bytes"}'

@@ -62,6 +62,15 @@ for batch in $batches; do
   tail -n 4 "$work/bench.txt"
   k_ms=$(awk '/^resident batch/ {print $3}' "$work/bench.txt")
   k_sps=$(awk '/^resident batch/ {print $4}' "$work/bench.txt")
+  # The same step compiled on the bundling machine with no GPU (kiln compile --target): loaded, not compiled. A
+  # folder for another GPU or plugin is refused in one line, which is printed as it is.
+  for exe in "$work"/device/executables/*-"$batch"; do
+    [ -d "$exe" ] || continue
+    echo "== batch $batch: kiln bench --executables $(basename "$exe")"
+    kiln bench "${args[@]}" --batch "$batch" --steps "$steps" --repeats "$repeats" --modes resident \
+      --executables "$exe" > "$work/bench-exe.txt" || true
+    grep -E '^resident batch|compiled nothing|error' "$work/bench-exe.txt" | tail -n 2
+  done
   j_ms="-"; j_sps="-"; ratio="-"
   if [ -n "$python" ]; then
     echo "== batch $batch: JAX"
