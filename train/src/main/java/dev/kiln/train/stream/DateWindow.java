@@ -17,9 +17,8 @@ final class DateWindow {
     this.ring = new float[window * features];
   }
 
-  /** Adds a row (its first {@code features} values, NaN replaced by {@code fill}); true if its date went back. */
-  boolean add(int rowDate, float[] x, float fill) {
-    boolean back = count > 0 && rowDate < date;
+  /** Adds a row (its first {@code features} values, NaN replaced by {@code fill}). */
+  void add(int rowDate, float[] x, float fill) {
     if (count == 0 || rowDate != date) {
       count = 0;
       date = rowDate;
@@ -27,7 +26,16 @@ final class DateWindow {
     int at = (int) (count % window) * features;
     for (int j = 0; j < features; j++) ring[at + j] = Float.isNaN(x[j]) ? fill : x[j];
     count++;
-    return back;
+  }
+
+  /** Whether any row has come. */
+  boolean started() {
+    return count > 0;
+  }
+
+  /** The current date (meaningful once {@link #started}). */
+  int date() {
+    return date;
   }
 
   /** Whether the date has W rows so far (the window holds no repeated first row). */

@@ -22,8 +22,8 @@ import java.util.Map;
 /**
  * The model in inference mode (no dropout or noise, batch normalization from its moving statistics) compiled once
  * for one window: the forward pass of the evaluation step without its metric accumulators, labels or weights. The
- * variables are placed on the device once; each call feeds the one input buffer this object owns and reads the
- * output's units into a reused array.
+ * variables are placed on the device once; each call feeds the one input buffer this object owns (on the Java
+ * backend, the very array placed once) and reads the output's units into a reused array.
  */
 final class SingleRowStep implements AutoCloseable {
   private final Backend backend;
@@ -33,6 +33,8 @@ final class SingleRowStep implements AutoCloseable {
   private final float[] input;
   private final Tensor inputTensor;
   private final float[] probabilities;
+  /** The Java backend's arrays alias host memory: its x is placed once, over the input buffer, and reused. */
+  private final boolean aliases;
 
   SingleRowStep(Backend backend, Model model, Map<String, Tensor> variables) {
     this.backend = backend;
@@ -53,6 +55,8 @@ final class SingleRowStep implements AutoCloseable {
       }
     }
     this.xSlot = x;
+    this.aliases = backend instanceof dev.kiln.core.cpu.JavaBackend;
+    if (aliases) args.set(xSlot, backend.put(inputTensor));
     this.probabilities = new float[step.graph().outputs().get(0).type().shape().dims()[1]];
   }
 
@@ -74,16 +78,16 @@ final class SingleRowStep implements AutoCloseable {
 
   /** Runs the model on the input buffer; the result (the output's units) is valid until the next call. */
   float[] run() {
-    // The Java backend wraps the host buffer without copying; a device backend copies it here.
-    DeviceArray x = backend.put(inputTensor);
-    args.set(xSlot, x);
+    // A device backend copies the input buffer here, each call.
+    DeviceArray x = aliases ? null : backend.put(inputTensor);
+    if (x != null) args.set(xSlot, x);
     List<DeviceArray> out = exe.run(args);
     try {
       float[] p = backend.get(out.get(0)).floats();
       System.arraycopy(p, 0, probabilities, 0, probabilities.length);
     } finally {
       for (DeviceArray a : out) a.close();
-      x.close();
+      if (x != null) x.close();
     }
     return probabilities;
   }

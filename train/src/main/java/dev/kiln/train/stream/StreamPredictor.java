@@ -53,7 +53,12 @@ public final class StreamPredictor implements AutoCloseable {
     this.backend = backend;
     this.options = options;
     this.window = m.window();
-    this.features = m.model().inputShape()[1];
+    int[] in = m.model().inputShape();
+    if (in.length != 2 || in[1] > dev.kiln.io.dataset.Columns.FEATURES) {
+      throw new IllegalArgumentException("the model's input is " + Arrays.toString(in) + "; streaming needs [window,"
+          + " features] with at most " + dev.kiln.io.dataset.Columns.FEATURES + " features");
+    }
+    this.features = in[1];
     this.step = new SingleRowStep(backend, m.model(), m.variables());
     this.rows = new DateWindow(window, features);
   }
@@ -90,20 +95,32 @@ public final class StreamPredictor implements AutoCloseable {
    * Infinite values are refused, as {@code kiln convert} refuses them.
    */
   public Prediction predict(int date, float weight, float[] x, long tsId) {
-    if (x.length < features) throw new IllegalArgumentException("row " + tsId + " has " + x.length + " features, the model reads " + features);
-    for (int j = 0; j < features; j++) {
-      if (Float.isInfinite(x[j])) throw new IllegalArgumentException("row " + tsId + ": feature_" + j + " is infinite");
+    float[] p = new float[units()];
+    boolean back = date < rows.date() && rows.started();
+    int action = predict(date, weight, x, p);
+    return new Prediction(tsId, p, action, rows.full(), back);
+  }
+
+  /**
+   * As {@link #predict(int, float, float[], long)} without allocating: the probabilities go into {@code out}
+   * ({@link #units()} long; NaN for a skipped weight-0 row) and the action is returned.
+   */
+  public int predict(int date, float weight, float[] x, float[] out) {
+    if (x.length < features) {
+      throw new IllegalArgumentException("a row of " + x.length + " features; the model reads " + features);
     }
-    boolean outOfOrder = rows.add(date, x, options.nanFill());
-    boolean full = rows.full();
+    for (int j = 0; j < features; j++) {
+      if (Float.isInfinite(x[j])) throw new IllegalArgumentException("feature_" + j + " is infinite");
+    }
+    rows.add(date, x, options.nanFill());
     if (options.skipZeroWeight() && weight == 0f) {
-      float[] none = new float[units()];
-      Arrays.fill(none, Float.NaN);
-      return new Prediction(tsId, none, 0, full, outOfOrder);
+      Arrays.fill(out, 0, units(), Float.NaN);
+      return 0;
     }
     rows.copyTo(step.input());
     float[] p = step.run();
-    return new Prediction(tsId, p.clone(), action(p), full, outOfOrder);
+    System.arraycopy(p, 0, out, 0, p.length);
+    return action(p);
   }
 
   /** 1 when the mean of the probabilities is above 0.5, else 0. */
