@@ -1,6 +1,9 @@
 package dev.kiln.train.stream;
 
+import dev.kiln.core.Tensor;
 import dev.kiln.core.backend.Backend;
+import dev.kiln.io.dataset.Columns;
+import dev.kiln.ops.Model;
 import dev.kiln.tpu.Backends;
 import dev.kiln.train.ModelFiles;
 import java.io.IOException;
@@ -49,26 +52,33 @@ public final class StreamPredictor implements AutoCloseable {
   private final int window, features;
   private final DateWindow rows;
 
-  private StreamPredictor(Backend backend, ModelFiles.Loaded m, Options options) {
+  private StreamPredictor(Backend backend, Model model, Map<String, Tensor> variables,
+      Options options) {
     this.backend = backend;
     this.options = options;
-    this.window = m.window();
-    int[] in = m.model().inputShape();
-    if (in.length != 2 || in[1] > dev.kiln.io.dataset.Columns.FEATURES) {
+    int[] in = model.inputShape();
+    if (in.length != 2 || in[1] > Columns.FEATURES) {
       throw new IllegalArgumentException("the model's input is " + Arrays.toString(in) + "; streaming needs [window,"
-          + " features] with at most " + dev.kiln.io.dataset.Columns.FEATURES + " features");
+          + " features] with at most " + Columns.FEATURES + " features");
     }
+    this.window = in[0];
     this.features = in[1];
-    this.step = new SingleRowStep(backend, m.model(), m.variables());
+    this.step = new SingleRowStep(backend, model, variables);
     this.rows = new DateWindow(window, features);
   }
 
   /** Loads a run folder ({@code model.json} and {@code model.safetensors}) and compiles its one-window step. */
   public static StreamPredictor open(Path run, Options options) throws IOException {
     ModelFiles.Loaded m = ModelFiles.read(run);
+    return of(m.model(), m.variables(), options);
+  }
+
+  /** A predictor for a model and its variables by name (a run folder's, or any others: benchmarks, tools). */
+  public static StreamPredictor of(Model model, Map<String, Tensor> variables,
+      Options options) {
     Backend backend = Backends.open(options.backend(), null, Map.of());
     try {
-      return new StreamPredictor(backend, m, options);
+      return new StreamPredictor(backend, model, variables, options);
     } catch (RuntimeException e) {
       backend.close();
       throw e;
