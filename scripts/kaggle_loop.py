@@ -46,6 +46,11 @@ def value(name, text):
     return None if math.isnan(v) else v
 
 
+def wanted(column):
+    """The columns a row carries to the server: date, weight, the features, ts_id (others are left out)."""
+    return column.startswith("feature_") or column in ("date", "weight", "ts_id")
+
+
 def from_csv(args, url):
     answers, waits = [], []
     with open(args.csv, newline="") as f:
@@ -53,7 +58,7 @@ def from_csv(args, url):
             if None in rec or None in rec.values():
                 sys.exit(f"kaggle_loop: {args.csv} line {line}: wrong number of fields")
             try:
-                row = {k: value(k, v) for k, v in rec.items() if k.startswith("feature_") or k in ("date", "weight", "ts_id")}
+                row = {k: value(k, v) for k, v in rec.items() if wanted(k)}
             except ValueError as e:
                 sys.exit(f"kaggle_loop: {args.csv} line {line}: {e}")
             t0 = time.perf_counter()
@@ -78,7 +83,7 @@ def on_kaggle(url):
     for test_df, sample_prediction_df in env.iter_test():
         rec = test_df.iloc[0].to_dict()
         row = {k: (None if isinstance(v, float) and math.isnan(v) else (int(v) if k in ("date", "ts_id") else float(v)))
-               for k, v in rec.items() if k.startswith("feature_") or k in ("date", "weight", "ts_id")}
+               for k, v in rec.items() if wanted(k)}
         row.setdefault("ts_id", int(sample_prediction_df.index[0]))  # the prediction frame is indexed by ts_id
         sample_prediction_df.action = post_row(url, row)["action"]
         env.predict(sample_prediction_df)

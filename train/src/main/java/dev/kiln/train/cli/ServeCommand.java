@@ -46,7 +46,9 @@ public final class ServeCommand implements Callable<Integer> {
     try (StreamPredictor p = StreamPredictor.open(model, o)) {
       PredictServer server = PredictServer.start(p, new InetSocketAddress(host, port), threads, System.err);
       CountDownLatch stop = new CountDownLatch(1);
-      for (String sig : new String[] {"TERM", "INT"}) sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+      for (String sig : new String[] {"TERM", "INT"}) {
+        sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+      }
       Thread hook = new Thread(() -> server.stop(5), "kiln-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       System.out.printf("kiln serve: listening on http://%s:%d (POST /predict, GET /healthz)%n", host, server.port());

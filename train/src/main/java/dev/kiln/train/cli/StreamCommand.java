@@ -21,7 +21,8 @@ public final class StreamCommand implements Callable<Integer> {
   @Option(names = "--csv", required = true, description = "Test rows: date, weight, feature_0..129, ts_id.")
   Path csv;
 
-  @Option(names = "--out", required = true, description = "CSV to write: ts_id, probability (or probability_0..k-1), action.")
+  @Option(names = "--out", required = true,
+      description = "CSV to write: ts_id, probability (or probability_0..k-1), action.")
   Path out;
 
   @Option(names = "--nan-fill", defaultValue = "-100",

@@ -64,7 +64,9 @@ final class SingleRowStep implements AutoCloseable {
     StatefulStep.Builder b = StatefulStep.builder(1);
     Tracer t = b.tracer();
     Map<String, Value> params = new LinkedHashMap<>();
-    for (Variable v : model.variables()) params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
+    for (Variable v : model.variables()) {
+      params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
+    }
     Value x = b.feed("x", new TensorType(DType.F32, Shape.of(1, window, features)));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), 1);
     b.result("probabilities", model.forward(ctx, x).output());

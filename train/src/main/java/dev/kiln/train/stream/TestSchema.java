@@ -45,7 +45,9 @@ public final class TestSchema {
       }
     }
     for (String n : required(features)) {
-      if (!at.containsKey(n)) throw new IllegalArgumentException("header: no column '" + n + "' (need " + describe(features) + ")");
+      if (!at.containsKey(n)) {
+        throw new IllegalArgumentException("header: no column '" + n + "' (need " + describe(features) + ")");
+      }
     }
     int[] f = new int[features];
     for (int j = 0; j < features; j++) f[j] = at.get("feature_" + j);

@@ -116,7 +116,8 @@ class StreamPredictorTest {
     Files.write(word, List.of(lines.get(0), lines.get(1).replaceFirst(",x,(\\d+),[^,]*,", ",x,$1,heavy,")));
     try (StreamPredictor p = open()) {
       PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-      IllegalArgumentException a = assertThrows(IllegalArgumentException.class, () -> Replay.run(p, shortRow, out, quiet));
+      IllegalArgumentException a =
+          assertThrows(IllegalArgumentException.class, () -> Replay.run(p, shortRow, out, quiet));
       assertTrue(a.getMessage().contains("line 3: expected 134 fields, found 4"), a.getMessage());
       IllegalArgumentException b = assertThrows(IllegalArgumentException.class, () -> Replay.run(p, word, out, quiet));
       assertTrue(b.getMessage().contains("line 2: weight: 'heavy' is not a number"), b.getMessage());
