@@ -26,10 +26,15 @@ record StreamFixture(Path run, Path testCsv, Map<Long, Float> predicted) {
   static final float FILL = -100f;
 
   static StreamFixture make(Path dir) throws IOException {
+    return make(dir, WINDOW);
+  }
+
+  /** As above, for the seed model over windows of {@code window} rows. */
+  static StreamFixture make(Path dir, int window) throws IOException {
     Path data = dir.resolve("data");
-    SyntheticMarket.generate(data, new SyntheticMarket.Settings(10, 60, 11, 5, 1, FILL, 1.0, WINDOW), null);
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(10, 60, 11, 5, 1, FILL, 1.0, window), null);
     Path run = dir.resolve("run");
-    TrainOptions o = new TrainOptions(data, run, 1, 32, 0.02, 0.9, 5, 4, WINDOW, 0.1, 42, "java", null, 2, 0, 0,
+    TrainOptions o = new TrainOptions(data, run, 1, 32, 0.02, 0.9, 5, 4, window, 0.1, 42, "java", null, 2, 0, 0,
         false, false);
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
     new Trainer(o, quiet).run();
@@ -42,7 +47,7 @@ record StreamFixture(Path run, Path testCsv, Map<Long, Float> predicted) {
       predicted.put(Long.parseLong(c[0]), Float.parseFloat(c[3]));
     }
     Path testCsv = dir.resolve("test.csv");
-    writeTestCsv(WindowedDataset.load(data, List.of(4), WINDOW, TFRecordReader.Options.DEFAULT).shards(), testCsv);
+    writeTestCsv(WindowedDataset.load(data, List.of(4), window, TFRecordReader.Options.DEFAULT).shards(), testCsv);
     return new StreamFixture(run, testCsv, predicted);
   }
 

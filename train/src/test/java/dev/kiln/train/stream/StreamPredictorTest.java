@@ -36,11 +36,32 @@ class StreamPredictorTest {
 
   @Test
   void everyCompleteWindowGivesPredictsProbability() throws IOException {
-    assertTrue(Files.readString(fx.testCsv()).contains(",,"), "the holdout has missing values to fill");
-    Path out = shared.resolve("actions.csv");
-    try (StreamPredictor p = open()) {
-      Replay.Result r = Replay.run(p, fx.testCsv(), out, new PrintStream(new ByteArrayOutputStream()));
-      assertEquals(Files.readAllLines(fx.testCsv()).size() - 1, r.rows());
+    checkParity(fx, shared.resolve("actions.csv"));
+  }
+
+  @Test
+  void anotherWindowLengthToo(@TempDir Path dir) throws IOException {
+    StreamFixture seven = StreamFixture.make(dir, 7);
+    try (StreamPredictor p = seven.open()) {
+      assertEquals(7, p.window());
+    }
+    checkParity(seven, dir.resolve("actions.csv"));
+  }
+
+  @Test
+  void theActionIsTheMeanProbabilityAboveOneHalf() {
+    assertEquals(1, StreamPredictor.action(new float[] {0.51f}));
+    assertEquals(0, StreamPredictor.action(new float[] {0.5f}));
+    assertEquals(0, StreamPredictor.action(new float[] {0.9f, 0.2f, 0.3f}));
+    assertEquals(1, StreamPredictor.action(new float[] {0.9f, 0.2f, 0.5f}));
+    assertEquals("ts_id,probability_0,probability_1,probability_2,action\n", Replay.header(3));
+  }
+
+  static void checkParity(StreamFixture fixture, Path out) throws IOException {
+    assertTrue(Files.readString(fixture.testCsv()).contains(",,"), "the holdout has missing values to fill");
+    try (StreamPredictor p = fixture.open()) {
+      Replay.Result r = Replay.run(p, fixture.testCsv(), out, new PrintStream(new ByteArrayOutputStream()));
+      assertEquals(Files.readAllLines(fixture.testCsv()).size() - 1, r.rows());
     }
     List<String> lines = Files.readAllLines(out);
     assertEquals("ts_id,probability,action", lines.get(0));
@@ -50,14 +71,14 @@ class StreamPredictorTest {
       String[] c = line.split(",");
       float prob = Float.parseFloat(c[1]);
       assertEquals(prob > 0.5f ? 1 : 0, Integer.parseInt(c[2]), "action of " + line);
-      Float want = fx.predicted().get(Long.parseLong(c[0]));
+      Float want = fixture.predicted().get(Long.parseLong(c[0]));
       if (want != null) {
         assertEquals(want, prob, 1e-5, "ts_id " + c[0]);
         matched++;
         distinct.add(prob);
       }
     }
-    assertEquals(fx.predicted().size(), matched, "every window predict gave is answered");
+    assertEquals(fixture.predicted().size(), matched, "every window predict gave is answered");
     assertTrue(matched > 50, "windows compared: " + matched);
     // The comparison means something only if the model's answers vary from window to window.
     assertTrue(distinct.size() > matched / 2, distinct.size() + " distinct probabilities: " + distinct);
