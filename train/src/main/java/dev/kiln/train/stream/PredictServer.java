@@ -78,13 +78,18 @@ public final class PredictServer implements AutoCloseable {
 
   private void health(HttpExchange ex) throws IOException {
     try (ex) {
-      if (!ex.getRequestMethod().equals("GET")) send(ex, 405, error("use GET /healthz"));
+      if (!ex.getRequestURI().getPath().equals("/healthz")) send(ex, 404, error("no such path"));
+      else if (!ex.getRequestMethod().equals("GET")) send(ex, 405, error("use GET /healthz"));
       else send(ex, 200, "{\"status\":\"ok\"}");
     }
   }
 
   private void predict(HttpExchange ex) throws IOException {
     try (ex) {
+      if (!ex.getRequestURI().getPath().equals("/predict")) {
+        send(ex, 404, error("no such path; POST /predict or GET /healthz"));
+        return;
+      }
       if (!ex.getRequestMethod().equals("POST")) {
         send(ex, 405, error("use POST /predict with one row as a JSON object"));
         return;

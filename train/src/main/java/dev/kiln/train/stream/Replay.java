@@ -24,6 +24,7 @@ public final class Replay {
     StringBuilder text = new StringBuilder(header(p.units()));
     Latencies model = new Latencies(), whole = new Latencies();
     TestRow row = new TestRow(p.features());
+    int back = 0;
     try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
       String header = in.readLine();
       if (header == null) throw new IllegalArgumentException(csv + ": the file is empty; expected a header line");
@@ -44,6 +45,7 @@ public final class Replay {
         model.add(t2 - t1);
         whole.add(t2 - t0);
         append(text, r);
+        if (r.outOfOrder()) back++;
       }
     }
     byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
@@ -51,6 +53,7 @@ public final class Replay {
     Result res = new Result(whole.count(), model.summary(), whole.summary());
     log.printf("answered %,d rows into %s%nmodel call: %s%nwhole row:  %s%n", res.rows(), out, res.modelLatency(),
         res.rowLatency());
+    if (back > 0) log.printf("%,d rows came after a later date; each started a fresh window%n", back);
     return res;
   }
 

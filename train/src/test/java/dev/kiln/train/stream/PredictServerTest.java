@@ -147,6 +147,7 @@ class PredictServerTest {
       assertTrue(!r.body().contains("\n"), "one line: " + r.body());
     }
     assertEquals(405, get("/predict").statusCode());
+    assertEquals(404, get("/predictions").statusCode());
     assertEquals(200, get("/healthz").statusCode());
     assertEquals(200, post(good).statusCode());
   }
