@@ -1,0 +1,74 @@
+package dev.kiln.train.stream;
+
+import dev.kiln.io.dataset.SyntheticMarket;
+import dev.kiln.io.pipeline.Shard;
+import dev.kiln.io.pipeline.WindowedDataset;
+import dev.kiln.io.tfrecord.TFRecordReader;
+import dev.kiln.train.Predictor;
+import dev.kiln.train.TrainOptions;
+import dev.kiln.train.Trainer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A short training run on a small synthetic dataset, {@code kiln predict}'s probabilities on its holdout fold (by the
+ * ts_id of each window's last row), and the holdout written as a test CSV: columns reordered, an extra one added
+ * (header names decide), the fill value left empty (missing).
+ */
+record StreamFixture(Path run, Path testCsv, Map<Long, Float> predicted) {
+  static final int WINDOW = 20;
+  static final float FILL = -100f;
+
+  static StreamFixture make(Path dir) throws IOException {
+    return make(dir, WINDOW);
+  }
+
+  /** As above, for the seed model over windows of {@code window} rows. */
+  static StreamFixture make(Path dir, int window) throws IOException {
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(10, 60, 11, 5, 1, FILL, 1.0, window), null);
+    Path run = dir.resolve("run");
+    TrainOptions o = new TrainOptions(data, run, 1, 32, 0.02, 0.9, 5, 4, window, 0.1, 42, "java", null, 2, 0, 0,
+        false, false);
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    new Trainer(o, quiet).run();
+    Path preds = dir.resolve("preds.csv");
+    Predictor.run(run, data, 4, preds, "java", null, 64, quiet);
+    Map<Long, Float> predicted = new HashMap<>();
+    List<String> lines = Files.readAllLines(preds);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] c = line.split(",");
+      predicted.put(Long.parseLong(c[0]), Float.parseFloat(c[3]));
+    }
+    Path testCsv = dir.resolve("test.csv");
+    writeTestCsv(WindowedDataset.load(data, List.of(4), window, TFRecordReader.Options.DEFAULT).shards(), testCsv);
+    return new StreamFixture(run, testCsv, predicted);
+  }
+
+  static void writeTestCsv(List<Shard> shards, Path csv) throws IOException {
+    StringBuilder s = new StringBuilder("ts_id,extra");
+    for (String n : TestSchema.required(130)) if (!n.equals("ts_id")) s.append(',').append(n);
+    s.append('\n');
+    for (Shard sh : shards) {
+      for (int r = 0; r < sh.rows(); r++) {
+        s.append(sh.tsId(r)).append(",x,").append((int) sh.date(r)).append(',').append(sh.weight(r));
+        for (int j = 0; j < 130; j++) {
+          float v = sh.features()[r * 130 + j];
+          s.append(',').append(v == FILL ? "" : Float.toString(v));
+        }
+        s.append('\n');
+      }
+    }
+    Files.writeString(csv, s);
+  }
+
+  StreamPredictor open() throws IOException {
+    return StreamPredictor.open(run, StreamPredictor.Options.defaults());
+  }
+}

@@ -1,0 +1,148 @@
+package dev.kiln.train.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The streaming predictor against {@code kiln predict} on {@link StreamFixture}'s holdout, replayed row by row. */
+class StreamPredictorTest {
+  static final int WINDOW = StreamFixture.WINDOW;
+  static final float FILL = StreamFixture.FILL;
+
+  @TempDir
+  static Path shared;
+
+  static StreamFixture fx;
+
+  @BeforeAll
+  static void trainAndPredict() throws IOException {
+    fx = StreamFixture.make(shared);
+  }
+
+  static StreamPredictor open() throws IOException {
+    return fx.open();
+  }
+
+  @Test
+  void everyCompleteWindowGivesPredictsProbability() throws IOException {
+    checkParity(fx, shared.resolve("actions.csv"));
+  }
+
+  @Test
+  void anotherWindowLengthToo(@TempDir Path dir) throws IOException {
+    StreamFixture seven = StreamFixture.make(dir, 7);
+    try (StreamPredictor p = seven.open()) {
+      assertEquals(7, p.window());
+    }
+    checkParity(seven, dir.resolve("actions.csv"));
+  }
+
+  @Test
+  void theActionIsTheMeanProbabilityAboveOneHalf() {
+    assertEquals(1, StreamPredictor.action(new float[] {0.51f}));
+    assertEquals(0, StreamPredictor.action(new float[] {0.5f}));
+    assertEquals(0, StreamPredictor.action(new float[] {0.9f, 0.2f, 0.3f}));
+    assertEquals(1, StreamPredictor.action(new float[] {0.9f, 0.2f, 0.5f}));
+    assertEquals("ts_id,probability_0,probability_1,probability_2,action\n", Replay.header(3));
+  }
+
+  static void checkParity(StreamFixture fixture, Path out) throws IOException {
+    assertTrue(Files.readString(fixture.testCsv()).contains(",,"), "the holdout has missing values to fill");
+    try (StreamPredictor p = fixture.open()) {
+      Replay.Result r = Replay.run(p, fixture.testCsv(), out, new PrintStream(new ByteArrayOutputStream()));
+      assertEquals(Files.readAllLines(fixture.testCsv()).size() - 1, r.rows());
+    }
+    List<String> lines = Files.readAllLines(out);
+    assertEquals("ts_id,probability,action", lines.get(0));
+    int matched = 0;
+    java.util.Set<Float> distinct = new java.util.HashSet<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] c = line.split(",");
+      float prob = Float.parseFloat(c[1]);
+      assertEquals(prob > 0.5f ? 1 : 0, Integer.parseInt(c[2]), "action of " + line);
+      Float want = fixture.predicted().get(Long.parseLong(c[0]));
+      if (want != null) {
+        assertEquals(want, prob, 1e-5, "ts_id " + c[0]);
+        matched++;
+        distinct.add(prob);
+      }
+    }
+    assertEquals(fixture.predicted().size(), matched, "every window predict gave is answered");
+    assertTrue(matched > 50, "windows compared: " + matched);
+    // The comparison means something only if the model's answers vary from window to window.
+    assertTrue(distinct.size() > matched / 2, distinct.size() + " distinct probabilities: " + distinct);
+  }
+
+  @Test
+  void aDatesFirstRowsRepeatItsFirstRowAndANewDateStartsAfresh() throws IOException {
+    List<String> lines = Files.readAllLines(fx.testCsv());
+    TestSchema schema = TestSchema.ofHeader(lines.get(0), 130);
+    TestRow first = new TestRow(130), second = new TestRow(130);
+    schema.parse(lines.get(1), first);
+    schema.parse(lines.get(2), second);
+    assertEquals(first.date(), second.date(), "the first two rows share a date");
+    try (StreamPredictor p = open()) {
+      StreamPredictor.Prediction one = p.predict(first.date(), first.weight(), first.features(), first.tsId());
+      StreamPredictor.Prediction two = p.predict(second.date(), second.weight(), second.features(), second.tsId());
+      assertFalse(one.windowFull());
+      // W copies of the first row on a fresh date: the window the padding policy built for the first row.
+      StreamPredictor.Prediction copies = null;
+      for (int k = 0; k < WINDOW; k++) copies = p.predict(first.date() + 1000, 1f, first.features(), k);
+      assertTrue(copies.windowFull());
+      assertEquals(one.probabilities()[0], copies.probabilities()[0], 1e-6);
+      // A date going back is flagged and answered from a fresh window, as the first row was.
+      StreamPredictor.Prediction back = p.predict(first.date(), first.weight(), first.features(), first.tsId());
+      assertTrue(back.outOfOrder());
+      assertEquals(one.probabilities()[0], back.probabilities()[0], 1e-6);
+      // The second row's window: the first row W-1 times, then the second.
+      for (int k = 0; k < WINDOW - 1; k++) p.predict(first.date() + 2000, 1f, first.features(), k);
+      StreamPredictor.Prediction padded = p.predict(first.date() + 2000, 1f, second.features(), WINDOW);
+      assertTrue(padded.windowFull());
+      assertEquals(two.probabilities()[0], padded.probabilities()[0], 1e-6);
+    }
+  }
+
+  @Test
+  void zeroWeightRowsSkipTheModelOnlyWhenAsked() throws IOException {
+    float[] x = new float[130];
+    try (StreamPredictor p = StreamPredictor.open(fx.run(), new StreamPredictor.Options(FILL, true, "java"))) {
+      StreamPredictor.Prediction r = p.predict(1, 0f, x, 7);
+      assertEquals(0, r.action());
+      assertTrue(Float.isNaN(r.probabilities()[0]));
+      assertFalse(Float.isNaN(p.predict(1, 0.5f, x, 8).probabilities()[0]));
+    }
+    try (StreamPredictor p = open()) {
+      assertFalse(Float.isNaN(p.predict(1, 0f, x, 7).probabilities()[0]));
+    }
+  }
+
+  @Test
+  void aBadRowNamesItsLineAndWritesNothing() throws IOException {
+    List<String> lines = Files.readAllLines(fx.testCsv());
+    Path out = shared.resolve("bad-actions.csv");
+    Path shortRow = shared.resolve("short.csv");
+    Files.write(shortRow, List.of(lines.get(0), lines.get(1), "1,x,2,3"));
+    Path word = shared.resolve("word.csv");
+    Files.write(word, List.of(lines.get(0), lines.get(1).replaceFirst(",x,(\\d+),[^,]*,", ",x,$1,heavy,")));
+    try (StreamPredictor p = open()) {
+      PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+      IllegalArgumentException a =
+          assertThrows(IllegalArgumentException.class, () -> Replay.run(p, shortRow, out, quiet));
+      assertTrue(a.getMessage().contains("line 3: expected 134 fields, found 4"), a.getMessage());
+      IllegalArgumentException b = assertThrows(IllegalArgumentException.class, () -> Replay.run(p, word, out, quiet));
+      assertTrue(b.getMessage().contains("line 2: weight: 'heavy' is not a number"), b.getMessage());
+    }
+    assertFalse(Files.exists(out));
+  }
+}
