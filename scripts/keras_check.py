@@ -4,6 +4,7 @@ Builds the model from Kiln's model.json with tf_keras.models.model_from_json, lo
 model.load_weights, builds the holdout fold's windows from Kiln's TFRecords with tf.data exactly as the seed notebook
 does (per file: window(20, shift=1, drop_remainder=True), keep windows whose rows share one date), predicts them, and
 compares each window's probability with `kiln predict`'s CSV, matched by the ts_id of the window's last row.
+A model whose input is [None, 130] takes rows: every row of the fold is a sample (windows of one row).
 
 Exit status 0 when the window sets are equal and every probability agrees within --tol; 1 otherwise.
 Run with the venv from scripts/keras-venv.sh:
@@ -55,8 +56,11 @@ def main():
 
     model = tf_keras.models.model_from_json(open(os.path.join(a.model, "model.json")).read())
     model.load_weights(os.path.join(a.model, "model.h5"))
-    window = model.input_shape[1]
+    rows = len(model.input_shape) == 2  # [None, 130]: every row is a sample (windows of one row)
+    window = 1 if rows else model.input_shape[1]
     x, ts = holdout_windows(a.data, a.fold, window)
+    if rows:
+        x = x[:, 0, :]
     keras_p = model.predict(x, batch_size=1024, verbose=0)[:, 0]
 
     kiln = {}

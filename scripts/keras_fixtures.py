@@ -55,10 +55,22 @@ def normalized():
     return keras.Model(inp, out)
 
 
+def row_mlp():
+    """A model that takes rows, as Jane Street competitors trained: BN, two swish layers, dropout."""
+    inp = layers.Input(shape=(130,))
+    x = layers.BatchNormalization()(inp)
+    x = layers.Dense(256, activation="swish")(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(128, activation="swish")(x)
+    out = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inp, out)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, build in (("seed", seed), ("deeper", deeper), ("normalized", normalized)):
+    for name, build in (("seed", seed), ("deeper", deeper), ("normalized", normalized),
+                        ("row_mlp", row_mlp)):
         m = build()
         with open(os.path.join(out, name + ".json"), "w") as f:
             f.write(json.dumps(json.loads(m.to_json()), indent=1) + "\n")

@@ -1,6 +1,7 @@
 package dev.kiln.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * gradients that match finite differences; unsupported classes and config values fail naming layer and field.
  */
 class KerasModelsTest {
-  static final List<String> FIXTURES = List.of("seed", "deeper", "normalized");
+  static final List<String> FIXTURES = List.of("seed", "deeper", "normalized", "row_mlp");
 
   static String fixture(String name) throws IOException {
     try (InputStream in = KerasModelsTest.class.getResourceAsStream("/keras/" + name)) {
@@ -39,9 +40,21 @@ class KerasModelsTest {
       JsonNode counts = new ObjectMapper().readTree(fixture(f + ".counts.json"));
       assertArrayEquals(new long[] {counts.get("total").asLong(), counts.get("trainable").asLong(),
           counts.get("non_trainable").asLong()}, m.parameterCounts(), f);
-      assertEquals(f.equals("seed") ? "dense" : f.equals("deeper") ? "dense_2" : "dense_3",
+      assertEquals(switch (f) { case "seed" -> "dense"; case "deeper" -> "dense_2"; case "normalized" -> "dense_3";
+        default -> "dense_6"; },
           m.output().layer().name(), f);
     }
+  }
+
+  @Test
+  void theRowFixtureTakesRows() throws IOException {
+    Model m = KerasModels.fromJson(fixture("row_mlp.json"));
+    assertTrue(m.takesRows());
+    assertEquals(1, m.window());
+    assertEquals(130, m.features());
+    assertTrue(m.summary().contains("[(None, 130)]"), m.summary());
+    assertFalse(KerasModels.fromJson(fixture("deeper.json")).takesRows());
+    assertEquals(20, KerasModels.fromJson(fixture("deeper.json")).window());
   }
 
   @Test

@@ -148,17 +148,35 @@ public final class Trainer {
     }
   }
 
-  /** The seed's model, or the one in {@code --model}, whose input must be [--window, 130]. */
+  /**
+   * The seed's model, or the one in {@code --model}: its input must be [130] (it takes rows; --window 1) or
+   * [--window, 130] (it takes windows).
+   */
   static Model model(TrainOptions o) throws IOException {
     if (o.modelFile() == null) return Model.seed(o.window(), FEATURES, o.noise());
     Model m = dev.kiln.ops.keras.KerasModels.read(o.modelFile());
-    int[] in = m.inputShape();
-    if (in.length != 2 || in[1] != FEATURES || in[0] != o.window()) {
-      throw new IllegalArgumentException(o.modelFile() + ": the model's input is " + java.util.Arrays.toString(in)
-          + "; the data gives windows of [" + o.window() + ", " + FEATURES + "]"
-          + (in.length == 2 && in[1] == FEATURES ? " (pass --window " + in[0] + ")" : ""));
-    }
+    String problem = inputProblem(m, o.window());
+    if (problem != null) throw new IllegalArgumentException(o.modelFile() + ": " + problem);
     return m;
+  }
+
+  /**
+   * Why the data cannot feed {@code m} with samples of {@code window} rows, or null when it can: the model's input
+   * must be [130] (rows, window 1) or [window, 130].
+   */
+  public static String inputProblem(Model m, int window) {
+    int[] in = m.inputShape();
+    boolean features = in[in.length - 1] == FEATURES && in.length <= 2;
+    if (features && m.window() == window) return null;
+    String shape = java.util.Arrays.toString(in);
+    if (!features) {
+      return "the model's input is " + shape + "; Kiln's data gives rows of [" + FEATURES + "] or windows of [W, "
+          + FEATURES + "]";
+    }
+    return m.takesRows()
+        ? "the model's input is " + shape + ": it takes rows, not windows of " + window + " rows (drop --window)"
+        : "the model's input is " + shape + ": it takes windows of " + in[0] + " rows, not " + window
+            + " (drop --window or pass --window " + in[0] + ")";
   }
 
   /** The run's data: the training and validation folds' windows and the steps per epoch. */

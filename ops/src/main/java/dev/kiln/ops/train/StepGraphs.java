@@ -137,8 +137,7 @@ public final class StepGraphs {
         state.put(k, Optimization.resident(k) ? b.resident(k, ty) : b.state(k, ty)));
     Value firstBad = b.state(FIRST_NONFINITE_STEP, new TensorType(DType.U32, Shape.scalar()));
     Value firstBadLoss = b.state(FIRST_NONFINITE_LOSS, new TensorType(DType.F32, Shape.scalar()));
-    int[] in = model.inputShape();
-    Value[] xy = source.declare(b, localBatch, in[0], in[1]);
+    Value[] xy = batch(b, source, model, localBatch);
     Value x = xy[0], y = xy[1];
     Value step = b.feed("step", new TensorType(DType.U32, Shape.scalar()));
     Value counter = step;
@@ -195,8 +194,7 @@ public final class StepGraphs {
     for (Variable v : model.variables()) params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
     Map<String, Value> acc = new LinkedHashMap<>();
     Metrics.accumulators().forEach((k, sh) -> acc.put(k, b.state(EVAL + k, new TensorType(DType.F32, sh))));
-    int[] in = model.inputShape();
-    Value[] xy = source.declare(b, localBatch, in[0], in[1]);
+    Value[] xy = batch(b, source, model, localBatch);
     Value x = xy[0], y = xy[1];
     Value w = b.feed("weight", new TensorType(DType.F32, Shape.of(localBatch, 1)));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), replicas);
@@ -207,6 +205,16 @@ public final class StepGraphs {
     next.forEach((k, v) -> b.update(EVAL + k, v));
     b.result("probabilities", out.output());
     return b.build();
+  }
+
+  /**
+   * The step's batch from {@code source}: windows [b, window, features] of a model that takes windows; for a model
+   * that takes rows, windows of one row fed as such and reshaped to [b, features] (the same floats).
+   */
+  private static Value[] batch(StatefulStep.Builder b, BatchSource source, Model model, int localBatch) {
+    Value[] xy = source.declare(b, localBatch, model.window(), model.features());
+    if (model.takesRows()) xy[0] = Ops.reshape(xy[0], localBatch, model.features());
+    return xy;
   }
 
   private static void accumulate(Map<String, Value> next, Map<String, Value> state, Map<String, Value> batch,

@@ -34,8 +34,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--holdout", defaultValue = "4", description = "Validation fold (default ${DEFAULT-VALUE}).")
   int holdout;
 
-  @Option(names = "--window", defaultValue = "20", description = "Rows per window (default ${DEFAULT-VALUE}).")
-  int window;
+  @Option(names = "--window", paramLabel = "W",
+      description = "Rows per window (default 20; with --model, the model's: 1 for a model that takes rows).")
+  Integer window;
 
   @Option(names = "--noise", defaultValue = "0.1", description = "Gaussian noise stddev (default ${DEFAULT-VALUE}).")
   double noise;
@@ -93,7 +94,7 @@ public final class TrainCommand implements Callable<Integer> {
     FitOptions fit = fitFlags.fitOptions();
     fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, fit.optimization().rule().learningRate(),
-        FitFlags.momentum(fit.optimization().rule()), folds, holdout, window, noise, seed, backend, plugin,
+        FitFlags.momentum(fit.optimization().rule()), folds, holdout, window(), noise, seed, backend, plugin,
         stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model);
     try {
       new Trainer(opts, fit, System.out).run();
@@ -102,5 +103,18 @@ public final class TrainCommand implements Callable<Integer> {
       return 3;
     }
     return 0;
+  }
+
+  /**
+   * The rows per sample: --window for the seed's model (20 if not given); for --model, the model's (1 when it takes
+   * rows), and a --window that disagrees is refused in one line, before any data is read.
+   */
+  private int window() throws java.io.IOException {
+    if (model == null) return window == null ? 20 : window;
+    dev.kiln.ops.Model m = dev.kiln.ops.keras.KerasModels.read(model);
+    int w = window == null ? m.window() : window;
+    String problem = Trainer.inputProblem(m, w);
+    if (problem != null) throw new IllegalArgumentException(model + ": " + problem);
+    return w;
   }
 }
