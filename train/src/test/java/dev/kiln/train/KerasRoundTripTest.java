@@ -94,4 +94,33 @@ class KerasRoundTripTest {
       assertTrue(out.contains("keras_check: OK"), out);
     }
   }
+
+  /**
+   * A model that takes rows ([130]) trains on every row, with the data on the device as well as fed: Keras predicts
+   * every holdout row as {@code kiln predict} does (one line per row), within 1e-5.
+   */
+  @Test
+  void aModelThatTakesRowsTrainsOnRowsAndComesBackToKeras(@TempDir Path dir) throws Exception {
+    Path py = python();
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(20, 150, 13, 5, 2, -100f, 1.0, 20), null);
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    Path repo = Path.of("").toAbsolutePath().getParent();
+    for (String placement : java.util.List.of("never", "always")) {
+      Path run = dir.resolve("rows-" + placement);
+      new Trainer(new TrainOptions(data, run, 1, 64, 0.02, 0.9, 5, 4, 1, 0.1, 42, "java", null, 6, 0, 0, false, false,
+          0, placement, fixture("row_mlp")), quiet).run();
+      Path csv = dir.resolve("rows-" + placement + ".csv");
+      Predictor.run(run, data, 4, csv, "java", null, 64, quiet);
+      long rows = dev.kiln.io.pipeline.WindowedDataset.load(data, java.util.List.of(4), 1,
+          dev.kiln.io.tfrecord.TFRecordReader.Options.DEFAULT).rowCount();
+      assertEquals(rows + 1, Files.readAllLines(csv).size(), "one line per holdout row, after the header");
+      Process p = new ProcessBuilder(py.toString(), repo.resolve("scripts/keras_check.py").toString(), "--model",
+          run.toString(), "--data", data.toString(), "--fold", "4", "--preds", csv.toString(), "--tol", "1e-5")
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, p.waitFor(), placement + ":\n" + out);
+      assertTrue(out.contains("keras_check: OK"), out);
+    }
+  }
 }
