@@ -80,6 +80,11 @@ public final class Model {
     return takesRows() ? 1 : nodes.get(0).shape()[0];
   }
 
+  /** Output units: one probability per target. */
+  public int units() {
+    return output.shape()[output.shape().length - 1];
+  }
+
   /** Features per row: the input's last dimension. */
   public int features() {
     int[] in = nodes.get(0).shape();

@@ -49,6 +49,8 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
     m.put("replicas", o.replicas());
     m.put("bn_group", o.batchNormGroup());
     m.put("model", modelId(o));
+    // Only when not the seed's, so checkpoints of resp-only runs keep their settings.
+    if (!o.targets().equals(dev.kiln.io.pipeline.Shard.RESP)) m.put("targets", String.join(",", o.targets()));
     return m;
   }
 

@@ -153,11 +153,24 @@ public final class Trainer {
    * [--window, 130] (it takes windows).
    */
   static Model model(TrainOptions o) throws IOException {
-    if (o.modelFile() == null) return Model.seed(o.window(), FEATURES, o.noise());
+    if (o.modelFile() == null) {
+      Model seed = Model.seed(o.window(), FEATURES, o.noise());
+      String problem = targetsProblem(seed, o.targets());
+      if (problem != null) throw new IllegalArgumentException("the seed's model: " + problem);
+      return seed;
+    }
     Model m = dev.kiln.ops.keras.KerasModels.read(o.modelFile());
     String problem = inputProblem(m, o.window());
+    if (problem == null) problem = targetsProblem(m, o.targets());
     if (problem != null) throw new IllegalArgumentException(o.modelFile() + ": " + problem);
     return m;
+  }
+
+  /** Why {@code m}'s output cannot be trained on {@code targets} (one unit per target), or null when it can. */
+  public static String targetsProblem(Model m, List<String> targets) {
+    if (m.units() == targets.size()) return null;
+    return "the model's output has " + m.units() + " sigmoid unit" + (m.units() == 1 ? "" : "s") + " and --targets "
+        + "names " + targets.size() + " (" + String.join(",", targets) + "); give one target per unit";
   }
 
   /**
@@ -291,8 +304,8 @@ public final class Trainer {
     }
     TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
     out.println("loading folds " + trainFolds + " (training) and " + o.holdout() + " (validation) from " + o.data());
-    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro);
-    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro);
+    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets());
+    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro, o.targets());
     if (trainData.windowCount() == 0 || validData.windowCount() == 0) {
       throw new IllegalArgumentException("no single-date windows of " + o.window() + " rows in the "
           + (trainData.windowCount() == 0 ? "training" : "validation") + " folds");
@@ -395,10 +408,13 @@ public final class Trainer {
     AtomicFiles.write(file, os -> os.write(bytes));
   }
 
-  /** The competition's utility on the validation windows: act when p > 0.5, on the last row's weight and resp. */
+  /**
+   * The competition's utility on the validation windows: act when p > 0.5 (with k units per window, in
+   * {@code probs} window after window, when their mean is), on the last row's weight and resp.
+   */
   static double utility(WindowedDataset data, long[] windowIds, float[] probs) {
     List<Shard> shards = data.shards();
-    int n = windowIds.length;
+    int n = windowIds.length, k = n == 0 ? 1 : probs.length / n;
     int[] date = new int[n];
     float[] weight = new float[n], resp = new float[n];
     boolean[] action = new boolean[n];
@@ -408,9 +424,16 @@ public final class Trainer {
       date[i] = (int) s.date(row);
       weight[i] = s.weight(row);
       resp[i] = s.resp(row);
-      action[i] = probs[i] > 0.5f;
+      action[i] = k == 1 ? probs[i] > 0.5f : meanAbove(probs, i * k, k);
     }
     return UtilityScore.compute(date, weight, resp, action);
+  }
+
+  /** Whether the mean of {@code probs[from .. from + k)} exceeds 0.5, the competitors' action on k targets. */
+  static boolean meanAbove(float[] probs, int from, int k) {
+    double sum = 0;
+    for (int j = 0; j < k; j++) sum += probs[from + j];
+    return sum / k > 0.5;
   }
 
   /**

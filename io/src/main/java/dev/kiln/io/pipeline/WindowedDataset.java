@@ -71,12 +71,28 @@ public final class WindowedDataset {
   /** Loads the files of {@code folds} (in that order, each fold's files by name) of the dataset at {@code root}. */
   public static WindowedDataset load(Path root, List<Integer> folds, int window, TFRecordReader.Options options)
       throws IOException {
+    return load(root, folds, window, options, Shard.RESP);
+  }
+
+  /** As above, labelling each window by the named {@code targets} columns of its last row. */
+  public static WindowedDataset load(Path root, List<Integer> folds, int window, TFRecordReader.Options options,
+      List<String> targets) throws IOException {
     DatasetFolder folder = DatasetFolder.open(root);
+    for (String t : targets) {
+      if (folder.columns().indexOf(t) < 0) {
+        throw new IllegalArgumentException("target '" + t + "' is not a column of " + root + "/columns.json");
+      }
+    }
     List<Shard> shards = new ArrayList<>();
     for (Path file : folder.files(folds)) {
-      shards.add(Shard.load(file, folder.columns(), options));
+      shards.add(Shard.load(file, folder.columns(), options, targets));
     }
     return new WindowedDataset(shards, window);
+  }
+
+  /** Labels per window: one per target. */
+  public int targets() {
+    return shards().isEmpty() ? 1 : shards().get(0).targetCount();
   }
 
   /** The window index (counts and the deterministic order). */

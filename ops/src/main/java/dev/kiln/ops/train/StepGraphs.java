@@ -105,7 +105,8 @@ public final class StepGraphs {
 
   /**
    * The training step for {@code localBatch} samples per replica. State: the training state and
-   * {@link #FIRST_NONFINITE_STEP}; feeds: x [b, window, features], y [b, 1], step (U32, the global step from 1: the
+   * {@link #FIRST_NONFINITE_STEP}; feeds: x [b, window, features] (or [b, 1, features] for a model that takes rows),
+   * y [b, k] for the output's k units, step (U32, the global step from 1: the
    * RNG counter); result: "loss", the global batch's mean loss.
    */
   public static StatefulStep training(Model model, int localBatch, int replicas, Sgd sgd, long seed) {
@@ -149,8 +150,9 @@ public final class StepGraphs {
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, seed), counter, replicas, batchNormGroup);
     Model.Outputs out = model.forward(ctx, x);
     Value losses = Metrics.bceFromLogits(out.logits(), y);
-    // The global batch's mean: each replica's sum over the global batch size; gradients then sum across replicas.
-    Value loss = Ops.sum(losses).div((double) localBatch * replicas);
+    // The global batch's mean (over every unit, as Keras's binary cross-entropy on [b, k]): each replica's sum over
+    // the global batch size times k; gradients then sum across replicas.
+    Value loss = Ops.sum(losses).div((double) localBatch * replicas * model.units());
     List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();
     List<Value> grads = Autodiff.grad(loss, trainable.stream().map(v -> state.get(v.name())).toList());
     Map<String, Value> next = new LinkedHashMap<>(state);
@@ -162,8 +164,7 @@ public final class StepGraphs {
     next.putAll(opt.apply(t, state, summed, step));
     next.putAll(ctx.updates());
     Value ones = Ops.broadcastTo(t.scalar(1, DType.F32), localBatch, 1);
-    accumulate(next, state, Metrics.batchCounts(Ops.stopGradient(out.output()), y, Ops.stopGradient(losses), ones),
-        replicas);
+    accumulate(next, state, counts(Ops.stopGradient(out.output()), y, Ops.stopGradient(losses), ones), replicas);
     Value reportedLoss = replicas > 1 ? Ops.allReduceSum(loss) : loss;
     next.forEach(b::update);
     // Not finite: NaN (x != x) or infinite (|x| == inf). Only the first such step is kept.
@@ -179,8 +180,8 @@ public final class StepGraphs {
 
   /**
    * The evaluation step: the model in inference mode. Resident: the model's variables; state: the metric
-   * accumulators under {@link #EVAL}; feeds: x [b, window, features], y [b, 1] and weight [b, 1] (0 for padding);
-   * result: "probabilities" [b, 1].
+   * accumulators under {@link #EVAL}; feeds: x [b, window, features], y [b, k] and weight [b, 1] (0 for padding);
+   * result: "probabilities" [b, k].
    */
   public static StatefulStep evaluation(Model model, int localBatch, int replicas) {
     return evaluation(model, localBatch, replicas, new BatchSource.Fed());
@@ -201,7 +202,7 @@ public final class StepGraphs {
     Model.Outputs out = model.forward(ctx, x);
     Value losses = Metrics.bceFromLogits(out.logits(), y);
     Map<String, Value> next = new LinkedHashMap<>();
-    accumulate(next, acc, Metrics.batchCounts(out.output(), y, losses, w), replicas);
+    accumulate(next, acc, counts(out.output(), y, losses, w), replicas);
     next.forEach((k, v) -> b.update(EVAL + k, v));
     b.result("probabilities", out.output());
     return b.build();
@@ -212,9 +213,20 @@ public final class StepGraphs {
    * that takes rows, windows of one row fed as such and reshaped to [b, features] (the same floats).
    */
   private static Value[] batch(StatefulStep.Builder b, BatchSource source, Model model, int localBatch) {
-    Value[] xy = source.declare(b, localBatch, model.window(), model.features());
+    Value[] xy = source.declare(b, localBatch, model.window(), model.features(), model.units());
     if (model.takesRows()) xy[0] = Ops.reshape(xy[0], localBatch, model.features());
     return xy;
+  }
+
+  /**
+   * The metric counts of probabilities, labels and losses [b, k] with sample weights [b, 1]: for k > 1 over the
+   * flattened units, as Keras's AUC, recall and precision on [b, k] (each sample's weight on each of its units).
+   */
+  private static Map<String, Value> counts(Value p, Value y, Value losses, Value w) {
+    int b = p.dim(0), k = p.dim(1);
+    if (k == 1) return Metrics.batchCounts(p, y, losses, w);
+    return Metrics.batchCounts(Ops.reshape(p, b * k, 1), Ops.reshape(y, b * k, 1), Ops.reshape(losses, b * k, 1),
+        Ops.reshape(Ops.broadcastTo(w, b, k), b * k, 1));
   }
 
   private static void accumulate(Map<String, Value> next, Map<String, Value> state, Map<String, Value> batch,

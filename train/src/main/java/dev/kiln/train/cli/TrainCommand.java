@@ -77,6 +77,9 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Train this Keras functional model (model.to_json(), Keras 2 / tf_keras) instead of the seed's.")
   Path model;
 
+  @Option(names = "--targets", defaultValue = "resp", paramLabel = "COL[,COL...]", description = Targets.DESCRIPTION)
+  String targets;
+
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
@@ -92,10 +95,14 @@ public final class TrainCommand implements Callable<Integer> {
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
     FitOptions fit = fitFlags.fitOptions();
+    if (model == null && !Targets.parse(targets).equals(java.util.List.of("resp"))) {
+      throw new IllegalArgumentException("--targets needs --model: the seed's model has one output unit, for resp");
+    }
     fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, fit.optimization().rule().learningRate(),
         FitFlags.momentum(fit.optimization().rule()), folds, holdout, window(), noise, seed, backend, plugin,
-        stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model);
+        stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model,
+        Targets.parse(targets));
     try {
       new Trainer(opts, fit, System.out).run();
     } catch (DivergedException e) {

@@ -57,9 +57,9 @@ public final class BatchFeeds {
       ByteBuffer fb = b.featureBytes().duplicate().clear();
       fb.position(r * local * per * 4).limit((r + 1) * local * per * 4);
       ByteBuffer lb = b.labelBytes().duplicate().clear();
-      lb.position(r * local * 4).limit((r + 1) * local * 4);
+      lb.position(r * local * b.targets() * 4).limit((r + 1) * local * b.targets() * 4);
       xs.add(Tensor.wrap(DType.F32, Shape.of(local, b.window(), b.featureCount()), fb));
-      ys.add(Tensor.wrap(DType.F32, Shape.of(local, 1), lb));
+      ys.add(Tensor.wrap(DType.F32, Shape.of(local, b.targets()), lb));
     }
     Map<String, List<DeviceArray>> m = new LinkedHashMap<>();
     m.put("x", holds == null ? runner.scatter(xs) : runner.scatterAsync(xs, holds));
