@@ -72,11 +72,16 @@ public final class Shard {
 
   /** A shard of {@code rows} rows given row-major in {@code data} (each row laid out as {@code columns}). */
   public static Shard of(String name, Columns columns, float[] data, int rows) {
+    return of(name, columns, data, rows, RESP);
+  }
+
+  /** As above, keeping the {@code targets} columns. */
+  public static Shard of(String name, Columns columns, float[] data, int rows, List<String> targets) {
     if ((long) rows * columns.count() > data.length) {
       throw new IllegalArgumentException(rows + " rows of " + columns.count() + " need " + (long) rows
           * columns.count() + " values, got " + data.length);
     }
-    Builder b = new Builder(name, columns, rows, RESP);
+    Builder b = new Builder(name, columns, rows, targets);
     float[] row = new float[columns.count()];
     for (int r = 0; r < rows; r++) {
       System.arraycopy(data, r * columns.count(), row, 0, row.length);
