@@ -304,14 +304,17 @@ public final class Trainer {
     }
     TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
     out.println("loading folds " + trainFolds + " (training) and " + o.holdout() + " (validation) from " + o.data());
-    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets());
-    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro, o.targets());
+    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets(), o.rowFilter());
+    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro, o.targets(),
+        o.rowFilter());
     if (trainData.windowCount() == 0 || validData.windowCount() == 0) {
       throw new IllegalArgumentException("no single-date windows of " + o.window() + " rows in the "
           + (trainData.windowCount() == 0 ? "training" : "validation") + " folds");
     }
     if (o.skipCorrupt()) reportSkipped(trainData, validData);
+    // The seed's rule counts the training rows; with rows filtered out, the rows kept.
     int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch()
+        : o.rowFilter().drops() ? (int) Math.min(Integer.MAX_VALUE, Math.max(1, trainData.rowCount() / o.batchSize()))
         : folder.stats().stepsPerEpoch(o.holdout(), o.batchSize());
     out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
         validData.windowCount(), stepsPerEpoch, o.batchSize());

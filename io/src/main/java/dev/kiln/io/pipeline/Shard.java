@@ -55,6 +55,12 @@ public final class Shard {
    */
   public static Shard load(Path file, Columns columns, TFRecordReader.Options options, List<String> targets)
       throws IOException {
+    return load(file, columns, options, targets, RowFilter.ALL);
+  }
+
+  /** As above, keeping only the rows {@code filter} keeps. */
+  public static Shard load(Path file, Columns columns, TFRecordReader.Options options, List<String> targets,
+      RowFilter filter) throws IOException {
     int width = columns.count();
     long estimate = Files.size(file) / (16 + 12 + 4L * width) + 1;
     Builder b = new Builder(file.toString(), columns, (int) Math.min(estimate, FIRST_CAPACITY), targets);
@@ -64,7 +70,7 @@ public final class Shard {
         if (b.rows == Integer.MAX_VALUE / Columns.FEATURES) {
           throw new IOException(file + ": more than " + b.rows + " rows; split the file");
         }
-        b.add(row);
+        if (filter.keeps(row[columns.date()], row[columns.weight()])) b.add(row);
       }
       return b.build(reader.skipped());
     }

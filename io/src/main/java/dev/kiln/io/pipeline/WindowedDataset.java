@@ -77,6 +77,12 @@ public final class WindowedDataset {
   /** As above, labelling each window by the named {@code targets} columns of its last row. */
   public static WindowedDataset load(Path root, List<Integer> folds, int window, TFRecordReader.Options options,
       List<String> targets) throws IOException {
+    return load(root, folds, window, options, targets, RowFilter.ALL);
+  }
+
+  /** As above, with only the rows {@code filter} keeps, dropped per file before windows are cut. */
+  public static WindowedDataset load(Path root, List<Integer> folds, int window, TFRecordReader.Options options,
+      List<String> targets, RowFilter filter) throws IOException {
     DatasetFolder folder = DatasetFolder.open(root);
     for (String t : targets) {
       if (folder.columns().indexOf(t) < 0) {
@@ -85,7 +91,7 @@ public final class WindowedDataset {
     }
     List<Shard> shards = new ArrayList<>();
     for (Path file : folder.files(folds)) {
-      shards.add(Shard.load(file, folder.columns(), options, targets));
+      shards.add(Shard.load(file, folder.columns(), options, targets, filter));
     }
     return new WindowedDataset(shards, window);
   }

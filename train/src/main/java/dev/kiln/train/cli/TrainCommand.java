@@ -80,6 +80,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--targets", defaultValue = "resp", paramLabel = "COL[,COL...]", description = Targets.DESCRIPTION)
   String targets;
 
+  @Option(names = "--min-date", paramLabel = "D",
+      description = "Drop rows dated before D from the training and validation folds, as they are read (before "
+          + "windows are cut).")
+  Integer minDate;
+
+  @Option(names = "--drop-zero-weight",
+      description = "Drop rows of weight 0 from the training and validation folds, as they are read.")
+  boolean dropZeroWeight;
+
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
@@ -102,7 +111,8 @@ public final class TrainCommand implements Callable<Integer> {
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, fit.optimization().rule().learningRate(),
         FitFlags.momentum(fit.optimization().rule()), folds, holdout, window(), noise, seed, backend, plugin,
         stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model,
-        Targets.parse(targets));
+        Targets.parse(targets), new dev.kiln.io.pipeline.RowFilter(minDate == null ? Integer.MIN_VALUE : minDate,
+        dropZeroWeight));
     try {
       new Trainer(opts, fit, System.out).run();
     } catch (DivergedException e) {
