@@ -82,12 +82,14 @@ def bce_fixture(out):
         "keras_bce_probabilities": float(bce(y, p)),
         "keras_bce_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z)),
         "keras_bce_weighted": float(bce(y, p, sample_weight=w)),
+        "keras_bce_weighted_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z, sample_weight=w)),
         "keras": keras.__version__,
     }
     with open(os.path.join(out, "bce5.json"), "w") as f:
         json.dump(fixture, f, indent=1)
         f.write("\n")
-    print("bce5", fixture["keras_bce_probabilities"], fixture["keras_bce_logits"], fixture["keras_bce_weighted"])
+    print("bce5", fixture["keras_bce_probabilities"], fixture["keras_bce_logits"], fixture["keras_bce_weighted"],
+          fixture["keras_bce_weighted_logits"])
 
 
 def main():

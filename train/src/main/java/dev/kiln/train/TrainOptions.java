@@ -18,11 +18,23 @@ import java.nio.file.Path;
  * @param modelFile a Keras {@code model.json} to train instead of the seed's model, or null
  * @param targets the columns each sample is labelled by, one per output unit (the seed's: resp)
  * @param rowFilter the rows of the training and validation folds kept (the seed's: all)
+ * @param sampleWeight how each training sample's loss is weighted (the seed's: not at all)
  */
 public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
     int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
     int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice,
-    Path modelFile, java.util.List<String> targets, dev.kiln.io.pipeline.RowFilter rowFilter) {
+    Path modelFile, java.util.List<String> targets, dev.kiln.io.pipeline.RowFilter rowFilter,
+    dev.kiln.io.pipeline.SampleWeight sampleWeight) {
+
+  /** The options with samples unweighted. */
+  public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
+      int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
+      int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice, Path modelFile,
+      java.util.List<String> targets, dev.kiln.io.pipeline.RowFilter rowFilter) {
+    this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, logEvery, dataOnDevice, modelFile, targets,
+        rowFilter, dev.kiln.io.pipeline.SampleWeight.NONE);
+  }
 
   /** The options with every row kept. */
   public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,

@@ -211,7 +211,8 @@ public final class Trainer {
     boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
       StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
-          o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed());
+          o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed(),
+          o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE);
       Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
           onDevice ? validTable.source() : new BatchSource.Fed()), local);
       runner.put(initial);
@@ -304,7 +305,8 @@ public final class Trainer {
     }
     TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
     out.println("loading folds " + trainFolds + " (training) and " + o.holdout() + " (validation) from " + o.data());
-    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets(), o.rowFilter());
+    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets(), o.rowFilter())
+        .weighted(o.sampleWeight());
     WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro, o.targets(),
         o.rowFilter());
     if (trainData.windowCount() == 0 || validData.windowCount() == 0) {

@@ -20,6 +20,9 @@ public final class Batch {
   private final FloatBuffer features;
   private final ByteBuffer labelBytes;
   private final FloatBuffer labels;
+  private final ByteBuffer sampleWeightBytes;
+  private final FloatBuffer sampleWeights;
+  private final boolean weighted;
   private final long[] tsIds;
   private final int[] dates;
   private final long[] windowIds;
@@ -32,6 +35,11 @@ public final class Batch {
 
   /** As above, with {@code targets} labels per sample. */
   public Batch(int capacity, int window, int featureCount, int targets) {
+    this(capacity, window, featureCount, targets, false);
+  }
+
+  /** As above; {@code weighted}: the batch carries a sample weight per sample for the training step. */
+  public Batch(int capacity, int window, int featureCount, int targets, boolean weighted) {
     if (capacity < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + capacity);
     }
@@ -51,6 +59,9 @@ public final class Batch {
     this.features = featureBytes.asFloatBuffer();
     this.labelBytes = aligned(capacity * targets * 4);
     this.labels = labelBytes.asFloatBuffer();
+    this.weighted = weighted;
+    this.sampleWeightBytes = aligned(weighted ? capacity * 4 : 4);
+    this.sampleWeights = sampleWeightBytes.asFloatBuffer();
     this.tsIds = new long[capacity];
     this.dates = new int[capacity];
     this.windowIds = new long[capacity];
@@ -107,6 +118,22 @@ public final class Batch {
     return labels.get(check(i) * targets);
   }
 
+  /** Whether the batch carries sample weights (a run with --sample-weight other than none). */
+  public boolean weighted() {
+    return weighted;
+  }
+
+  /** The sample weights' bytes (native order, direct), limit at the valid samples; only when {@link #weighted}. */
+  public ByteBuffer sampleWeightBytes() {
+    if (!weighted) throw new IllegalStateException("the batch carries no sample weights");
+    return sampleWeightBytes.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(size * 4);
+  }
+
+  /** The sample weight of sample {@code i} (1 when the batch carries none). */
+  public float sampleWeight(int i) {
+    return weighted ? sampleWeights.get(check(i)) : 1f;
+  }
+
   /** The label of target {@code j} of sample {@code i}. */
   public float label(int i, int j) {
     if (j < 0 || j >= targets) throw new IndexOutOfBoundsException("target " + j + " of " + targets);
@@ -160,6 +187,10 @@ public final class Batch {
 
   FloatBuffer rawLabels() {
     return labels;
+  }
+
+  FloatBuffer rawSampleWeights() {
+    return sampleWeights;
   }
 
   long[] rawTsIds() {

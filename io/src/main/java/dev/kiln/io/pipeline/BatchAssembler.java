@@ -14,9 +14,16 @@ public final class BatchAssembler {
   private final int featureCount;
   private final int sampleFloats;
   private final int targets;
+  private final SampleWeight sampleWeight;
 
   /** An assembler of windows of {@code window} rows of the given shards (which keep the same targets). */
   public BatchAssembler(List<Shard> shards, int window, int featureCount) {
+    this(shards, window, featureCount, SampleWeight.NONE);
+  }
+
+  /** As above; batches carry each sample's weight by {@code sampleWeight} unless that is NONE. */
+  public BatchAssembler(List<Shard> shards, int window, int featureCount, SampleWeight sampleWeight) {
+    this.sampleWeight = sampleWeight;
     this.shards = shards.toArray(new Shard[0]);
     this.targets = shards.isEmpty() ? 1 : shards.get(0).targetCount();
     for (Shard s : shards) {
@@ -29,7 +36,7 @@ public final class BatchAssembler {
 
   /** A batch sized for this assembler. */
   public Batch newBatch(int capacity) {
-    return new Batch(capacity, window, featureCount, targets);
+    return new Batch(capacity, window, featureCount, targets, sampleWeight != SampleWeight.NONE);
   }
 
   /** Fills {@code batch} with the windows {@code ids[from .. from+count)}. */
@@ -39,6 +46,7 @@ public final class BatchAssembler {
     }
     FloatBuffer x = batch.rawFeatures();
     FloatBuffer y = batch.rawLabels();
+    FloatBuffer w = batch.weighted() ? batch.rawSampleWeights() : null;
     long[] ts = batch.rawTsIds();
     int[] dates = batch.rawDates();
     long[] wids = batch.rawWindowIds();
@@ -48,6 +56,7 @@ public final class BatchAssembler {
       int start = WindowIndex.startOf(id);
       int last = start + window - 1;
       for (int j = 0; j < targets; j++) y.put(i * targets + j, label(s.target(last, j)));
+      if (w != null) w.put(i, sampleWeight.of(s, last));
       ts[i] = s.tsId(last);
       dates[i] = (int) s.date(last);
       wids[i] = id;

@@ -56,11 +56,18 @@ public final class WindowedDataset {
   private final WindowIndex index;
   private final BatchAssembler assembler;
   private final long skipped;
+  private final SampleWeight sampleWeight;
 
   /** A pipeline over in-memory shards with windows of {@code window} rows. */
   public WindowedDataset(List<Shard> shards, int window) {
+    this(shards, window, SampleWeight.NONE);
+  }
+
+  /** As above, its batches carrying each sample's weight by {@code sampleWeight} (none when NONE). */
+  public WindowedDataset(List<Shard> shards, int window, SampleWeight sampleWeight) {
     this.index = new WindowIndex(shards, window);
-    this.assembler = new BatchAssembler(shards, window, Columns.FEATURES);
+    this.sampleWeight = sampleWeight;
+    this.assembler = new BatchAssembler(shards, window, Columns.FEATURES, sampleWeight);
     long s = 0;
     for (Shard sh : shards) {
       s += sh.skipped();
@@ -94,6 +101,16 @@ public final class WindowedDataset {
       shards.add(Shard.load(file, folder.columns(), options, targets, filter));
     }
     return new WindowedDataset(shards, window);
+  }
+
+  /** The same rows and windows, batches carrying sample weights by {@code w}. */
+  public WindowedDataset weighted(SampleWeight w) {
+    return new WindowedDataset(shards(), index.window(), w);
+  }
+
+  /** How the batches weight their samples. */
+  public SampleWeight sampleWeight() {
+    return sampleWeight;
   }
 
   /** Labels per window: one per target. */

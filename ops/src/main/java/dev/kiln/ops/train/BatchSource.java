@@ -15,15 +15,25 @@ import dev.kiln.core.op.Ops;
  */
 public sealed interface BatchSource {
   /** Declares the step's batch inputs on {@code b} and returns x and y. */
-  Value[] declare(StatefulStep.Builder b, int localBatch, int window, int features, int targets);
+  default Value[] declare(StatefulStep.Builder b, int localBatch, int window, int features, int targets) {
+    return declare(b, localBatch, window, features, targets, false);
+  }
+
+  /**
+   * As above; with {@code weighted} also each sample's weight [b, 1] (fed as "sample_weight", or gathered from
+   * {@code <prefix>sample_weights} [rows, 1]: the weight of the window ending at that row), returned third.
+   */
+  Value[] declare(StatefulStep.Builder b, int localBatch, int window, int features, int targets, boolean weighted);
 
   /** x and y fed from the host. */
   record Fed() implements BatchSource {
     @Override
-    public Value[] declare(StatefulStep.Builder b, int localBatch, int window, int features, int targets) {
+    public Value[] declare(StatefulStep.Builder b, int localBatch, int window, int features, int targets,
+        boolean weighted) {
       Value x = b.feed("x", new TensorType(DType.F32, Shape.of(localBatch, window, features)));
       Value y = b.feed("y", new TensorType(DType.F32, Shape.of(localBatch, targets)));
-      return new Value[] {x, y};
+      if (!weighted) return new Value[] {x, y};
+      return new Value[] {x, y, b.feed("sample_weight", new TensorType(DType.F32, Shape.of(localBatch, 1)))};
     }
   }
 
@@ -37,15 +47,22 @@ public sealed interface BatchSource {
       return prefix + "labels";
     }
 
+    public String sampleWeights() {
+      return prefix + "sample_weights";
+    }
+
     @Override
-    public Value[] declare(StatefulStep.Builder b, int localBatch, int window, int features, int targets) {
+    public Value[] declare(StatefulStep.Builder b, int localBatch, int window, int features, int targets,
+        boolean weighted) {
       Value table = b.resident(features(), new TensorType(DType.F32, Shape.of(rows, features)));
       Value labels = b.resident(labels(), new TensorType(DType.F32, Shape.of(rows, targets)));
       Value starts = b.feed("starts", new TensorType(DType.S32, Shape.of(localBatch)));
       Value x = Ops.gatherRows(table, starts, window);
       Value last = starts.add(Ops.broadcastTo(starts.tracer().scalar(window - 1, DType.S32), localBatch));
       Value y = Ops.reshape(Ops.gatherRows(labels, last, 1), localBatch, targets);
-      return new Value[] {x, y};
+      if (!weighted) return new Value[] {x, y};
+      Value weights = b.resident(sampleWeights(), new TensorType(DType.F32, Shape.of(rows, 1)));
+      return new Value[] {x, y, Ops.reshape(Ops.gatherRows(weights, last, 1), localBatch, 1)};
     }
   }
 }

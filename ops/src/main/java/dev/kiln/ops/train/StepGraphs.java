@@ -131,6 +131,17 @@ public final class StepGraphs {
    */
   public static StatefulStep training(Model model, int localBatch, int replicas, Optimization opt, long seed,
       int batchNormGroup, BatchSource source) {
+    return training(model, localBatch, replicas, opt, seed, batchNormGroup, source, false);
+  }
+
+  /**
+   * As above; with {@code weighted} each sample's loss is weighted as Keras's {@code sample_weight} (a feed or
+   * table column from {@code source}): the loss is Σ w·loss over the global batch divided by its size (Keras's
+   * SUM_OVER_BATCH_SIZE, not by Σ w), and so is the training loss the metrics report; the other metrics are not
+   * weighted, as Keras's compile metrics.
+   */
+  public static StatefulStep training(Model model, int localBatch, int replicas, Optimization opt, long seed,
+      int batchNormGroup, BatchSource source, boolean weighted) {
     StatefulStep.Builder b = StatefulStep.builder(replicas);
     Tracer t = b.tracer();
     Map<String, Value> state = new LinkedHashMap<>();
@@ -138,7 +149,7 @@ public final class StepGraphs {
         state.put(k, Optimization.resident(k) ? b.resident(k, ty) : b.state(k, ty)));
     Value firstBad = b.state(FIRST_NONFINITE_STEP, new TensorType(DType.U32, Shape.scalar()));
     Value firstBadLoss = b.state(FIRST_NONFINITE_LOSS, new TensorType(DType.F32, Shape.scalar()));
-    Value[] xy = batch(b, source, model, localBatch);
+    Value[] xy = batch(b, source, model, localBatch, weighted);
     Value x = xy[0], y = xy[1];
     Value step = b.feed("step", new TensorType(DType.U32, Shape.scalar()));
     Value counter = step;
@@ -150,6 +161,7 @@ public final class StepGraphs {
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, seed), counter, replicas, batchNormGroup);
     Model.Outputs out = model.forward(ctx, x);
     Value losses = Metrics.bceFromLogits(out.logits(), y);
+    if (weighted) losses = losses.mul(Ops.broadcastTo(xy[2], localBatch, model.units()));
     // The global batch's mean (over every unit, as Keras's binary cross-entropy on [b, k]): each replica's sum over
     // the global batch size times k; gradients then sum across replicas.
     Value loss = Ops.sum(losses).div((double) localBatch * replicas * model.units());
@@ -195,7 +207,7 @@ public final class StepGraphs {
     for (Variable v : model.variables()) params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
     Map<String, Value> acc = new LinkedHashMap<>();
     Metrics.accumulators().forEach((k, sh) -> acc.put(k, b.state(EVAL + k, new TensorType(DType.F32, sh))));
-    Value[] xy = batch(b, source, model, localBatch);
+    Value[] xy = batch(b, source, model, localBatch, false);
     Value x = xy[0], y = xy[1];
     Value w = b.feed("weight", new TensorType(DType.F32, Shape.of(localBatch, 1)));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), replicas);
@@ -212,8 +224,9 @@ public final class StepGraphs {
    * The step's batch from {@code source}: windows [b, window, features] of a model that takes windows; for a model
    * that takes rows, windows of one row fed as such and reshaped to [b, features] (the same floats).
    */
-  private static Value[] batch(StatefulStep.Builder b, BatchSource source, Model model, int localBatch) {
-    Value[] xy = source.declare(b, localBatch, model.window(), model.features(), model.units());
+  private static Value[] batch(StatefulStep.Builder b, BatchSource source, Model model, int localBatch,
+      boolean weighted) {
+    Value[] xy = source.declare(b, localBatch, model.window(), model.features(), model.units(), weighted);
     if (model.takesRows()) xy[0] = Ops.reshape(xy[0], localBatch, model.features());
     return xy;
   }

@@ -89,6 +89,12 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Drop rows of weight 0 from the training and validation folds, as they are read.")
   boolean dropZeroWeight;
 
+  @Option(names = "--sample-weight", defaultValue = "none", paramLabel = "KIND",
+      description = "Weight each training sample's loss by its last row's: none (default), weight, abs-resp, "
+          + "weight-abs-resp or mean-abs-targets (the mean |value| of --targets), as Keras's sample_weight; the "
+          + "metrics and the validation are not weighted.")
+  String sampleWeight;
+
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
@@ -112,7 +118,7 @@ public final class TrainCommand implements Callable<Integer> {
         FitFlags.momentum(fit.optimization().rule()), folds, holdout, window(), noise, seed, backend, plugin,
         stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model,
         Targets.parse(targets), new dev.kiln.io.pipeline.RowFilter(minDate == null ? Integer.MIN_VALUE : minDate,
-        dropZeroWeight));
+        dropZeroWeight), dev.kiln.io.pipeline.SampleWeight.parse(sampleWeight));
     try {
       new Trainer(opts, fit, System.out).run();
     } catch (DivergedException e) {

@@ -50,9 +50,14 @@ public final class DeviceDataset {
     return data;
   }
 
-  /** Bytes each device holds: the feature rows and the labels, float32. */
+  /** Bytes each device holds: the feature rows, the labels and any sample weights, float32. */
   public long bytes() {
-    return (long) rows * (features + data.targets()) * 4;
+    return (long) rows * (features + data.targets() + (weighted() ? 1 : 0)) * 4;
+  }
+
+  /** Whether the tables hold each row's sample weight (the data's batches carry them). */
+  public boolean weighted() {
+    return data.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE;
   }
 
   /** The start row of window {@code id} in the tables. */
@@ -81,5 +86,17 @@ public final class DeviceDataset {
     }
     runner.put(Map.of(source.features(), Tensor.of(table, Math.max(1, rows), features),
         source.labels(), Tensor.of(labels, Math.max(1, rows), k)));
+    if (weighted()) runner.put(Map.of(source.sampleWeights(), Tensor.of(sampleWeights(), Math.max(1, rows), 1)));
+  }
+
+  /** Each row's sample weight as the last row of a window, by the data's weighting. */
+  private float[] sampleWeights() {
+    float[] w = new float[Math.max(1, rows)];
+    List<Shard> shards = data.shards();
+    for (int s = 0; s < shards.size(); s++) {
+      Shard sh = shards.get(s);
+      for (int r = 0; r < sh.rows(); r++) w[offsets[s] + r] = data.sampleWeight().of(sh, r);
+    }
+    return w;
   }
 }

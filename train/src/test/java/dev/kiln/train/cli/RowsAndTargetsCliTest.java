@@ -59,4 +59,10 @@ class RowsAndTargetsCliTest {
     assertEquals("kiln train: error: --targets names 'resp' twice",
         error("--model", rows, "--targets", "resp,resp_1,resp,resp_2,resp_3"));
   }
+
+  @Test
+  void anUnknownSampleWeightIsOneLine() {
+    assertEquals("kiln train: error: --sample-weight must be one of none, weight, abs-resp, weight-abs-resp, "
+        + "mean-abs-targets, got 'resp'", error("--sample-weight", "resp"));
+  }
 }
