@@ -113,6 +113,10 @@ class KerasRoundTripTest {
       new Trainer(new TrainOptions(data, run, 1, 64, 0.02, 0.9, 5, 4, 1, 0.1, 42, "java", null, 6, 0, 0, false, false,
           0, placement, fixture("row_mlp"), targets), quiet).run();
       Path csv = dir.resolve("rows-" + placement + ".csv");
+      String wrong = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> Predictor.run(run, data, 4, csv, "java", null, 64, quiet)).getMessage();
+      assertEquals(run + ": the model's output has 5 sigmoid units and --targets names 1 (resp); give one target per "
+          + "unit (predict's --targets)", wrong);
       Predictor.run(run, data, 4, csv, "java", null, 64, targets, quiet);
       assertEquals("ts_id,date,label_0,label_1,label_2,label_3,label_4,probability_0,probability_1,probability_2,"
           + "probability_3,probability_4", Files.readAllLines(csv).get(0));
