@@ -109,7 +109,8 @@ class KerasModelsTest {
     assertTrue(linear.contains("the output layer 'dense_2' (Dense) gives [1] without a sigmoid"), linear);
     assertTrue(linear.contains("one sigmoid output of shape [None, k], one unit per target"), linear);
     // k sigmoid units: one per target.
-    assertEquals(3, KerasModels.fromJson(edited("dense_2", l -> ((ObjectNode) l.get("config")).put("units", 3))).units());
+    String wide = edited("dense_2", l -> ((ObjectNode) l.get("config")).put("units", 3));
+    assertEquals(3, KerasModels.fromJson(wide).units());
     String shared = error(edited("dense_1", l -> ((ArrayNode) l.get("inbound_nodes")).add(l.get("inbound_nodes").get(0))));
     assertTrue(shared.contains("layer 'dense_1' is called 2 times"), shared);
   }

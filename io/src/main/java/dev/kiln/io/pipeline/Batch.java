@@ -7,8 +7,9 @@ import java.nio.FloatBuffer;
 /**
  * One batch of windows, in buffers reused from batch to batch: the features {@code [size, window, 130]} as floats in
  * native byte order in direct memory (a backend can hand the address to a device without another copy), the labels
- * {@code [size, targets]} likewise, and for each window the ts_id and date of its last row (for predictions). Only the first
- * {@link #size()} samples are valid; the buffers' limits are set to them.
+ * {@code [size, targets]} likewise (and the sample weights {@code [size]} of a weighted run), and for each window the
+ * ts_id and date of its last row (for predictions). Only the first {@link #size()} samples are valid; the buffers'
+ * limits are set to them.
  */
 public final class Batch {
   private final int capacity;

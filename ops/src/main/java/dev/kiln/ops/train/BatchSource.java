@@ -7,11 +7,11 @@ import dev.kiln.core.graph.Value;
 import dev.kiln.core.op.Ops;
 
 /**
- * Where a step's batch (x [b, window, features], y [b, targets]) comes from: {@link Fed}, copied from the host every step,
- * or {@link Table}, cut on the device from a dataset uploaded once. A table holds every row's features
+ * Where a step's batch (x [b, window, features], y [b, targets]) comes from: {@link Fed}, copied from the host
+ * every step, or {@link Table}, cut on the device from a dataset uploaded once. A table holds every row's features
  * ({@code <prefix>features} [rows, features]) and every row's labels ({@code <prefix>labels} [rows, targets]: the
- * labels of the window that ends at that row); the step is fed only the windows' start rows ({@code starts}, S32 [b]) and
- * gathers the rest, so a step's host-to-device traffic is b integers instead of b·window·features floats.
+ * labels of the window that ends at that row); the step is fed only the windows' start rows ({@code starts}, S32
+ * [b]) and gathers the rest, so a step's host-to-device traffic is b integers instead of b·window·features floats.
  */
 public sealed interface BatchSource {
   /** Declares the step's batch inputs on {@code b} and returns x and y. */
