@@ -4,6 +4,8 @@ Builds the model from Kiln's model.json with tf_keras.models.model_from_json, lo
 model.load_weights, builds the holdout fold's windows from Kiln's TFRecords with tf.data exactly as the seed notebook
 does (per file: window(20, shift=1, drop_remainder=True), keep windows whose rows share one date), predicts them, and
 compares each window's probability with `kiln predict`'s CSV, matched by the ts_id of the window's last row.
+A model whose input is [None, 130] takes rows: every row of the fold is a sample (windows of one row). A model with
+k > 1 output units is compared unit by unit with the CSV's probability_0..k-1.
 
 Exit status 0 when the window sets are equal and every probability agrees within --tol; 1 otherwise.
 Run with the venv from scripts/keras-venv.sh:
@@ -55,21 +57,27 @@ def main():
 
     model = tf_keras.models.model_from_json(open(os.path.join(a.model, "model.json")).read())
     model.load_weights(os.path.join(a.model, "model.h5"))
-    window = model.input_shape[1]
+    rows = len(model.input_shape) == 2  # [None, 130]: every row is a sample (windows of one row)
+    window = 1 if rows else model.input_shape[1]
     x, ts = holdout_windows(a.data, a.fold, window)
-    keras_p = model.predict(x, batch_size=1024, verbose=0)[:, 0]
+    if rows:
+        x = x[:, 0, :]
+    keras_p = model.predict(x, batch_size=1024, verbose=0)  # [n, k]: one column per output unit
+    k = keras_p.shape[1]
+    columns = ["probability"] if k == 1 else [f"probability_{j}" for j in range(k)]
 
     kiln = {}
     with open(a.preds) as fh:
         for r in csv.DictReader(fh):
-            kiln[int(r["ts_id"])] = float(r["probability"])
+            kiln[int(r["ts_id"])] = [float(r[c]) for c in columns]
     print(f"keras_check: tf_keras {tf_keras.__version__}, tensorflow {tf.__version__}; "
-          f"{model.count_params()} parameters; tf.data found {len(ts)} windows, kiln predicted {len(kiln)}")
+          f"{model.count_params()} parameters, {k} output unit(s); tf.data found {len(ts)} windows, "
+          f"kiln predicted {len(kiln)}")
     if len(ts) != len(kiln) or set(ts.tolist()) != set(kiln):
         print("keras_check: FAIL: the window sets differ")
         return 1
     kiln_p = np.array([kiln[t] for t in ts.tolist()])
-    diff = np.abs(keras_p.astype(np.float64) - kiln_p)
+    diff = np.abs(keras_p.astype(np.float64) - kiln_p).max(axis=1)
     worst = int(np.argmax(diff))
     print(f"keras_check: max |p_keras - p_kiln| = {diff[worst]:.3e} (ts_id {ts[worst]}), tolerance {a.tol:.0e}")
     if not diff[worst] <= a.tol:

@@ -55,10 +55,49 @@ def normalized():
     return keras.Model(inp, out)
 
 
+def row_mlp():
+    """A model that takes rows, as Jane Street competitors trained: BN, two swish layers, dropout, five targets."""
+    inp = layers.Input(shape=(130,))
+    x = layers.BatchNormalization()(inp)
+    x = layers.Dense(256, activation="swish")(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(128, activation="swish")(x)
+    out = layers.Dense(5, activation="sigmoid")(x)
+    return keras.Model(inp, out)
+
+
+def bce_fixture(out):
+    """Keras's BinaryCrossentropy on [6, 5] (mean over the units, then over the batch), from given logits, labels
+    (0, 0.5 for a zero resp, 1) and sample weights: on the probabilities, on the logits, and weighted."""
+    import numpy as np
+    import tensorflow as tf
+    rnd = np.random.default_rng(7)
+    z = (rnd.normal(size=(6, 5)) * 2).astype(np.float32)
+    y = rnd.choice(np.array([0.0, 0.5, 1.0], dtype=np.float32), size=(6, 5))
+    w = rnd.uniform(0, 3, size=(6,)).astype(np.float32)
+    p = tf.sigmoid(z)
+    bce = keras.losses.BinaryCrossentropy()
+    fixture = {
+        "logits": z.tolist(), "labels": y.tolist(), "sample_weight": w.tolist(),
+        "keras_bce_probabilities": float(bce(y, p)),
+        "keras_bce_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z)),
+        "keras_bce_weighted": float(bce(y, p, sample_weight=w)),
+        "keras_bce_weighted_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z, sample_weight=w)),
+        "keras": keras.__version__,
+    }
+    with open(os.path.join(out, "bce5.json"), "w") as f:
+        json.dump(fixture, f, indent=1)
+        f.write("\n")
+    print("bce5", fixture["keras_bce_probabilities"], fixture["keras_bce_logits"], fixture["keras_bce_weighted"],
+          fixture["keras_bce_weighted_logits"])
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, build in (("seed", seed), ("deeper", deeper), ("normalized", normalized)):
+    bce_fixture(out)
+    for name, build in (("seed", seed), ("deeper", deeper), ("normalized", normalized),
+                        ("row_mlp", row_mlp)):
         m = build()
         with open(os.path.join(out, name + ".json"), "w") as f:
             f.write(json.dumps(json.loads(m.to_json()), indent=1) + "\n")

@@ -70,6 +70,27 @@ public final class Model {
     return nodes.get(0).shape().clone();
   }
 
+  /** Whether the model takes rows ([features]: every row a sample) rather than windows ([window, features]). */
+  public boolean takesRows() {
+    return nodes.get(0).shape().length == 1;
+  }
+
+  /** Rows per sample: 1 for a model that takes rows, else its input's window. */
+  public int window() {
+    return takesRows() ? 1 : nodes.get(0).shape()[0];
+  }
+
+  /** Output units: one probability per target. */
+  public int units() {
+    return output.shape()[output.shape().length - 1];
+  }
+
+  /** Features per row: the input's last dimension. */
+  public int features() {
+    int[] in = nodes.get(0).shape();
+    return in[in.length - 1];
+  }
+
   /**
    * The nodes in the order Keras lists a functional model's layers (summary, {@code model.json}): by decreasing
    * depth (the longest path to the output), ties broken by the order a depth-first walk from the output first meets

@@ -1,6 +1,7 @@
 package dev.kiln.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * gradients that match finite differences; unsupported classes and config values fail naming layer and field.
  */
 class KerasModelsTest {
-  static final List<String> FIXTURES = List.of("seed", "deeper", "normalized");
+  static final List<String> FIXTURES = List.of("seed", "deeper", "normalized", "row_mlp");
 
   static String fixture(String name) throws IOException {
     try (InputStream in = KerasModelsTest.class.getResourceAsStream("/keras/" + name)) {
@@ -39,9 +40,21 @@ class KerasModelsTest {
       JsonNode counts = new ObjectMapper().readTree(fixture(f + ".counts.json"));
       assertArrayEquals(new long[] {counts.get("total").asLong(), counts.get("trainable").asLong(),
           counts.get("non_trainable").asLong()}, m.parameterCounts(), f);
-      assertEquals(f.equals("seed") ? "dense" : f.equals("deeper") ? "dense_2" : "dense_3",
+      assertEquals(switch (f) { case "seed" -> "dense"; case "deeper" -> "dense_2"; case "normalized" -> "dense_3";
+        default -> "dense_6"; },
           m.output().layer().name(), f);
     }
+  }
+
+  @Test
+  void theRowFixtureTakesRows() throws IOException {
+    Model m = KerasModels.fromJson(fixture("row_mlp.json"));
+    assertTrue(m.takesRows());
+    assertEquals(1, m.window());
+    assertEquals(130, m.features());
+    assertTrue(m.summary().contains("[(None, 130)]"), m.summary());
+    assertFalse(KerasModels.fromJson(fixture("deeper.json")).takesRows());
+    assertEquals(20, KerasModels.fromJson(fixture("deeper.json")).window());
   }
 
   @Test
@@ -91,11 +104,13 @@ class KerasModelsTest {
   }
 
   @Test
-  void theOutputMustBeOneSigmoidUnit() throws IOException {
+  void theOutputMustBeSigmoidUnits() throws IOException {
     String linear = error(edited("dense_2", l -> ((ObjectNode) l.get("config")).put("activation", "linear")));
     assertTrue(linear.contains("the output layer 'dense_2' (Dense) gives [1] without a sigmoid"), linear);
-    String wide = error(edited("dense_2", l -> ((ObjectNode) l.get("config")).put("units", 3)));
-    assertTrue(wide.contains("gives [3]") && wide.contains("one sigmoid output of shape [None, 1]"), wide);
+    assertTrue(linear.contains("one sigmoid output of shape [None, k], one unit per target"), linear);
+    // k sigmoid units: one per target.
+    String wide = edited("dense_2", l -> ((ObjectNode) l.get("config")).put("units", 3));
+    assertEquals(3, KerasModels.fromJson(wide).units());
     String shared = error(edited("dense_1", l -> ((ArrayNode) l.get("inbound_nodes")).add(l.get("inbound_nodes").get(0))));
     assertTrue(shared.contains("layer 'dense_1' is called 2 times"), shared);
   }

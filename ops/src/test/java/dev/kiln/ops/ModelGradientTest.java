@@ -48,7 +48,7 @@ class ModelGradientTest {
   static void check(Model model, int b, int batchNormGroup) {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
-    int window = model.inputShape()[0], features = model.inputShape()[1];
+    int window = model.window(), features = model.features();
     Tracer t = new Tracer();
     Map<String, Value> vars = new LinkedHashMap<>();
     Map<String, Tensor> values = new LinkedHashMap<>();
@@ -60,11 +60,13 @@ class ModelGradientTest {
       values.put(v.name(), Tensor.wrap(DType.F64, v.shape(), d));
       vars.put(v.name(), t.parameter(v.name(), DType.F64, v.shape().dims()));
     }
-    double[] xd = new double[b * window * features], yd = new double[b];
+    int units = model.units();
+    double[] xd = new double[b * window * features], yd = new double[b * units];
     for (int i = 0; i < xd.length; i++) xd[i] = r.nextGaussian();
-    for (int i = 0; i < b; i++) yd[i] = r.nextBoolean() ? 1 : 0;
-    Value x = t.constant(Tensor.wrap(DType.F64, Shape.of(b, window, features), xd));
-    Value y = t.constant(Tensor.wrap(DType.F64, Shape.of(b, 1), yd));
+    for (int i = 0; i < b * units; i++) yd[i] = r.nextBoolean() ? 1 : 0;
+    Shape xs = model.takesRows() ? Shape.of(b, features) : Shape.of(b, window, features);
+    Value x = t.constant(Tensor.wrap(DType.F64, xs, xd));
+    Value y = t.constant(Tensor.wrap(DType.F64, Shape.of(b, units), yd));
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, 1),
         t.constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {3})), 1, batchNormGroup);
     Model.Outputs out = model.forward(ctx, x);

@@ -49,6 +49,13 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
     m.put("replicas", o.replicas());
     m.put("bn_group", o.batchNormGroup());
     m.put("model", modelId(o));
+    // Only when not the seed's, so checkpoints of resp-only runs keep their settings.
+    if (!o.targets().equals(dev.kiln.io.pipeline.Shard.RESP)) m.put("targets", String.join(",", o.targets()));
+    if (o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE) m.put("sample_weight", o.sampleWeight().flag());
+    if (o.rowFilter().drops()) {
+      m.put("min_date", o.rowFilter().minDate());
+      m.put("drop_zero_weight", o.rowFilter().dropZeroWeight());
+    }
     return m;
   }
 

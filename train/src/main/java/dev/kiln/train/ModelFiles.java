@@ -96,7 +96,7 @@ public final class ModelFiles {
     } else {
       model = dev.kiln.ops.keras.KerasModels.read(json); // a Keras model.json given to train --model
     }
-    int window = model.inputShape()[0];
+    int window = model.window();
     LinkedHashMap<String, Tensor> vars = SafeTensors.read(weights);
     for (Variable v : model.variables()) {
       Tensor t = vars.get(v.name());

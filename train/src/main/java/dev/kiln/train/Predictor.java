@@ -22,18 +22,28 @@ import java.util.Map;
 
 /**
  * {@code kiln predict}: inference-mode probabilities for every window of a fold, in the validation order, written
- * as CSV (ts_id and date of the window's last row, label, probability).
+ * as CSV (ts_id and date of the window's last row, then its label and probability, or with k targets its k labels
+ * and k probabilities).
  */
 public final class Predictor {
   private Predictor() {}
 
-  /** Writes the predictions and returns the fold's metrics. */
+  /** Writes the predictions of a model trained on resp and returns the fold's metrics. */
   public static Metrics.Values run(Path modelDir, Path data, int fold, Path csv, String backendName, Path plugin,
       int batchSize, PrintStream log) throws IOException {
+    return run(modelDir, data, fold, csv, backendName, plugin, batchSize, Shard.RESP, log);
+  }
+
+  /** As above, for a model trained on {@code targets} (one per output unit). */
+  public static Metrics.Values run(Path modelDir, Path data, int fold, Path csv, String backendName, Path plugin,
+      int batchSize, List<String> targets, PrintStream log) throws IOException {
     ModelFiles.Loaded m = ModelFiles.read(modelDir);
+    String problem = Trainer.targetsProblem(m.model(), targets);
+    if (problem != null) throw new IllegalArgumentException(modelDir + ": " + problem + " (predict's --targets)");
     // The backend (and its plugin) before the data, so a missing plugin fails at once.
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
-      WindowedDataset ds = WindowedDataset.load(data, List.of(fold), m.window(), TFRecordReader.Options.DEFAULT);
+      WindowedDataset ds = WindowedDataset.load(data, List.of(fold), m.window(), TFRecordReader.Options.DEFAULT,
+          targets);
       if (ds.windowCount() == 0) throw new IllegalArgumentException("fold " + fold + " of " + data + " has no windows");
       return predict(backend, m, ds, batchSize, csv, log);
     }
@@ -44,19 +54,31 @@ public final class Predictor {
     try (DeviceRunner runner = new DeviceRunner(backend, 1)) {
       runner.put(m.variables());
       Evaluator.Result r = new Evaluator(runner, StepGraphs.evaluation(m.model(), batchSize, 1), batchSize).run(ds);
-      StringBuilder text = new StringBuilder("ts_id,date,label,probability\n");
+      int k = ds.targets();
+      StringBuilder text = new StringBuilder(header(k));
       List<Shard> shards = ds.shards();
       for (int i = 0; i < r.windowIds().length; i++) {
         long id = r.windowIds()[i];
         Shard s = shards.get(WindowIndex.shardOf(id));
         int row = WindowIndex.startOf(id) + ds.index().window() - 1;
-        text.append((long) s.tsId(row)).append(',').append((int) s.date(row)).append(',').append(r.labels()[i])
-            .append(',').append(r.probabilities()[i]).append('\n');
+        text.append((long) s.tsId(row)).append(',').append((int) s.date(row));
+        for (int j = 0; j < k; j++) text.append(',').append(r.labels()[i * k + j]);
+        for (int j = 0; j < k; j++) text.append(',').append(r.probabilities()[i * k + j]);
+        text.append('\n');
       }
       byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
       AtomicFiles.write(csv, out -> out.write(bytes));
       log.printf("wrote %,d predictions to %s (%s)%n", ds.windowCount(), csv, r.values().format(""));
       return r.values();
     }
+  }
+
+  /** The CSV header: label and probability for one target; label_j and probability_j for each of k. */
+  static String header(int k) {
+    if (k == 1) return "ts_id,date,label,probability\n";
+    StringBuilder h = new StringBuilder("ts_id,date");
+    for (int j = 0; j < k; j++) h.append(",label_").append(j);
+    for (int j = 0; j < k; j++) h.append(",probability_").append(j);
+    return h.append('\n').toString();
   }
 }

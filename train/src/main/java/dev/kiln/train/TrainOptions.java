@@ -16,11 +16,44 @@ import java.nio.file.Path;
  * @param dataOnDevice "auto" (upload the folds' rows to each device when they fit, else stream batches), "always"
  *     or "never"
  * @param modelFile a Keras {@code model.json} to train instead of the seed's model, or null
+ * @param targets the columns each sample is labelled by, one per output unit (the seed's: resp)
+ * @param rowFilter the rows of the training and validation folds kept (the seed's: all)
+ * @param sampleWeight how each training sample's loss is weighted (the seed's: not at all)
  */
 public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
     int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
     int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice,
-    Path modelFile) {
+    Path modelFile, java.util.List<String> targets, dev.kiln.io.pipeline.RowFilter rowFilter,
+    dev.kiln.io.pipeline.SampleWeight sampleWeight) {
+
+  /** The options with samples unweighted. */
+  public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
+      int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
+      int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice, Path modelFile,
+      java.util.List<String> targets, dev.kiln.io.pipeline.RowFilter rowFilter) {
+    this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, logEvery, dataOnDevice, modelFile, targets,
+        rowFilter, dev.kiln.io.pipeline.SampleWeight.NONE);
+  }
+
+  /** The options with every row kept. */
+  public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
+      int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
+      int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice, Path modelFile,
+      java.util.List<String> targets) {
+    this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, logEvery, dataOnDevice, modelFile, targets,
+        dev.kiln.io.pipeline.RowFilter.ALL);
+  }
+
+  /** The options with the seed's target, resp. */
+  public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
+      int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
+      int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice, Path modelFile) {
+    this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, logEvery, dataOnDevice, modelFile,
+        dev.kiln.io.pipeline.Shard.RESP);
+  }
 
   /** The options with the loss read as often as the progress bar redraws. */
   public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
@@ -57,6 +90,11 @@ public record TrainOptions(Path data, Path out, int epochs, int batchSize, doubl
     if (replicas < 0) throw new IllegalArgumentException("--replicas must be >= 0, got " + replicas);
     if (batchNormGroup < 0) throw new IllegalArgumentException("--bn-group must be >= 0, got " + batchNormGroup);
     if (logEvery < 0) throw new IllegalArgumentException("--log-every must be >= 0, got " + logEvery);
+    targets = java.util.List.copyOf(targets);
+    if (targets.isEmpty()) throw new IllegalArgumentException("--targets must name at least one column");
+    if (new java.util.HashSet<>(targets).size() != targets.size()) {
+      throw new IllegalArgumentException("--targets names a column twice: " + String.join(",", targets));
+    }
     if (!java.util.List.of("auto", "always", "never").contains(dataOnDevice)) {
       throw new IllegalArgumentException("--data-on-device must be auto, always or never, got " + dataOnDevice);
     }

@@ -148,17 +148,48 @@ public final class Trainer {
     }
   }
 
-  /** The seed's model, or the one in {@code --model}, whose input must be [--window, 130]. */
+  /**
+   * The seed's model, or the one in {@code --model}: its input must be [130] (it takes rows; --window 1) or
+   * [--window, 130] (it takes windows).
+   */
   static Model model(TrainOptions o) throws IOException {
-    if (o.modelFile() == null) return Model.seed(o.window(), FEATURES, o.noise());
-    Model m = dev.kiln.ops.keras.KerasModels.read(o.modelFile());
-    int[] in = m.inputShape();
-    if (in.length != 2 || in[1] != FEATURES || in[0] != o.window()) {
-      throw new IllegalArgumentException(o.modelFile() + ": the model's input is " + java.util.Arrays.toString(in)
-          + "; the data gives windows of [" + o.window() + ", " + FEATURES + "]"
-          + (in.length == 2 && in[1] == FEATURES ? " (pass --window " + in[0] + ")" : ""));
+    if (o.modelFile() == null) {
+      Model seed = Model.seed(o.window(), FEATURES, o.noise());
+      String problem = targetsProblem(seed, o.targets());
+      if (problem != null) throw new IllegalArgumentException("the seed's model: " + problem);
+      return seed;
     }
+    Model m = dev.kiln.ops.keras.KerasModels.read(o.modelFile());
+    String problem = inputProblem(m, o.window());
+    if (problem == null) problem = targetsProblem(m, o.targets());
+    if (problem != null) throw new IllegalArgumentException(o.modelFile() + ": " + problem);
     return m;
+  }
+
+  /** Why {@code m}'s output cannot be trained on {@code targets} (one unit per target), or null when it can. */
+  public static String targetsProblem(Model m, List<String> targets) {
+    if (m.units() == targets.size()) return null;
+    return "the model's output has " + m.units() + " sigmoid unit" + (m.units() == 1 ? "" : "s") + " and --targets "
+        + "names " + targets.size() + " (" + String.join(",", targets) + "); give one target per unit";
+  }
+
+  /**
+   * Why the data cannot feed {@code m} with samples of {@code window} rows, or null when it can: the model's input
+   * must be [130] (rows, window 1) or [window, 130].
+   */
+  public static String inputProblem(Model m, int window) {
+    int[] in = m.inputShape();
+    boolean features = in[in.length - 1] == FEATURES && in.length <= 2;
+    if (features && m.window() == window) return null;
+    String shape = java.util.Arrays.toString(in);
+    if (!features) {
+      return "the model's input is " + shape + "; Kiln's data gives rows of [" + FEATURES + "] or windows of [W, "
+          + FEATURES + "]";
+    }
+    return m.takesRows()
+        ? "the model's input is " + shape + ": it takes rows, not windows of " + window + " rows (drop --window)"
+        : "the model's input is " + shape + ": it takes windows of " + in[0] + " rows, not " + window
+            + " (drop --window or pass --window " + in[0] + ")";
   }
 
   /** The run's data: the training and validation folds' windows and the steps per epoch. */
@@ -180,7 +211,8 @@ public final class Trainer {
     boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
       StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
-          o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed());
+          o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed(),
+          o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE);
       Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
           onDevice ? validTable.source() : new BatchSource.Fed()), local);
       runner.put(initial);
@@ -273,14 +305,18 @@ public final class Trainer {
     }
     TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
     out.println("loading folds " + trainFolds + " (training) and " + o.holdout() + " (validation) from " + o.data());
-    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro);
-    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro);
+    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets(), o.rowFilter())
+        .weighted(o.sampleWeight());
+    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro, o.targets(),
+        o.rowFilter());
     if (trainData.windowCount() == 0 || validData.windowCount() == 0) {
       throw new IllegalArgumentException("no single-date windows of " + o.window() + " rows in the "
           + (trainData.windowCount() == 0 ? "training" : "validation") + " folds");
     }
     if (o.skipCorrupt()) reportSkipped(trainData, validData);
+    // The seed's rule counts the training rows; with rows filtered out, the rows kept.
     int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch()
+        : o.rowFilter().drops() ? (int) Math.min(Integer.MAX_VALUE, Math.max(1, trainData.rowCount() / o.batchSize()))
         : folder.stats().stepsPerEpoch(o.holdout(), o.batchSize());
     out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
         validData.windowCount(), stepsPerEpoch, o.batchSize());
@@ -377,10 +413,13 @@ public final class Trainer {
     AtomicFiles.write(file, os -> os.write(bytes));
   }
 
-  /** The competition's utility on the validation windows: act when p > 0.5, on the last row's weight and resp. */
+  /**
+   * The competition's utility on the validation windows: act when p > 0.5 (with k units per window, in
+   * {@code probs} window after window, when their mean is), on the last row's weight and resp.
+   */
   static double utility(WindowedDataset data, long[] windowIds, float[] probs) {
     List<Shard> shards = data.shards();
-    int n = windowIds.length;
+    int n = windowIds.length, k = n == 0 ? 1 : probs.length / n;
     int[] date = new int[n];
     float[] weight = new float[n], resp = new float[n];
     boolean[] action = new boolean[n];
@@ -390,9 +429,16 @@ public final class Trainer {
       date[i] = (int) s.date(row);
       weight[i] = s.weight(row);
       resp[i] = s.resp(row);
-      action[i] = probs[i] > 0.5f;
+      action[i] = k == 1 ? probs[i] > 0.5f : meanAbove(probs, i * k, k);
     }
     return UtilityScore.compute(date, weight, resp, action);
+  }
+
+  /** Whether the mean of {@code probs[from .. from + k)} exceeds 0.5, the competitors' action on k targets. */
+  static boolean meanAbove(float[] probs, int from, int k) {
+    double sum = 0;
+    for (int j = 0; j < k; j++) sum += probs[from + j];
+    return sum / k > 0.5;
   }
 
   /**

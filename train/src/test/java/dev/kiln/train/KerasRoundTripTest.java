@@ -94,4 +94,41 @@ class KerasRoundTripTest {
       assertTrue(out.contains("keras_check: OK"), out);
     }
   }
+
+  /**
+   * The row MLP ([130] in, five sigmoid units) trains on every row on five targets, with the data on the device as
+   * well as fed: Keras predicts every holdout row's five probabilities as {@code kiln predict} does (one line per
+   * row), within 1e-5.
+   */
+  @Test
+  void aModelThatTakesRowsTrainsOnFiveTargetsAndComesBackToKeras(@TempDir Path dir) throws Exception {
+    Path py = python();
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(20, 150, 13, 5, 2, -100f, 1.0, 20), null);
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    Path repo = Path.of("").toAbsolutePath().getParent();
+    java.util.List<String> targets = java.util.List.of("resp_1", "resp_2", "resp_3", "resp", "resp_4");
+    for (String placement : java.util.List.of("never", "always")) {
+      Path run = dir.resolve("rows-" + placement);
+      new Trainer(new TrainOptions(data, run, 1, 64, 0.02, 0.9, 5, 4, 1, 0.1, 42, "java", null, 6, 0, 0, false, false,
+          0, placement, fixture("row_mlp"), targets), quiet).run();
+      Path csv = dir.resolve("rows-" + placement + ".csv");
+      String wrong = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> Predictor.run(run, data, 4, csv, "java", null, 64, quiet)).getMessage();
+      assertEquals(run + ": the model's output has 5 sigmoid units and --targets names 1 (resp); give one target per "
+          + "unit (predict's --targets)", wrong);
+      Predictor.run(run, data, 4, csv, "java", null, 64, targets, quiet);
+      assertEquals("ts_id,date,label_0,label_1,label_2,label_3,label_4,probability_0,probability_1,probability_2,"
+          + "probability_3,probability_4", Files.readAllLines(csv).get(0));
+      long rows = dev.kiln.io.pipeline.WindowedDataset.load(data, java.util.List.of(4), 1,
+          dev.kiln.io.tfrecord.TFRecordReader.Options.DEFAULT).rowCount();
+      assertEquals(rows + 1, Files.readAllLines(csv).size(), "one line per holdout row, after the header");
+      Process p = new ProcessBuilder(py.toString(), repo.resolve("scripts/keras_check.py").toString(), "--model",
+          run.toString(), "--data", data.toString(), "--fold", "4", "--preds", csv.toString(), "--tol", "1e-5")
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, p.waitFor(), placement + ":\n" + out);
+      assertTrue(out.contains("keras_check: OK"), out);
+    }
+  }
 }

@@ -40,7 +40,16 @@ class TrainStepParityTest {
     }
   }
 
+  /** The row MLP with five units: rows reshaped in the step, BN on rows, swish, dropout, BCE over [b, 5]. */
+  @Test
+  void rowModelWithFiveTargetsTrainingStepsAgreeBetweenJavaAndPjrtCpu() throws java.io.IOException {
+    Model m = dev.kiln.ops.keras.KerasModels.read(KerasRoundTripTest.fixture("row_mlp"));
+    assertEquals(5, m.units());
+    parity(m);
+  }
+
   private static void parity(Model model) {
+    int window = model.window(), k = model.units();
     int batch = 32;
     List<double[]> losses = new ArrayList<>();
     List<Map<String, Tensor>> states = new ArrayList<>();
@@ -54,13 +63,13 @@ class TrainStepParityTest {
           SplittableRandom rnd = new SplittableRandom(3);
           double[] l = new double[3];
           for (int s = 0; s < 3; s++) {
-            float[] x = new float[batch * 20 * Trainer.FEATURES];
+            float[] x = new float[batch * window * Trainer.FEATURES];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-            float[] y = new float[batch];
-            for (int i = 0; i < batch; i++) y[i] = rnd.nextBoolean() ? 1 : 0;
+            float[] y = new float[batch * k];
+            for (int i = 0; i < y.length; i++) y[i] = rnd.nextBoolean() ? 1 : 0;
             Map<String, List<DeviceArray>> in = new LinkedHashMap<>();
-            in.put("x", r.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(batch, 20, Trainer.FEATURES), x)));
-            in.put("y", r.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(batch, 1), y)));
+            in.put("x", r.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(batch, window, Trainer.FEATURES), x)));
+            in.put("y", r.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(batch, k), y)));
             in.put("step", r.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {s + 1})));
             Map<String, List<DeviceArray>> out = r.run(step, in);
             l[s] = r.read(out.get("loss").get(0)).item();

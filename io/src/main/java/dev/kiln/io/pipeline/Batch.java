@@ -7,18 +7,23 @@ import java.nio.FloatBuffer;
 /**
  * One batch of windows, in buffers reused from batch to batch: the features {@code [size, window, 130]} as floats in
  * native byte order in direct memory (a backend can hand the address to a device without another copy), the labels
- * {@code [size, 1]} likewise, and for each window the ts_id and date of its last row (for predictions). Only the first
- * {@link #size()} samples are valid; the buffers' limits are set to them.
+ * {@code [size, targets]} likewise (and the sample weights {@code [size]} of a weighted run), and for each window the
+ * ts_id and date of its last row (for predictions). Only the first {@link #size()} samples are valid; the buffers'
+ * limits are set to them.
  */
 public final class Batch {
   private final int capacity;
   private final int sampleFloats;
   private final int window;
   private final int featureCount;
+  private final int targets;
   private final ByteBuffer featureBytes;
   private final FloatBuffer features;
   private final ByteBuffer labelBytes;
   private final FloatBuffer labels;
+  private final ByteBuffer sampleWeightBytes;
+  private final FloatBuffer sampleWeights;
+  private final boolean weighted;
   private final long[] tsIds;
   private final int[] dates;
   private final long[] windowIds;
@@ -26,6 +31,16 @@ public final class Batch {
 
   /** A batch of up to {@code capacity} windows of {@code window} rows of {@code featureCount} features. */
   public Batch(int capacity, int window, int featureCount) {
+    this(capacity, window, featureCount, 1);
+  }
+
+  /** As above, with {@code targets} labels per sample. */
+  public Batch(int capacity, int window, int featureCount, int targets) {
+    this(capacity, window, featureCount, targets, false);
+  }
+
+  /** As above; {@code weighted}: the batch carries a sample weight per sample for the training step. */
+  public Batch(int capacity, int window, int featureCount, int targets, boolean weighted) {
     if (capacity < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + capacity);
     }
@@ -38,12 +53,16 @@ public final class Batch {
     this.sampleFloats = window * featureCount;
     this.window = window;
     this.featureCount = featureCount;
+    this.targets = targets;
     // Aligned to 64 bytes, so that a CPU device can use the batch in place instead of copying it (Backend#putAsync);
     // a replica's slice stays aligned when its byte offset is a multiple of 64.
     this.featureBytes = aligned((int) floats * 4);
     this.features = featureBytes.asFloatBuffer();
-    this.labelBytes = aligned(capacity * 4);
+    this.labelBytes = aligned(capacity * targets * 4);
     this.labels = labelBytes.asFloatBuffer();
+    this.weighted = weighted;
+    this.sampleWeightBytes = aligned(weighted ? capacity * 4 : 4);
+    this.sampleWeights = sampleWeightBytes.asFloatBuffer();
     this.tsIds = new long[capacity];
     this.dates = new int[capacity];
     this.windowIds = new long[capacity];
@@ -80,19 +99,46 @@ public final class Batch {
     return featureBytes.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(size * sampleFloats * 4);
   }
 
-  /** The labels, one float per sample: (1 + sign(resp of the last row)) / 2. */
+  /** The labels, one float per target per sample: (1 + sign(target of the last row)) / 2. */
   public FloatBuffer labels() {
-    return labels.duplicate().position(0).limit(size);
+    return labels.duplicate().position(0).limit(size * targets);
+  }
+
+  /** Labels per sample: one per target. */
+  public int targets() {
+    return targets;
   }
 
   /** The labels' bytes (native order, direct), limit at the valid samples. */
   public ByteBuffer labelBytes() {
-    return labelBytes.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(size * 4);
+    return labelBytes.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(size * targets * 4);
   }
 
-  /** The label of sample {@code i}. */
+  /** The (first target's) label of sample {@code i}. */
   public float label(int i) {
-    return labels.get(check(i));
+    return labels.get(check(i) * targets);
+  }
+
+  /** Whether the batch carries sample weights (a run with --sample-weight other than none). */
+  public boolean weighted() {
+    return weighted;
+  }
+
+  /** The sample weights' bytes (native order, direct), limit at the valid samples; only when {@link #weighted}. */
+  public ByteBuffer sampleWeightBytes() {
+    if (!weighted) throw new IllegalStateException("the batch carries no sample weights");
+    return sampleWeightBytes.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(size * 4);
+  }
+
+  /** The sample weight of sample {@code i} (1 when the batch carries none). */
+  public float sampleWeight(int i) {
+    return weighted ? sampleWeights.get(check(i)) : 1f;
+  }
+
+  /** The label of target {@code j} of sample {@code i}. */
+  public float label(int i, int j) {
+    if (j < 0 || j >= targets) throw new IndexOutOfBoundsException("target " + j + " of " + targets);
+    return labels.get(check(i) * targets + j);
   }
 
   /** Feature {@code f} of row {@code t} of sample {@code i}. */
@@ -142,6 +188,10 @@ public final class Batch {
 
   FloatBuffer rawLabels() {
     return labels;
+  }
+
+  FloatBuffer rawSampleWeights() {
+    return sampleWeights;
   }
 
   long[] rawTsIds() {

@@ -56,11 +56,18 @@ public final class WindowedDataset {
   private final WindowIndex index;
   private final BatchAssembler assembler;
   private final long skipped;
+  private final SampleWeight sampleWeight;
 
   /** A pipeline over in-memory shards with windows of {@code window} rows. */
   public WindowedDataset(List<Shard> shards, int window) {
+    this(shards, window, SampleWeight.NONE);
+  }
+
+  /** As above, its batches carrying each sample's weight by {@code sampleWeight} (none when NONE). */
+  public WindowedDataset(List<Shard> shards, int window, SampleWeight sampleWeight) {
     this.index = new WindowIndex(shards, window);
-    this.assembler = new BatchAssembler(shards, window, Columns.FEATURES);
+    this.sampleWeight = sampleWeight;
+    this.assembler = new BatchAssembler(shards, window, Columns.FEATURES, sampleWeight);
     long s = 0;
     for (Shard sh : shards) {
       s += sh.skipped();
@@ -71,12 +78,44 @@ public final class WindowedDataset {
   /** Loads the files of {@code folds} (in that order, each fold's files by name) of the dataset at {@code root}. */
   public static WindowedDataset load(Path root, List<Integer> folds, int window, TFRecordReader.Options options)
       throws IOException {
+    return load(root, folds, window, options, Shard.RESP);
+  }
+
+  /** As above, labelling each window by the named {@code targets} columns of its last row. */
+  public static WindowedDataset load(Path root, List<Integer> folds, int window, TFRecordReader.Options options,
+      List<String> targets) throws IOException {
+    return load(root, folds, window, options, targets, RowFilter.ALL);
+  }
+
+  /** As above, with only the rows {@code filter} keeps, dropped per file before windows are cut. */
+  public static WindowedDataset load(Path root, List<Integer> folds, int window, TFRecordReader.Options options,
+      List<String> targets, RowFilter filter) throws IOException {
     DatasetFolder folder = DatasetFolder.open(root);
+    for (String t : targets) {
+      if (folder.columns().indexOf(t) < 0) {
+        throw new IllegalArgumentException("target '" + t + "' is not a column of " + root + "/columns.json");
+      }
+    }
     List<Shard> shards = new ArrayList<>();
     for (Path file : folder.files(folds)) {
-      shards.add(Shard.load(file, folder.columns(), options));
+      shards.add(Shard.load(file, folder.columns(), options, targets, filter));
     }
     return new WindowedDataset(shards, window);
+  }
+
+  /** The same rows and windows, batches carrying sample weights by {@code w}. */
+  public WindowedDataset weighted(SampleWeight w) {
+    return new WindowedDataset(shards(), index.window(), w);
+  }
+
+  /** How the batches weight their samples. */
+  public SampleWeight sampleWeight() {
+    return sampleWeight;
+  }
+
+  /** Labels per window: one per target. */
+  public int targets() {
+    return shards().isEmpty() ? 1 : shards().get(0).targetCount();
   }
 
   /** The window index (counts and the deterministic order). */

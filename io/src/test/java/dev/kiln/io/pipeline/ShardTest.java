@@ -55,6 +55,35 @@ class ShardTest {
     }
   }
 
+  /** --min-date and --drop-zero-weight: rows dropped as the file is read, so windows are cut from the kept rows. */
+  @Test
+  void aRowFilterDropsEarlyDatesAndZeroWeightsBeforeWindows() throws IOException {
+    int[] days = {30, 4, 22};
+    float[] rows = PipelineFixtures.rows(days, 3, 100, new Random(4));
+    for (int r = 0; r < 56; r += 5) rows[r * 138 + 1] = 0f; // every 5th row has weight 0
+    Path out = dir.resolve("f");
+    try (DatasetWriter w = new DatasetWriter(out, Columns.standard(), 1, 1)) {
+      for (int r = 0; r < 56; r++) w.write(0, 0, Arrays.copyOfRange(rows, r * 138, (r + 1) * 138));
+      w.commit();
+    }
+    Path file = out.resolve("fold0/0.tfrec");
+    Shard s = Shard.load(file, Columns.standard(), TFRecordReader.Options.DEFAULT, Shard.RESP, new RowFilter(4, true));
+    java.util.List<Long> kept = new java.util.ArrayList<>();
+    for (int r = 0; r < 56; r++) {
+      if (rows[r * 138] >= 4 && rows[r * 138 + 1] != 0f) kept.add(100L + r);
+    }
+    assertEquals(kept.size(), s.rows());
+    for (int i = 0; i < s.rows(); i++) {
+      assertEquals(kept.get(i), s.tsId(i));
+      assertTrue(s.date(i) >= 4 && s.weight(i) != 0f);
+    }
+    Shard dates = Shard.load(file, Columns.standard(), TFRecordReader.Options.DEFAULT, Shard.RESP,
+        new RowFilter(4, false));
+    assertEquals(26, dates.rows(), "days 4 and 5: 4 + 22 rows");
+    // Windows of 20 within one date: only the last day (22 rows, 3 windows) has them once day 3 is dropped.
+    assertEquals(3, new WindowedDataset(java.util.List.of(dates), 20).windowCount());
+  }
+
   @Test
   void pipelineWindowCountsAgreeWithTheInspector() throws IOException {
     Path data = dir.resolve("s");

@@ -95,6 +95,38 @@ class WindowedDatasetTest {
     }
   }
 
+  /** Windows of one row labelled by two targets: resp_1 (set to -resp here) and resp, in that order. */
+  @Test
+  void eachSampleHasOneLabelPerTargetFromItsOwnRow() {
+    Columns c = Columns.standard();
+    int[] days = {5, 9, 4};
+    float[] data = PipelineFixtures.rows(days, 10, 0, new java.util.Random(3));
+    int rows = data.length / c.count();
+    for (int r = 0; r < rows; r++) data[r * c.count() + c.indexOf("resp_1")] = -data[r * c.count() + c.resp()];
+    Shard two = Shard.of("two", c, data, rows, List.of("resp_1", "resp"));
+    assertEquals(2, two.targetCount());
+    WindowedDataset ds = new WindowedDataset(List.of(two), 1);
+    assertEquals(rows, ds.windowCount(), "window 1: every row is a sample, whatever its date");
+    assertEquals(2, ds.targets());
+    int seen = 0;
+    try (BatchStream s = ds.validation(7, 0)) {
+      while (s.hasNext()) {
+        Batch b = s.next();
+        assertEquals(2, b.targets());
+        assertEquals(b.size() * 2, b.labels().remaining());
+        for (int i = 0; i < b.size(); i++, seen++) {
+          int r = (int) b.tsId(i);
+          float resp = data[r * c.count() + c.resp()];
+          assertEquals(BatchAssembler.label(-resp), b.label(i, 0), "resp_1 of row " + r);
+          assertEquals(BatchAssembler.label(resp), b.label(i, 1), "resp of row " + r);
+          assertEquals(b.label(i, 0), b.labels().get(2 * i));
+        }
+      }
+    }
+    assertEquals(rows, seen);
+    assertThrows(IllegalArgumentException.class, () -> Shard.of("x", c, data, rows, List.of("resp_9")));
+  }
+
   @Test
   void labelIsHalfWhenRespIsZero() {
     assertEquals(0.5f, BatchAssembler.label(0f));

@@ -21,8 +21,8 @@ import java.util.Set;
 /**
  * Builds Kiln's {@link Model} from a Keras functional model's {@code to_json()} (the Keras 2 / tf_keras layout):
  * one input, layers joined by their inbound nodes, each layer through its {@link KerasLayers registry} reader. The
- * model must end in one sigmoid output of shape [None, 1] (a Dense with units 1 and activation sigmoid, or an
- * Activation('sigmoid') on one unit), as training for a binary label requires. Everything is checked here, before
+ * model must end in one sigmoid output of shape [None, k] (a Dense with k units and activation sigmoid, or an
+ * Activation('sigmoid') on k units), one unit per binary target. Everything is checked here, before
  * any data is read; each error names the layer and the field.
  */
 public final class KerasModels {
@@ -181,14 +181,14 @@ public final class KerasModels {
   }
 
   private static void checkOutput(Model.Node out) {
-    boolean oneUnit = out.shape().length == 1 && out.shape()[0] == 1;
+    boolean flat = out.shape().length == 1;
     boolean sigmoid = out.layer() instanceof Dense d ? d.activation().equals("sigmoid")
         : out.layer() instanceof Activation a && a.activation().equals("sigmoid");
-    if (!oneUnit || !sigmoid) {
+    if (!flat || !sigmoid) {
       throw new IllegalArgumentException("the output layer '" + out.layer().name() + "' (" + out.layer().className()
           + ") gives " + java.util.Arrays.toString(out.shape()) + (sigmoid ? "" : " without a sigmoid")
-          + "; training for a binary label needs one sigmoid output of shape [None, 1] (Dense(1, activation="
-          + "'sigmoid') or Activation('sigmoid') on one unit)");
+          + "; training for binary labels needs one sigmoid output of shape [None, k], one unit per target "
+          + "(Dense(k, activation='sigmoid') or Activation('sigmoid') on k units)");
     }
   }
 }

@@ -105,7 +105,8 @@ public final class StepGraphs {
 
   /**
    * The training step for {@code localBatch} samples per replica. State: the training state and
-   * {@link #FIRST_NONFINITE_STEP}; feeds: x [b, window, features], y [b, 1], step (U32, the global step from 1: the
+   * {@link #FIRST_NONFINITE_STEP}; feeds: x [b, window, features] (or [b, 1, features] for a model that takes rows),
+   * y [b, k] for the output's k units, step (U32, the global step from 1: the
    * RNG counter); result: "loss", the global batch's mean loss.
    */
   public static StatefulStep training(Model model, int localBatch, int replicas, Sgd sgd, long seed) {
@@ -130,6 +131,17 @@ public final class StepGraphs {
    */
   public static StatefulStep training(Model model, int localBatch, int replicas, Optimization opt, long seed,
       int batchNormGroup, BatchSource source) {
+    return training(model, localBatch, replicas, opt, seed, batchNormGroup, source, false);
+  }
+
+  /**
+   * As above; with {@code weighted} each sample's loss is weighted as Keras's {@code sample_weight} (a feed or
+   * table column from {@code source}): the loss is Σ w·loss over the global batch divided by its size (Keras's
+   * SUM_OVER_BATCH_SIZE, not by Σ w), and so is the training loss the metrics report; the other metrics are not
+   * weighted, as Keras's compile metrics.
+   */
+  public static StatefulStep training(Model model, int localBatch, int replicas, Optimization opt, long seed,
+      int batchNormGroup, BatchSource source, boolean weighted) {
     StatefulStep.Builder b = StatefulStep.builder(replicas);
     Tracer t = b.tracer();
     Map<String, Value> state = new LinkedHashMap<>();
@@ -137,8 +149,7 @@ public final class StepGraphs {
         state.put(k, Optimization.resident(k) ? b.resident(k, ty) : b.state(k, ty)));
     Value firstBad = b.state(FIRST_NONFINITE_STEP, new TensorType(DType.U32, Shape.scalar()));
     Value firstBadLoss = b.state(FIRST_NONFINITE_LOSS, new TensorType(DType.F32, Shape.scalar()));
-    int[] in = model.inputShape();
-    Value[] xy = source.declare(b, localBatch, in[0], in[1]);
+    Value[] xy = batch(b, source, model, localBatch, weighted);
     Value x = xy[0], y = xy[1];
     Value step = b.feed("step", new TensorType(DType.U32, Shape.scalar()));
     Value counter = step;
@@ -150,8 +161,10 @@ public final class StepGraphs {
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, seed), counter, replicas, batchNormGroup);
     Model.Outputs out = model.forward(ctx, x);
     Value losses = Metrics.bceFromLogits(out.logits(), y);
-    // The global batch's mean: each replica's sum over the global batch size; gradients then sum across replicas.
-    Value loss = Ops.sum(losses).div((double) localBatch * replicas);
+    if (weighted) losses = losses.mul(Ops.broadcastTo(xy[2], localBatch, model.units()));
+    // The global batch's mean (over every unit, as Keras's binary cross-entropy on [b, k]): each replica's sum over
+    // the global batch size times k; gradients then sum across replicas.
+    Value loss = Ops.sum(losses).div((double) localBatch * replicas * model.units());
     List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();
     List<Value> grads = Autodiff.grad(loss, trainable.stream().map(v -> state.get(v.name())).toList());
     Map<String, Value> next = new LinkedHashMap<>(state);
@@ -163,8 +176,7 @@ public final class StepGraphs {
     next.putAll(opt.apply(t, state, summed, step));
     next.putAll(ctx.updates());
     Value ones = Ops.broadcastTo(t.scalar(1, DType.F32), localBatch, 1);
-    accumulate(next, state, Metrics.batchCounts(Ops.stopGradient(out.output()), y, Ops.stopGradient(losses), ones),
-        replicas);
+    accumulate(next, state, counts(Ops.stopGradient(out.output()), y, Ops.stopGradient(losses), ones), replicas);
     Value reportedLoss = replicas > 1 ? Ops.allReduceSum(loss) : loss;
     next.forEach(b::update);
     // Not finite: NaN (x != x) or infinite (|x| == inf). Only the first such step is kept.
@@ -180,8 +192,8 @@ public final class StepGraphs {
 
   /**
    * The evaluation step: the model in inference mode. Resident: the model's variables; state: the metric
-   * accumulators under {@link #EVAL}; feeds: x [b, window, features], y [b, 1] and weight [b, 1] (0 for padding);
-   * result: "probabilities" [b, 1].
+   * accumulators under {@link #EVAL}; feeds: x [b, window, features], y [b, k] and weight [b, 1] (0 for padding);
+   * result: "probabilities" [b, k].
    */
   public static StatefulStep evaluation(Model model, int localBatch, int replicas) {
     return evaluation(model, localBatch, replicas, new BatchSource.Fed());
@@ -195,18 +207,39 @@ public final class StepGraphs {
     for (Variable v : model.variables()) params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
     Map<String, Value> acc = new LinkedHashMap<>();
     Metrics.accumulators().forEach((k, sh) -> acc.put(k, b.state(EVAL + k, new TensorType(DType.F32, sh))));
-    int[] in = model.inputShape();
-    Value[] xy = source.declare(b, localBatch, in[0], in[1]);
+    Value[] xy = batch(b, source, model, localBatch, false);
     Value x = xy[0], y = xy[1];
     Value w = b.feed("weight", new TensorType(DType.F32, Shape.of(localBatch, 1)));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), replicas);
     Model.Outputs out = model.forward(ctx, x);
     Value losses = Metrics.bceFromLogits(out.logits(), y);
     Map<String, Value> next = new LinkedHashMap<>();
-    accumulate(next, acc, Metrics.batchCounts(out.output(), y, losses, w), replicas);
+    accumulate(next, acc, counts(out.output(), y, losses, w), replicas);
     next.forEach((k, v) -> b.update(EVAL + k, v));
     b.result("probabilities", out.output());
     return b.build();
+  }
+
+  /**
+   * The step's batch from {@code source}: windows [b, window, features] of a model that takes windows; for a model
+   * that takes rows, windows of one row fed as such and reshaped to [b, features] (the same floats).
+   */
+  private static Value[] batch(StatefulStep.Builder b, BatchSource source, Model model, int localBatch,
+      boolean weighted) {
+    Value[] xy = source.declare(b, localBatch, model.window(), model.features(), model.units(), weighted);
+    if (model.takesRows()) xy[0] = Ops.reshape(xy[0], localBatch, model.features());
+    return xy;
+  }
+
+  /**
+   * The metric counts of probabilities, labels and losses [b, k] with sample weights [b, 1]: for k > 1 over the
+   * flattened units, as Keras's AUC, recall and precision on [b, k] (each sample's weight on each of its units).
+   */
+  private static Map<String, Value> counts(Value p, Value y, Value losses, Value w) {
+    int b = p.dim(0), k = p.dim(1);
+    if (k == 1) return Metrics.batchCounts(p, y, losses, w);
+    return Metrics.batchCounts(Ops.reshape(p, b * k, 1), Ops.reshape(y, b * k, 1), Ops.reshape(losses, b * k, 1),
+        Ops.reshape(Ops.broadcastTo(w, b, k), b * k, 1));
   }
 
   private static void accumulate(Map<String, Value> next, Map<String, Value> state, Map<String, Value> batch,

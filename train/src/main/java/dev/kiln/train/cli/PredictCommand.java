@@ -23,7 +23,7 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--fold", defaultValue = "4", description = "Fold to predict (default ${DEFAULT-VALUE}).")
   int fold;
 
-  @Option(names = "--out", required = true, description = "CSV file to write (ts_id,date,label,probability).")
+  @Option(names = "--out", required = true, description = "CSV file to write (ts_id,date,label,probability; with k targets label_0..k-1, probability_0..k-1).")
   Path out;
 
   @Option(names = "--backend", defaultValue = "java", description = "Backend (default ${DEFAULT-VALUE}).")
@@ -35,6 +35,10 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "4096", description = "Windows per batch (default ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--targets", defaultValue = "resp", paramLabel = "COL[,COL...]",
+      description = "The columns the model was trained on (train's --targets), one per output unit (default resp).")
+  String targets;
+
   @Option(names = "--force", description = "Write --out even inside the model or data folder.")
   boolean force;
 
@@ -43,7 +47,7 @@ public final class PredictCommand implements Callable<Integer> {
     OptionChecks.atLeast("--batch-size", batchSize, 1);
     OptionChecks.atLeast("--fold", fold, 0);
     checkOut();
-    Predictor.run(model, data, fold, out, backend, plugin, batchSize, System.out);
+    Predictor.run(model, data, fold, out, backend, plugin, batchSize, Targets.parse(targets), System.out);
     return 0;
   }
 

@@ -34,8 +34,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--holdout", defaultValue = "4", description = "Validation fold (default ${DEFAULT-VALUE}).")
   int holdout;
 
-  @Option(names = "--window", defaultValue = "20", description = "Rows per window (default ${DEFAULT-VALUE}).")
-  int window;
+  @Option(names = "--window", paramLabel = "W",
+      description = "Rows per window (default 20; with --model, the model's: 1 for a model that takes rows).")
+  Integer window;
 
   @Option(names = "--noise", defaultValue = "0.1", description = "Gaussian noise stddev (default ${DEFAULT-VALUE}).")
   double noise;
@@ -76,6 +77,24 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Train this Keras functional model (model.to_json(), Keras 2 / tf_keras) instead of the seed's.")
   Path model;
 
+  @Option(names = "--targets", defaultValue = "resp", paramLabel = "COL[,COL...]", description = Targets.DESCRIPTION)
+  String targets;
+
+  @Option(names = "--min-date", paramLabel = "D",
+      description = "Drop rows dated before D from the training and validation folds, as they are read (before "
+          + "windows are cut).")
+  Integer minDate;
+
+  @Option(names = "--drop-zero-weight",
+      description = "Drop rows of weight 0 from the training and validation folds, as they are read.")
+  boolean dropZeroWeight;
+
+  @Option(names = "--sample-weight", defaultValue = "none", paramLabel = "KIND",
+      description = "Weight each training sample's loss by its last row's: none (default), weight, abs-resp, "
+          + "weight-abs-resp or mean-abs-targets (the mean |value| of --targets), as Keras's sample_weight; the "
+          + "metrics and the validation are not weighted.")
+  String sampleWeight;
+
   @Option(names = "--resume", description = "Continue the killed run in this output folder from its last checkpoint.")
   Path resume;
 
@@ -91,10 +110,15 @@ public final class TrainCommand implements Callable<Integer> {
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
     FitOptions fit = fitFlags.fitOptions();
+    if (model == null && !Targets.parse(targets).equals(java.util.List.of("resp"))) {
+      throw new IllegalArgumentException("--targets needs --model: the seed's model has one output unit, for resp");
+    }
     fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, fit.optimization().rule().learningRate(),
-        FitFlags.momentum(fit.optimization().rule()), folds, holdout, window, noise, seed, backend, plugin,
-        stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model);
+        FitFlags.momentum(fit.optimization().rule()), folds, holdout, window(), noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model,
+        Targets.parse(targets), new dev.kiln.io.pipeline.RowFilter(minDate == null ? Integer.MIN_VALUE : minDate,
+        dropZeroWeight), dev.kiln.io.pipeline.SampleWeight.parse(sampleWeight));
     try {
       new Trainer(opts, fit, System.out).run();
     } catch (DivergedException e) {
@@ -102,5 +126,18 @@ public final class TrainCommand implements Callable<Integer> {
       return 3;
     }
     return 0;
+  }
+
+  /**
+   * The rows per sample: --window for the seed's model (20 if not given); for --model, the model's (1 when it takes
+   * rows), and a --window that disagrees is refused in one line, before any data is read.
+   */
+  private int window() throws java.io.IOException {
+    if (model == null) return window == null ? 20 : window;
+    dev.kiln.ops.Model m = dev.kiln.ops.keras.KerasModels.read(model);
+    int w = window == null ? m.window() : window;
+    String problem = Trainer.inputProblem(m, w);
+    if (problem != null) throw new IllegalArgumentException(model + ": " + problem);
+    return w;
   }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
 public final class BatchFeeds {
   private BatchFeeds() {}
 
-  /** x, y and step for the training step. */
+  /** x, y, step and, when the batch carries them, the sample weights for the training step. */
   public static Map<String, List<DeviceArray>> training(DeviceRunner runner, Batch b, int local, long step) {
     return training(runner, b, local, step, null);
   }
@@ -32,6 +32,15 @@ public final class BatchFeeds {
   public static Map<String, List<DeviceArray>> training(DeviceRunner runner, Batch b, int local, long step,
       List<dev.kiln.core.backend.HostHold> holds) {
     Map<String, List<DeviceArray>> m = xy(runner, b, local, holds);
+    if (b.weighted()) {
+      List<Tensor> ws = new ArrayList<>();
+      for (int r = 0; r < runner.replicas(); r++) {
+        ByteBuffer wb = b.sampleWeightBytes().duplicate().clear();
+        wb.position(r * local * 4).limit((r + 1) * local * 4);
+        ws.add(Tensor.wrap(DType.F32, Shape.of(local, 1), wb));
+      }
+      m.put("sample_weight", holds == null ? runner.scatter(ws) : runner.scatterAsync(ws, holds));
+    }
     m.put("step", runner.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {(int) step})));
     return m;
   }
@@ -57,9 +66,9 @@ public final class BatchFeeds {
       ByteBuffer fb = b.featureBytes().duplicate().clear();
       fb.position(r * local * per * 4).limit((r + 1) * local * per * 4);
       ByteBuffer lb = b.labelBytes().duplicate().clear();
-      lb.position(r * local * 4).limit((r + 1) * local * 4);
+      lb.position(r * local * b.targets() * 4).limit((r + 1) * local * b.targets() * 4);
       xs.add(Tensor.wrap(DType.F32, Shape.of(local, b.window(), b.featureCount()), fb));
-      ys.add(Tensor.wrap(DType.F32, Shape.of(local, 1), lb));
+      ys.add(Tensor.wrap(DType.F32, Shape.of(local, b.targets()), lb));
     }
     Map<String, List<DeviceArray>> m = new LinkedHashMap<>();
     m.put("x", holds == null ? runner.scatter(xs) : runner.scatterAsync(xs, holds));

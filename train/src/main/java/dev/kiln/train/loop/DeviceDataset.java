@@ -50,9 +50,14 @@ public final class DeviceDataset {
     return data;
   }
 
-  /** Bytes each device holds: the feature rows and the labels, float32. */
+  /** Bytes each device holds: the feature rows, the labels and any sample weights, float32. */
   public long bytes() {
-    return (long) rows * (features + 1) * 4;
+    return (long) rows * (features + data.targets() + (weighted() ? 1 : 0)) * 4;
+  }
+
+  /** Whether the tables hold each row's sample weight (the data's batches carry them). */
+  public boolean weighted() {
+    return data.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE;
   }
 
   /** The start row of window {@code id} in the tables. */
@@ -60,23 +65,38 @@ public final class DeviceDataset {
     return offsets[WindowIndex.shardOf(id)] + WindowIndex.startOf(id);
   }
 
-  /** The label of window {@code id} (its last row's). */
-  public float label(long id) {
+  /** The label of target {@code j} of window {@code id} (its last row's). */
+  public float label(long id, int j) {
     Shard s = data.shards().get(WindowIndex.shardOf(id));
-    return BatchAssembler.label(s.resp(WindowIndex.startOf(id) + data.index().window() - 1));
+    return BatchAssembler.label(s.target(WindowIndex.startOf(id) + data.index().window() - 1, j));
   }
 
   /** Builds the tables on the host and puts them on every device of {@code runner}. */
   public void upload(DeviceRunner runner) {
     float[] table = new float[Math.max(1, rows) * features];
-    float[] labels = new float[Math.max(1, rows)];
+    int k = data.targets();
+    float[] labels = new float[Math.max(1, rows) * k];
     List<Shard> shards = data.shards();
     for (int s = 0; s < shards.size(); s++) {
       Shard sh = shards.get(s);
       System.arraycopy(sh.features(), 0, table, offsets[s] * features, sh.rows() * features);
-      for (int r = 0; r < sh.rows(); r++) labels[offsets[s] + r] = BatchAssembler.label(sh.resp(r));
+      for (int r = 0; r < sh.rows(); r++) {
+        for (int j = 0; j < k; j++) labels[(offsets[s] + r) * k + j] = BatchAssembler.label(sh.target(r, j));
+      }
     }
     runner.put(Map.of(source.features(), Tensor.of(table, Math.max(1, rows), features),
-        source.labels(), Tensor.of(labels, Math.max(1, rows), 1)));
+        source.labels(), Tensor.of(labels, Math.max(1, rows), k)));
+    if (weighted()) runner.put(Map.of(source.sampleWeights(), Tensor.of(sampleWeights(), Math.max(1, rows), 1)));
+  }
+
+  /** Each row's sample weight as the last row of a window, by the data's weighting. */
+  private float[] sampleWeights() {
+    float[] w = new float[Math.max(1, rows)];
+    List<Shard> shards = data.shards();
+    for (int s = 0; s < shards.size(); s++) {
+      Shard sh = shards.get(s);
+      for (int r = 0; r < sh.rows(); r++) w[offsets[s] + r] = data.sampleWeight().of(sh, r);
+    }
+    return w;
   }
 }

@@ -18,7 +18,10 @@ import java.util.Map;
  * on the devices. One place for validation in {@code train} and for {@code predict}.
  */
 public final class Evaluator {
-  /** The metrics, and per window (in order) its probability, label and id. */
+  /**
+   * The metrics, and per window (in order) its probabilities and labels (k each, one per output unit, window after
+   * window) and its id.
+   */
   public record Result(Metrics.Values values, float[] probabilities, float[] labels, long[] windowIds) {}
 
   private final DeviceRunner runner;
@@ -39,8 +42,8 @@ public final class Evaluator {
   public Result run(DeviceDataset table) {
     runner.put(StepGraphs.zeroMetrics(StepGraphs.EVAL));
     long[] order = table.data().index().order();
-    int n = order.length, global = local * runner.replicas();
-    float[] probs = new float[n], labels = new float[n];
+    int n = order.length, global = local * runner.replicas(), t = table.data().targets();
+    float[] probs = new float[n * t], labels = new float[n * t];
     for (int k = 0; k < n; k += global) {
       int size = Math.min(global, n - k);
       List<Tensor> starts = new java.util.ArrayList<>(), weights = new java.util.ArrayList<>();
@@ -52,7 +55,7 @@ public final class Evaluator {
           if (j < size) {
             s[i] = table.start(order[k + j]);
             w[i] = 1f;
-            labels[k + j] = table.label(order[k + j]);
+            for (int u = 0; u < t; u++) labels[(k + j) * t + u] = table.label(order[k + j], u);
           }
         }
         starts.add(Tensor.of(s, local));
@@ -66,7 +69,7 @@ public final class Evaluator {
       List<DeviceArray> p = results.get("probabilities");
       for (int r = 0; r < runner.replicas(); r++) {
         int count = Math.min(local, size - r * local);
-        if (count > 0) System.arraycopy(runner.read(p.get(r)).floats(), 0, probs, k + r * local, count);
+        if (count > 0) System.arraycopy(runner.read(p.get(r)).floats(), 0, probs, (k + r * local) * t, count * t);
       }
       DeviceRunner.release(results);
     }
@@ -83,8 +86,8 @@ public final class Evaluator {
   /** Evaluates the model state held by the runner on every window of {@code data}. */
   public Result run(WindowedDataset data) {
     runner.put(StepGraphs.zeroMetrics(StepGraphs.EVAL));
-    int n = data.windowCount();
-    float[] probs = new float[n], labels = new float[n];
+    int n = data.windowCount(), t = data.targets();
+    float[] probs = new float[n * t], labels = new float[n * t];
     long[] ids = new long[n];
     int k = 0;
     try (BatchStream vs = data.validation(local * runner.replicas(), 2)) {
@@ -96,11 +99,11 @@ public final class Evaluator {
         List<DeviceArray> p = results.get("probabilities");
         for (int r = 0; r < runner.replicas(); r++) {
           int count = Math.min(local, b.size() - r * local);
-          if (count > 0) System.arraycopy(runner.read(p.get(r)).floats(), 0, probs, k + r * local, count);
+          if (count > 0) System.arraycopy(runner.read(p.get(r)).floats(), 0, probs, (k + r * local) * t, count * t);
         }
         DeviceRunner.release(results);
         for (int i = 0; i < b.size(); i++) {
-          labels[k + i] = b.label(i);
+          for (int u = 0; u < t; u++) labels[(k + i) * t + u] = b.label(i, u);
           ids[k + i] = b.windowId(i);
         }
         k += b.size();
