@@ -38,8 +38,9 @@ public final class PluginInstaller {
 
   public static List<Candidate> candidates(PluginLocator.Kind kind) {
     return switch (kind) {
-      case CPU -> List.of(new Candidate("xla-cpu-pjrt", "xla_cpu_pjrt.so"),
-          new Candidate("fastatomstruct-xla-cpu", "libpjrt_cpu.so"));
+      // The newer XLA first (PJRT API 0.106; docs/benchmarks.md, CPU plugins), the older plugin as a fallback.
+      case CPU -> List.of(new Candidate("fastatomstruct-xla-cpu", "libpjrt_cpu.so"),
+          new Candidate("xla-cpu-pjrt", "xla_cpu_pjrt.so"));
       case CUDA -> List.of(new Candidate("jax-cuda13-pjrt", "xla_cuda_plugin.so"));
       case TPU -> List.of(new Candidate("libtpu", "libtpu.so"));
     };
