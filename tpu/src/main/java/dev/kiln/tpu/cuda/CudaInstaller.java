@@ -3,8 +3,6 @@ package dev.kiln.tpu.cuda;
 import dev.kiln.tpu.pjrt.ElfSymbols;
 import dev.kiln.tpu.pjrt.InstallFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,11 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -75,7 +69,7 @@ public final class CudaInstaller {
               CudaWheels.mb(w.size())));
           Path file = work.resolve(w.fileName());
           fetcher.fetch(w, file);
-          String sha = sha256(file);
+          String sha = InstallFiles.sha256(file);
           if (!sha.equalsIgnoreCase(w.sha256())) {
             throw new IOException(w.fileName() + ": sha256 " + sha + " differs from the registry's " + w.sha256());
           }
@@ -92,15 +86,6 @@ public final class CudaInstaller {
       } finally {
         InstallFiles.deleteTree(work);
       }
-    }
-  }
-
-  static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

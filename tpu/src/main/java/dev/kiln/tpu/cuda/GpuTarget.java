@@ -32,14 +32,6 @@ public record GpuTarget(String name, String config) {
     }
   }
 
-  /** The device's name as the spec gives it ({@code device_description_str}). */
-  public String deviceName() {
-    int i = config.indexOf("device_description_str:");
-    if (i < 0) return name;
-    int a = config.indexOf('"', i), b = config.indexOf('"', a + 1);
-    return config.substring(a + 1, b);
-  }
-
   /**
    * Describes {@code gpus} of this target on one host with the CUDA plugin {@code plugin}, for {@link
    * PjrtTopology#compile}. The plugin compiles with its own ptxas and libdevice, which must lie beside it.

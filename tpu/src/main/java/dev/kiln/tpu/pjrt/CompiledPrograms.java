@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -34,13 +32,11 @@ public final class CompiledPrograms {
   public record Program(String name, String file, String fingerprint, byte[] bytes) {}
 
   private final Path dir;
-  private final String pluginSha256;
   private final String deviceKind;
   private final Map<String, Program> byFingerprint;
 
-  private CompiledPrograms(Path dir, String pluginSha256, String deviceKind, Map<String, Program> byFingerprint) {
+  private CompiledPrograms(Path dir, String deviceKind, Map<String, Program> byFingerprint) {
     this.dir = dir;
-    this.pluginSha256 = pluginSha256;
     this.deviceKind = deviceKind;
     this.byFingerprint = byFingerprint;
   }
@@ -59,7 +55,7 @@ public final class CompiledPrograms {
     m.put("format", "kiln-executables");
     ObjectNode p = m.putObject("plugin");
     p.put("file", plugin.path().getFileName().toString());
-    p.put("sha256", sha256(plugin.path()));
+    p.put("sha256", InstallFiles.sha256(plugin.path()));
     p.put("pjrt_api", plugin.apiVersion());
     m.put("device_kind", deviceKind);
     extra.forEach((k, v) -> m.set(k, JSON.valueToTree(v)));
@@ -97,7 +93,7 @@ public final class CompiledPrograms {
       throw new IOException(mf + " is not valid JSON");
     }
     if (!"kiln-executables".equals(m.path("format").asText())) throw new IOException(mf + " is not a Kiln manifest");
-    String sha = sha256(plugin.path());
+    String sha = InstallFiles.sha256(plugin.path());
     if (!sha.equals(m.path("plugin").path("sha256").asText())) {
       throw new IOException(dir + " was compiled with another plugin (" + m.path("plugin").path("file").asText() + ", "
           + "PJRT API " + m.path("plugin").path("pjrt_api").asText() + "); this is " + plugin.path().getFileName()
@@ -107,7 +103,7 @@ public final class CompiledPrograms {
       throw new IOException(dir + " was compiled for " + m.path("device_kind").asText() + "; this backend's devices are "
           + deviceKind + ": compile again for this device");
     }
-    return new CompiledPrograms(dir, sha, deviceKind, programs(dir, m));
+    return new CompiledPrograms(dir, deviceKind, programs(dir, m));
   }
 
   private static Map<String, Program> programs(Path dir, JsonNode m) throws IOException {
@@ -138,10 +134,6 @@ public final class CompiledPrograms {
     return deviceKind;
   }
 
-  public String pluginSha256() {
-    return pluginSha256;
-  }
-
   /** The serialized program with this fingerprint, or null. */
   public Program find(String fingerprint) {
     return byFingerprint.get(fingerprint);
@@ -154,15 +146,6 @@ public final class CompiledPrograms {
   static String sha256(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

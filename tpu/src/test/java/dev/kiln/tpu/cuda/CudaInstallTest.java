@@ -90,7 +90,7 @@ class CudaInstallTest {
     StringBuilder b = new StringBuilder("{\"version\": \"1\", \"install\": [");
     List<String> items = new ArrayList<>();
     for (var e : wheels.entrySet()) {
-      String sha = e.getKey().equals(corrupt) ? "0".repeat(64) : CudaInstaller.sha256(e.getValue());
+      String sha = e.getKey().equals(corrupt) ? "0".repeat(64) : dev.kiln.tpu.pjrt.InstallFiles.sha256(e.getValue());
       items.add("{\"metadata\": {\"name\": \"" + e.getKey() + "\", \"version\": \"1\"}, \"download_info\": {\"url\": \""
           + e.getValue().toUri() + "\", \"archive_info\": {\"hashes\": {\"sha256\": \"" + sha + "\"}}}}");
     }
