@@ -3,7 +3,6 @@ package dev.kiln.train.cli;
 import dev.kiln.train.stream.PredictServer;
 import dev.kiln.train.stream.StreamPredictor;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -19,8 +18,8 @@ import picocli.CommandLine.Option;
         + " (date, weight, feature_0..129, ts_id; null for a missing value); GET /healthz.",
         "Rows must come in order: the predictor keeps each date's last rows for the window."})
 public final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Run folder with model.json and model.safetensors.")
-  Path model;
+  @picocli.CommandLine.Mixin
+  PredictorFlags predictor;
 
   @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 for any free one).")
   int port;
@@ -31,19 +30,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "4", description = "Threads reading requests (default ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--nan-fill", defaultValue = "-100",
-      description = "Value for missing features, as kiln convert filled the training data (default ${DEFAULT-VALUE}).")
-  float nanFill;
-
-  @Option(names = "--skip-zero-weight", description = "Answer weight-0 rows with action 0 without calling the model.")
-  boolean skipZeroWeight;
-
   @Override
   public Integer call() throws Exception {
     OptionChecks.atLeast("--threads", threads, 1);
     OptionChecks.atLeast("--port", port, 0);
-    StreamPredictor.Options o = new StreamPredictor.Options(nanFill, skipZeroWeight, "java");
-    try (StreamPredictor p = StreamPredictor.open(model, o)) {
+    try (StreamPredictor p = predictor.open()) {
       PredictServer server = PredictServer.start(p, new InetSocketAddress(host, port), threads, System.err);
       CountDownLatch stop = new CountDownLatch(1);
       for (String sig : new String[] {"TERM", "INT"}) {

@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
         "Windows: the last W rows of the row's date, the date's first row repeated in front until W rows have come."
         + " Action: 1 when the mean probability is above 0.5."})
 public final class StreamCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Run folder with model.json and model.safetensors.")
-  Path model;
+  @picocli.CommandLine.Mixin
+  PredictorFlags predictor;
 
   @Option(names = "--csv", required = true, description = "Test rows: date, weight, feature_0..129, ts_id.")
   Path csv;
@@ -25,19 +25,11 @@ public final class StreamCommand implements Callable<Integer> {
       description = "CSV to write: ts_id, probability (or probability_0..k-1), action.")
   Path out;
 
-  @Option(names = "--nan-fill", defaultValue = "-100",
-      description = "Value for missing features, as kiln convert filled the training data (default ${DEFAULT-VALUE}).")
-  float nanFill;
-
-  @Option(names = "--skip-zero-weight", description = "Answer weight-0 rows with action 0 without calling the model.")
-  boolean skipZeroWeight;
-
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(csv)) throw new IllegalArgumentException("--csv " + csv + " is not a file");
     if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a folder, not a file");
-    StreamPredictor.Options o = new StreamPredictor.Options(nanFill, skipZeroWeight, "java");
-    try (StreamPredictor p = StreamPredictor.open(model, o)) {
+    try (StreamPredictor p = predictor.open()) {
       Replay.run(p, csv, out, System.out);
     }
     return 0;

@@ -1,0 +1,23 @@
+package dev.kiln.train.cli;
+
+import dev.kiln.train.stream.StreamPredictor;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The flags {@code kiln stream} and {@code kiln serve} share: the run to load and how rows are answered. */
+public final class PredictorFlags {
+  @Option(names = "--model", required = true, description = "Run folder with model.json and model.safetensors.")
+  Path model;
+
+  @Option(names = "--nan-fill", defaultValue = "-100",
+      description = "Value for missing features, as kiln convert filled the training data (default ${DEFAULT-VALUE}).")
+  float nanFill;
+
+  @Option(names = "--skip-zero-weight", description = "Answer weight-0 rows with action 0 without calling the model.")
+  boolean skipZeroWeight;
+
+  /** Opens the run's predictor on the Java backend. */
+  StreamPredictor open() throws java.io.IOException {
+    return StreamPredictor.open(model, new StreamPredictor.Options(nanFill, skipZeroWeight, "java"));
+  }
+}
