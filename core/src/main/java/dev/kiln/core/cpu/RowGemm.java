@@ -1,0 +1,151 @@
+package dev.kiln.core.cpu;
+
+import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The single-row inference kernel: C (rows × n) = A (rows × k) · B + bias, for the few rows one window or one row
+ * gives (a Dense on a row, a Conv1D over a window as one GEMM on overlapping rows of its padded input). B is packed
+ * once, at load time, into panels of {@link #P} columns (the last one zero-padded); nothing is allocated per call and
+ * no thread is involved. Each output element is one chain of fused multiply-adds in K's order, starting from the bias.
+ *
+ * <p>A's row r starts at {@code a[aOff + r·lda]} and has k contiguous floats, so a Conv1D with stride s reads its
+ * im2col rows in place from the padded input (lda = s·channels, k = taps·channels). The bias is one row shared by
+ * every output row (biasRows = 1) or one row per output row (a Conv1D whose padded taps see no input shift).
+ */
+public final class RowGemm {
+  private static final VectorSpecies<Float> S = GemmKernels.S;
+  private static final int L = S.length();
+  /** Columns per packed panel: four vectors. */
+  public static final int P = 4 * L;
+  /** Rows per register tile: 4 × 4 accumulators with 32 vector registers, 2 × 4 with 16. */
+  private static final int MR = L >= 16 ? 4 : 2;
+
+  private RowGemm() {}
+
+  /** B (k × n) packed into ⌈n / P⌉ panels of k × P floats, with its bias rows padded to the panels' width. */
+  public record Packed(float[] panels, float[] bias, int k, int n, int biasRows) {
+    int width() {
+      return bias.length / biasRows;
+    }
+  }
+
+  /**
+   * Packs a row-major [k, n] matrix and its bias ([n], or [biasRows, n] row-major) once.
+   */
+  public static Packed pack(float[] b, int k, int n, float[] bias, int biasRows) {
+    Objects.requireNonNull(b, "b");
+    if (b.length != (long) k * n) throw new IllegalArgumentException("B has " + b.length + " floats, not " + k + "×" + n);
+    if (bias.length != (long) biasRows * n) {
+      throw new IllegalArgumentException("bias has " + bias.length + " floats, not " + biasRows + "×" + n);
+    }
+    int panels = (n + P - 1) / P, width = panels * P;
+    float[] out = new float[panels * k * P];
+    for (int q = 0; q < panels; q++) {
+      int j0 = q * P, cols = Math.min(P, n - j0);
+      for (int p = 0; p < k; p++) System.arraycopy(b, p * n + j0, out, (q * k + p) * P, cols);
+    }
+    float[] padded = new float[biasRows * width];
+    for (int r = 0; r < biasRows; r++) System.arraycopy(bias, r * n, padded, r * width, n);
+    return new Packed(out, padded, k, n, biasRows);
+  }
+
+  /**
+   * C[cOff + r·ldc + j] = Σ_p A[aOff + r·lda + p] · B[p, j] + bias(r, j), for r < rows and j < n. Columns of C past n
+   * are not written.
+   */
+  public static void multiply(float[] a, int aOff, int lda, int rows, Packed b, float[] c, int cOff, int ldc) {
+    if (b.biasRows != 1 && b.biasRows != rows) {
+      throw new IllegalArgumentException(rows + " rows against a bias of " + b.biasRows + " rows");
+    }
+    int k = b.k, panels = b.width() / P, biasStride = b.biasRows == 1 ? 0 : b.width();
+    for (int q = 0; q < panels; q++) {
+      int j0 = q * P, cols = Math.min(P, b.n - j0), bOff = q * k * P;
+      int r = 0;
+      for (; r + MR <= rows; r += MR) {
+        int bias = r * biasStride + j0, out = cOff + r * ldc + j0, in = aOff + r * lda;
+        if (MR == 4) tile4(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols);
+        else tile2(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols);
+      }
+      for (; r < rows; r++) {
+        tile1(k, a, aOff + r * lda, b.panels, bOff, b.bias, r * biasStride + j0, c, cOff + r * ldc + j0, cols);
+      }
+    }
+  }
+
+  private static void tile4(int k, float[] a, int a0, int lda, float[] bp, int bOff, float[] bias, int bi, int bs,
+      float[] c, int c0, int ldc, int cols) {
+    int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    FloatVector c00 = load(bias, bi), c01 = load(bias, bi + L), c02 = load(bias, bi + 2 * L), c03 = load(bias, bi + 3 * L);
+    bi += bs;
+    FloatVector c10 = load(bias, bi), c11 = load(bias, bi + L), c12 = load(bias, bi + 2 * L), c13 = load(bias, bi + 3 * L);
+    bi += bs;
+    FloatVector c20 = load(bias, bi), c21 = load(bias, bi + L), c22 = load(bias, bi + 2 * L), c23 = load(bias, bi + 3 * L);
+    bi += bs;
+    FloatVector c30 = load(bias, bi), c31 = load(bias, bi + L), c32 = load(bias, bi + 2 * L), c33 = load(bias, bi + 3 * L);
+    for (int p = 0, o = bOff; p < k; p++, o += P) {
+      FloatVector b0 = load(bp, o), b1 = load(bp, o + L), b2 = load(bp, o + 2 * L), b3 = load(bp, o + 3 * L);
+      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+      x = FloatVector.broadcast(S, a[a1 + p]);
+      c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+      x = FloatVector.broadcast(S, a[a2 + p]);
+      c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+      x = FloatVector.broadcast(S, a[a3 + p]);
+      c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+    }
+    store(c, c0, cols, c00, c01, c02, c03);
+    store(c, c0 + ldc, cols, c10, c11, c12, c13);
+    store(c, c0 + 2 * ldc, cols, c20, c21, c22, c23);
+    store(c, c0 + 3 * ldc, cols, c30, c31, c32, c33);
+  }
+
+  private static void tile2(int k, float[] a, int a0, int lda, float[] bp, int bOff, float[] bias, int bi, int bs,
+      float[] c, int c0, int ldc, int cols) {
+    int a1 = a0 + lda;
+    FloatVector c00 = load(bias, bi), c01 = load(bias, bi + L), c02 = load(bias, bi + 2 * L), c03 = load(bias, bi + 3 * L);
+    bi += bs;
+    FloatVector c10 = load(bias, bi), c11 = load(bias, bi + L), c12 = load(bias, bi + 2 * L), c13 = load(bias, bi + 3 * L);
+    for (int p = 0, o = bOff; p < k; p++, o += P) {
+      FloatVector b0 = load(bp, o), b1 = load(bp, o + L), b2 = load(bp, o + 2 * L), b3 = load(bp, o + 3 * L);
+      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+      x = FloatVector.broadcast(S, a[a1 + p]);
+      c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+    }
+    store(c, c0, cols, c00, c01, c02, c03);
+    store(c, c0 + ldc, cols, c10, c11, c12, c13);
+  }
+
+  private static void tile1(int k, float[] a, int a0, float[] bp, int bOff, float[] bias, int bi, float[] c, int c0,
+      int cols) {
+    FloatVector c0v = load(bias, bi), c1v = load(bias, bi + L), c2v = load(bias, bi + 2 * L), c3v = load(bias, bi + 3 * L);
+    for (int p = 0, o = bOff; p < k; p++, o += P) {
+      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      c0v = x.fma(load(bp, o), c0v);
+      c1v = x.fma(load(bp, o + L), c1v);
+      c2v = x.fma(load(bp, o + 2 * L), c2v);
+      c3v = x.fma(load(bp, o + 3 * L), c3v);
+    }
+    store(c, c0, cols, c0v, c1v, c2v, c3v);
+  }
+
+  private static FloatVector load(float[] a, int off) {
+    return FloatVector.fromArray(S, a, off);
+  }
+
+  /** Stores one row of a panel: the whole four vectors, or the first {@code cols} columns of the last panel. */
+  private static void store(float[] c, int off, int cols, FloatVector v0, FloatVector v1, FloatVector v2,
+      FloatVector v3) {
+    part(c, off, cols, v0);
+    part(c, off + L, cols - L, v1);
+    part(c, off + 2 * L, cols - 2 * L, v2);
+    part(c, off + 3 * L, cols - 3 * L, v3);
+  }
+
+  private static void part(float[] c, int off, int lanes, FloatVector v) {
+    if (lanes >= L) v.intoArray(c, off);
+    else if (lanes > 0) v.intoArray(c, off, S.indexInRange(0, lanes));
+  }
+}
