@@ -26,4 +26,13 @@ public interface Layer {
 
   /** Traces the layer on symbolic inputs (with a leading batch dimension). */
   Value apply(LayerContext ctx, List<Value> inputs);
+
+  /**
+   * The layer at inference for a single-row {@link dev.kiln.ops.infer.RowPlan}, from its variables' values by name
+   * and its inputs' shapes (batch excluded). The default, null, runs the layer as its own small compiled graph.
+   */
+  default dev.kiln.ops.infer.RowOp rowOp(java.util.function.Function<String, float[]> variables,
+      List<int[]> inputShapes) {
+    return null;
+  }
 }

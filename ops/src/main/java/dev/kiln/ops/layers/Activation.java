@@ -5,9 +5,11 @@ import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import dev.kiln.ops.keras.KerasConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Keras Activation, and the activations every layer's {@code activation} field names: relu, sigmoid, tanh, linear,
@@ -85,5 +87,10 @@ public record Activation(String name, String activation) implements Layer {
         .add(0.254829592).mul(t);
     Value e = Ops.constantLike(x, 1.0).sub(poly.mul(Ops.exp(Ops.neg(a.mul(a)))));
     return Ops.sign(x).mul(e);
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    return new RowOp.Activation(activation);
   }
 }

@@ -5,8 +5,10 @@ import dev.kiln.core.graph.Value;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Keras Add: the elementwise sum of its inputs. */
 public record Add(String name) implements Layer {
@@ -34,5 +36,10 @@ public record Add(String name) implements Layer {
     Value s = in.get(0);
     for (int i = 1; i < in.size(); i++) s = s.add(in.get(i));
     return s;
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    return new RowOp.Merge(false, "linear");
   }
 }

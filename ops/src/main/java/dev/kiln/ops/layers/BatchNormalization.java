@@ -7,8 +7,10 @@ import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Keras BatchNormalization over the last axis. Training: statistics over every other axis of the (replica's) batch —
@@ -117,5 +119,18 @@ public record BatchNormalization(String name, int features, double momentum, dou
   private static Value affine(Value x, Value gamma, Value beta) {
     Value y = gamma == null ? x : x.mul(gamma);
     return beta == null ? y : y.add(beta);
+  }
+
+  /** From the moving statistics: scale γ/√(v + ε), shift β − m·scale. */
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    float[] m = variables.apply(name + "/moving_mean"), v = variables.apply(name + "/moving_variance");
+    float[] g = scale ? variables.apply(name + "/gamma") : null, b = center ? variables.apply(name + "/beta") : null;
+    double[] s = new double[features], t = new double[features];
+    for (int i = 0; i < features; i++) {
+      s[i] = (g == null ? 1 : g[i]) / Math.sqrt(v[i] + epsilon);
+      t[i] = (b == null ? 0 : b[i]) - m[i] * s[i];
+    }
+    return new RowOp.Affine(s, t);
   }
 }

@@ -7,10 +7,12 @@ import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import dev.kiln.ops.keras.KerasConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Keras Conv1D, channels last: cross-correlation of [batch, steps, channels] with a (kernel, in, filters) kernel,
@@ -110,5 +112,13 @@ public record Conv1D(String name, int inChannels, int filters, int kernelSize, i
     Value y = Ops.convolution(in.get(0), ctx.variable(name + "/kernel"), conv);
     if (useBias) y = y.add(ctx.variable(name + "/bias"));
     return Activation.activate(activation, y);
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    int[] p = pads(inputShapes.get(0)[0]);
+    float[] bias = useBias ? variables.apply(name + "/bias") : new float[filters];
+    return new RowOp.Linear(variables.apply(name + "/kernel"), bias, kernelSize, inChannels, filters, strides, dilation,
+        p[0], p[1], activation);
   }
 }

@@ -6,10 +6,12 @@ import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import dev.kiln.ops.keras.KerasConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Keras Dense over the last axis: x·kernel (+ bias), then the activation. {@link #logits} gives the pre-activation,
@@ -75,5 +77,11 @@ public record Dense(String name, int inputs, int units, String activation, boole
   @Override
   public Value apply(LayerContext ctx, List<Value> in) {
     return Activation.activate(activation, logits(ctx, in.get(0)));
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    float[] bias = useBias ? variables.apply(name + "/bias") : new float[units];
+    return RowOp.Linear.dense(variables.apply(name + "/kernel"), bias, inputs, units, activation);
   }
 }

@@ -6,9 +6,11 @@ import dev.kiln.core.random.Threefry;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import dev.kiln.ops.keras.KerasConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Keras Dropout: in training, each element is kept with probability 1 − rate and scaled by 1 / (1 − rate); identity
@@ -47,5 +49,10 @@ public record Dropout(String name, double rate) implements Layer {
     Value u = Threefry.uniform(key, ctx.rngCounter(), x.dtype(), x.shape().dims());
     Value keep = Ops.compare(u, Ops.Cmp.GE, Ops.constantLike(u, rate));
     return Ops.select(keep, x.mul(1.0 / (1.0 - rate)), Ops.zerosLike(x));
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    return new RowOp.Identity();
   }
 }

@@ -6,8 +6,10 @@ import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Keras Flatten: [batch, d1, d2, ...] → [batch, d1·d2·...], row-major (index t·channels + c for [B, T, C]). */
 public record Flatten(String name) implements Layer {
@@ -41,5 +43,10 @@ public record Flatten(String name) implements Layer {
   public Value apply(LayerContext ctx, List<Value> in) {
     Value x = in.get(0);
     return Ops.reshape(x, x.dim(0), x.shape().size() / Math.max(1, x.dim(0)));
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    return new RowOp.Identity();
   }
 }

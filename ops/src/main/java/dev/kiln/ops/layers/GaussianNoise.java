@@ -2,12 +2,14 @@ package dev.kiln.ops.layers;
 
 import dev.kiln.core.Shape;
 import dev.kiln.core.graph.Value;
+import dev.kiln.core.random.Threefry;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import java.util.List;
 import java.util.Map;
-import dev.kiln.core.random.Threefry;
+import java.util.function.Function;
 
 /** Keras GaussianNoise: adds N(0, stddev²) in training (counter-based draws), identity in inference. */
 public record GaussianNoise(String name, double stddev) implements Layer {
@@ -39,5 +41,10 @@ public record GaussianNoise(String name, double stddev) implements Layer {
     if (!ctx.training() || stddev == 0) return x;
     Value n = Threefry.normal(ctx.rngKey(), ctx.rngCounter(), x.dtype(), x.shape().dims());
     return x.add(n.mul(stddev));
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    return new RowOp.Identity();
   }
 }

@@ -4,11 +4,13 @@ import dev.kiln.core.graph.Value;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Keras InputLayer: the model's input of a fixed shape (batch dimension excluded). */
 public record InputLayer(String name, int[] shape) implements Layer {
@@ -51,4 +53,9 @@ public record InputLayer(String name, int[] shape) implements Layer {
   @Override public List<Variable> variables() { return List.of(); }
   @Override public int[] outputShape(List<int[]> in) { return shape.clone(); }
   @Override public Value apply(LayerContext ctx, List<Value> in) { return in.get(0); }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    return new RowOp.Identity();
+  }
 }

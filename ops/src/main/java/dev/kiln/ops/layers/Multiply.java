@@ -4,9 +4,11 @@ import dev.kiln.core.graph.Value;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import dev.kiln.ops.keras.KerasConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Keras Multiply: the elementwise product of its inputs (all of one shape). */
 public record Multiply(String name) implements Layer {
@@ -27,5 +29,10 @@ public record Multiply(String name) implements Layer {
     Value p = in.get(0);
     for (int i = 1; i < in.size(); i++) p = p.mul(in.get(i));
     return p;
+  }
+
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    return new RowOp.Merge(true, "linear");
   }
 }

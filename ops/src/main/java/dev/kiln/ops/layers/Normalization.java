@@ -6,8 +6,10 @@ import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Keras preprocessing.Normalization over the last axis: y = (x − mean) / max(√variance, 1e-7), with mean and
@@ -59,5 +61,17 @@ public record Normalization(String name, int features) implements Layer {
     Value x = in.get(0);
     Value std = Ops.max(Ops.sqrt(ctx.variable(name + "/variance")), Ops.constantLike(x, EPSILON));
     return x.sub(ctx.variable(name + "/mean")).div(std);
+  }
+
+  /** Scale 1 / max(√variance, ε), shift −mean·scale. */
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    float[] m = variables.apply(name + "/mean"), v = variables.apply(name + "/variance");
+    double[] s = new double[features], t = new double[features];
+    for (int i = 0; i < features; i++) {
+      s[i] = 1 / Math.max(Math.sqrt(v[i]), EPSILON);
+      t[i] = -m[i] * s[i];
+    }
+    return new RowOp.Affine(s, t);
   }
 }

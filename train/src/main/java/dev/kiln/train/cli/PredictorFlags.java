@@ -16,8 +16,12 @@ public final class PredictorFlags {
   @Option(names = "--skip-zero-weight", description = "Answer weight-0 rows with action 0 without calling the model.")
   boolean skipZeroWeight;
 
+  @Option(names = "--engine", defaultValue = "plan", description = "plan: the model folded and packed for one row "
+      + "(default); graph: its evaluation graph at batch 1, the reference the plan is checked against.")
+  String engine;
+
   /** Opens the run's predictor on the Java backend. */
   StreamPredictor open() throws java.io.IOException {
-    return StreamPredictor.open(model, new StreamPredictor.Options(nanFill, skipZeroWeight, "java"));
+    return StreamPredictor.open(model, new StreamPredictor.Options(nanFill, skipZeroWeight, engine));
   }
 }

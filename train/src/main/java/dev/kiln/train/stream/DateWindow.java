@@ -43,12 +43,12 @@ final class DateWindow {
     return count >= window;
   }
 
-  /** Writes the window, oldest row first, into {@code out} [window * features]. */
-  void copyTo(float[] out) {
+  /** Writes the window, oldest row first, into {@code out} [window * features] from {@code off}. */
+  void copyTo(float[] out, int off) {
     for (int k = 0; k < window; k++) {
       long row = count - window + k; // the date's row index at window position k
       int slot = row < 0 ? 0 : (int) (row % window); // before row 0: the date's first row, slot 0 until the ring wraps
-      System.arraycopy(ring, slot * features, out, k * features, features);
+      System.arraycopy(ring, slot * features, out, off + k * features, features);
     }
   }
 }

@@ -4,9 +4,9 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
-import dev.kiln.core.backend.Backend;
 import dev.kiln.core.backend.DeviceArray;
 import dev.kiln.core.backend.Executable;
+import dev.kiln.core.cpu.JavaBackend;
 import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.random.Threefry;
@@ -21,28 +21,26 @@ import java.util.Map;
 
 /**
  * The model in inference mode (no dropout or noise, batch normalization from its moving statistics) compiled once
- * for one window: the forward pass of the evaluation step without its metric accumulators, labels or weights. The
- * variables are placed on the device once; each call feeds the one input buffer this object owns (on the Java
- * backend, the very array placed once) and reads the output's units into a reused array.
+ * as a graph for one sample: the forward pass of the evaluation step without its metric accumulators, labels or
+ * weights. The variables are placed on the device once; each call feeds the one input buffer this object owns (on
+ * the Java backend, the very array placed once) and reads the output's units into a reused array. The predictor's
+ * {@code graph} engine, beside the {@link PlanModel} it is checked and measured against.
  */
-final class SingleRowStep implements AutoCloseable {
-  private final Backend backend;
+final class SingleRowStep implements SampleModel {
+  private final JavaBackend backend = new JavaBackend();
   private final Executable exe;
   private final List<DeviceArray> args;
   private final int xSlot;
   private final float[] input;
   private final Tensor inputTensor;
   private final float[] probabilities;
-  /** The Java backend's arrays alias host memory: its x is placed once, over the input buffer, and reused. */
-  private final boolean aliases;
 
-  SingleRowStep(Backend backend, Model model, Map<String, Tensor> variables) {
-    this.backend = backend;
-    int[] in = model.inputShape();
-    StatefulStep step = build(model, in[0], in[1]);
+  SingleRowStep(Model model, Map<String, Tensor> variables) {
+    Shape shape = batched(model.inputShape());
+    StatefulStep step = build(model, shape);
     this.exe = backend.compile(step.graph(), step.options());
-    this.input = new float[in[0] * in[1]];
-    this.inputTensor = Tensor.wrap(DType.F32, Shape.of(1, in[0], in[1]), input);
+    this.input = new float[shape.size()];
+    this.inputTensor = Tensor.wrap(DType.F32, shape, input);
     List<String> names = step.inputs();
     this.args = new ArrayList<>(names.size());
     int x = -1;
@@ -55,46 +53,55 @@ final class SingleRowStep implements AutoCloseable {
       }
     }
     this.xSlot = x;
-    this.aliases = backend instanceof dev.kiln.core.cpu.JavaBackend;
-    if (aliases) args.set(xSlot, backend.put(inputTensor));
+    // The Java backend's arrays alias host memory: x is placed once, over the input buffer, and reused.
+    args.set(xSlot, backend.put(inputTensor));
     this.probabilities = new float[step.graph().outputs().get(0).type().shape().dims()[1]];
   }
 
-  private static StatefulStep build(Model model, int window, int features) {
+  private static Shape batched(int[] shape) {
+    int[] dims = new int[shape.length + 1];
+    dims[0] = 1;
+    System.arraycopy(shape, 0, dims, 1, shape.length);
+    return Shape.of(dims);
+  }
+
+  private static StatefulStep build(Model model, Shape shape) {
     StatefulStep.Builder b = StatefulStep.builder(1);
     Tracer t = b.tracer();
     Map<String, Value> params = new LinkedHashMap<>();
     for (Variable v : model.variables()) {
       params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
     }
-    Value x = b.feed("x", new TensorType(DType.F32, Shape.of(1, window, features)));
+    Value x = b.feed("x", new TensorType(DType.F32, shape));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), 1);
     b.result("probabilities", model.forward(ctx, x).output());
     return b.build();
   }
 
-  /** The input buffer, [window, features] row-major: fill it, then {@link #run}. */
-  float[] input() {
+  @Override
+  public float[] input() {
     return input;
   }
 
-  /** Runs the model on the input buffer; the result (the output's units) is valid until the next call. */
-  float[] run() {
-    // A device backend copies the input buffer here, each call.
-    DeviceArray x = aliases ? null : backend.put(inputTensor);
-    if (x != null) args.set(xSlot, x);
+  @Override
+  public int inputOffset() {
+    return 0;
+  }
+
+  @Override
+  public float[] run() {
     List<DeviceArray> out = exe.run(args);
     try {
       float[] p = backend.get(out.get(0)).floats();
       System.arraycopy(p, 0, probabilities, 0, probabilities.length);
     } finally {
       for (DeviceArray a : out) a.close();
-      if (x != null) x.close();
     }
     return probabilities;
   }
 
-  int units() {
+  @Override
+  public int units() {
     return probabilities.length;
   }
 
@@ -102,5 +109,6 @@ final class SingleRowStep implements AutoCloseable {
   public void close() {
     for (DeviceArray a : args) if (a != null) a.close();
     exe.close();
+    backend.close();
   }
 }

@@ -1,14 +1,13 @@
 package dev.kiln.train.stream;
 
 import dev.kiln.core.Tensor;
-import dev.kiln.core.backend.Backend;
 import dev.kiln.io.dataset.Columns;
 import dev.kiln.ops.Model;
-import dev.kiln.tpu.Backends;
 import dev.kiln.train.ModelFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,8 +18,8 @@ import java.util.Map;
  * <ul>
  *   <li>Action: 1 when the mean of the output's probabilities is above 0.5, else 0 (the competitors' rule; for the
  *       seed's one unit, probability &gt; 0.5).
- *   <li>Window: the model sees the last W rows of the row's date (W from the model's input), as {@code kiln predict}
- *       does; a row that completes W rows of its date gets exactly the probability predict gives that window. Until
+ *   <li>Window: a model whose input is [features] answers each row alone, with no state. A windowed model sees the
+ *       last W rows of the row's date (W from the model's input), as {@code kiln predict} does; a row that completes W rows of its date gets exactly the probability predict gives that window. Until
  *       the date has W rows, the window is filled by repeating the date's first row in front (the default and only
  *       fill policy). A new date starts a fresh window; so does a row whose date is earlier than the previous row's,
  *       flagged {@link Prediction#outOfOrder}.
@@ -29,41 +28,39 @@ import java.util.Map;
  *   <li>Weight 0: with {@link Options#skipZeroWeight} the row enters the window but the model is not called and the
  *       action is 0 (probabilities NaN); off by default.
  * </ul>
+ * The model runs as a {@link dev.kiln.ops.infer.RowPlan} (engine {@code plan}, the default) or as its compiled
+ * evaluation graph at batch 1 on the Java backend (engine {@code graph}, the reference the plan is checked against).
  * Not thread-safe: it holds the date's rows; callers serialize.
  */
 public final class StreamPredictor implements AutoCloseable {
-  /** How to answer: the NaN fill value, the weight-0 shortcut, and the backend (java unless told). */
-  public record Options(float nanFill, boolean skipZeroWeight, String backend) {
+  /** How to answer: the NaN fill value, the weight-0 shortcut, and the engine ({@link #ENGINES}). */
+  public record Options(float nanFill, boolean skipZeroWeight, String engine) {
     public static Options defaults() {
-      return new Options(-100f, false, "java");
+      return new Options(-100f, false, "plan");
     }
 
     public Options {
       if (!Float.isFinite(nanFill)) throw new IllegalArgumentException("--nan-fill must be finite, got " + nanFill);
+      if (!ENGINES.contains(engine)) throw new IllegalArgumentException("--engine must be one of " + ENGINES + ", got " + engine);
     }
   }
+
+  /** plan: the folded single-row plan; graph: the evaluation graph at batch 1 on the Java backend. */
+  public static final List<String> ENGINES = List.of("plan", "graph");
 
   /** One answer: the row's ts_id, the output's probabilities (a fresh copy), the action, and how it was made. */
   public record Prediction(long tsId, float[] probabilities, int action, boolean windowFull, boolean outOfOrder) {}
 
-  private final Backend backend;
-  private final SingleRowStep step;
+  private final SampleModel step;
   private final Options options;
   private final int window, features;
   private final DateWindow rows;
 
-  private StreamPredictor(Backend backend, Model model, Map<String, Tensor> variables,
-      Options options) {
-    this.backend = backend;
+  private StreamPredictor(SampleModel step, Model model, Options options) {
+    this.step = step;
     this.options = options;
-    int[] in = model.inputShape();
-    if (in.length != 2 || in[1] > Columns.FEATURES) {
-      throw new IllegalArgumentException("the model's input is " + Arrays.toString(in) + "; streaming needs [window,"
-          + " features] with at most " + Columns.FEATURES + " features");
-    }
-    this.window = in[0];
-    this.features = in[1];
-    this.step = new SingleRowStep(backend, model, variables);
+    this.window = model.window();
+    this.features = model.features();
     this.rows = new DateWindow(window, features);
   }
 
@@ -74,18 +71,18 @@ public final class StreamPredictor implements AutoCloseable {
   }
 
   /** A predictor for a model and its variables by name (a run folder's, or any others: benchmarks, tools). */
-  public static StreamPredictor of(Model model, Map<String, Tensor> variables,
-      Options options) {
-    Backend backend = Backends.open(options.backend(), null, Map.of());
-    try {
-      return new StreamPredictor(backend, model, variables, options);
-    } catch (RuntimeException e) {
-      backend.close();
-      throw e;
+  public static StreamPredictor of(Model model, Map<String, Tensor> variables, Options options) {
+    int[] in = model.inputShape();
+    if (in.length > 2 || model.features() > Columns.FEATURES) {
+      throw new IllegalArgumentException("the model's input is " + Arrays.toString(in) + "; streaming needs [features]"
+          + " or [window, features] with at most " + Columns.FEATURES + " features");
     }
+    SampleModel step = options.engine().equals("plan") ? new PlanModel(model, variables)
+        : new SingleRowStep(model, variables);
+    return new StreamPredictor(step, model, options);
   }
 
-  /** Rows per window (W). */
+  /** Rows per window (W): 1 for a model that takes rows. */
   public int window() {
     return window;
   }
@@ -127,7 +124,7 @@ public final class StreamPredictor implements AutoCloseable {
       Arrays.fill(out, 0, units(), Float.NaN);
       return 0;
     }
-    rows.copyTo(step.input());
+    rows.copyTo(step.input(), step.inputOffset());
     float[] p = step.run();
     System.arraycopy(p, 0, out, 0, p.length);
     return action(p);
@@ -140,12 +137,13 @@ public final class StreamPredictor implements AutoCloseable {
     return sum / p.length > 0.5 ? 1 : 0;
   }
 
+  /** What the engine runs: the plan's steps (layers folded into each, and its kind), or "graph". */
+  public List<String> describe() {
+    return step instanceof PlanModel p ? p.plan().describe() : List.of("graph");
+  }
+
   @Override
   public void close() {
-    try {
-      step.close();
-    } finally {
-      backend.close();
-    }
+    step.close();
   }
 }

@@ -68,6 +68,41 @@ record StreamFixture(Path run, Path testCsv, Map<Long, Float> predicted) {
     Files.writeString(csv, s);
   }
 
+  /**
+   * The row MLP fixture (input [130], five sigmoid units) trained through {@code kiln train --model} on five targets
+   * and predicted with {@code kiln predict}: ts_id → its five probabilities, flattened in {@code units} order.
+   */
+  static StreamFixture rows(Path dir, Map<Long, float[]> units) throws IOException {
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(6, 60, 13, 5, 1, FILL, 1.0, 1), null);
+    Path run = dir.resolve("run"), preds = dir.resolve("preds.csv");
+    String model = java.nio.file.Path.of("").toAbsolutePath().getParent()
+        .resolve("ops/src/test/resources/keras/row_mlp.json").toString();
+    String five = "resp_1,resp_2,resp_3,resp,resp_4";
+    cli("train", "--data", data.toString(), "--out", run.toString(), "--model", model, "--targets", five,
+        "--epochs", "1", "--batch-size", "32");
+    cli("predict", "--model", run.toString(), "--data", data.toString(), "--out", preds.toString(), "--targets", five);
+    List<String> lines = Files.readAllLines(preds);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] c = line.split(",");
+      float[] p = new float[5];
+      for (int j = 0; j < 5; j++) p[j] = Float.parseFloat(c[7 + j]);
+      units.put(Long.parseLong(c[0]), p);
+    }
+    Path testCsv = dir.resolve("test.csv");
+    writeTestCsv(WindowedDataset.load(data, List.of(4), 1, TFRecordReader.Options.DEFAULT).shards(), testCsv);
+    return new StreamFixture(run, testCsv, Map.of());
+  }
+
+  private static void cli(String... args) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = dev.kiln.train.Main.commandLine();
+    cl.setErr(new java.io.PrintWriter(err, true));
+    cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    int code = cl.execute(args);
+    if (code != 0) throw new AssertionError("kiln " + String.join(" ", args) + ": exit " + code + ": " + err);
+  }
+
   StreamPredictor open() throws IOException {
     return StreamPredictor.open(run, StreamPredictor.Options.defaults());
   }

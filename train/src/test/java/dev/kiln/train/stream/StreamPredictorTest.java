@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +48,49 @@ class StreamPredictorTest {
       assertEquals(7, p.window());
     }
     checkParity(seven, dir.resolve("actions.csv"));
+  }
+
+  @Test
+  void theGraphEngineGivesThePlansAnswers() throws IOException {
+    List<String> lines = Files.readAllLines(fx.testCsv());
+    TestSchema schema = TestSchema.ofHeader(lines.get(0), 130);
+    TestRow row = new TestRow(130);
+    try (StreamPredictor plan = open();
+        StreamPredictor graph = StreamPredictor.open(fx.run(), new StreamPredictor.Options(FILL, false, "graph"))) {
+      assertEquals(List.of("graph"), graph.describe());
+      assertEquals(5, plan.describe().size(), "the seed's plan: " + plan.describe());
+      for (String line : lines.subList(1, lines.size())) {
+        schema.parse(line, row);
+        float[] a = plan.predict(row.date(), row.weight(), row.features(), row.tsId()).probabilities();
+        float[] b = graph.predict(row.date(), row.weight(), row.features(), row.tsId()).probabilities();
+        assertEquals(b[0], a[0], 1e-5, "ts_id " + row.tsId());
+      }
+    }
+  }
+
+  @Test
+  void aRowModelAnswersEachRowAsPredictDoes(@TempDir Path dir) throws IOException {
+    Map<Long, float[]> want = new HashMap<>();
+    StreamFixture rows = StreamFixture.rows(dir, want);
+    Path out = dir.resolve("actions.csv");
+    try (StreamPredictor p = rows.open()) {
+      assertEquals(1, p.window());
+      assertEquals(5, p.units());
+      Replay.run(p, rows.testCsv(), out, new PrintStream(new ByteArrayOutputStream()));
+    }
+    List<String> lines = Files.readAllLines(out);
+    assertEquals(Replay.header(5).strip(), lines.get(0));
+    assertEquals(want.size(), lines.size() - 1, "a line per holdout row");
+    for (String line : lines.subList(1, lines.size())) {
+      String[] c = line.split(",");
+      float[] p = want.get(Long.parseLong(c[0]));
+      double mean = 0;
+      for (int j = 0; j < 5; j++) {
+        assertEquals(p[j], Float.parseFloat(c[1 + j]), 1e-5, "ts_id " + c[0] + " unit " + j);
+        mean += p[j] / 5;
+      }
+      assertEquals(mean > 0.5 ? 1 : 0, Integer.parseInt(c[6]), line);
+    }
   }
 
   @Test
@@ -116,7 +161,7 @@ class StreamPredictorTest {
   @Test
   void zeroWeightRowsSkipTheModelOnlyWhenAsked() throws IOException {
     float[] x = new float[130];
-    try (StreamPredictor p = StreamPredictor.open(fx.run(), new StreamPredictor.Options(FILL, true, "java"))) {
+    try (StreamPredictor p = StreamPredictor.open(fx.run(), new StreamPredictor.Options(FILL, true, "plan"))) {
       StreamPredictor.Prediction r = p.predict(1, 0f, x, 7);
       assertEquals(0, r.action());
       assertTrue(Float.isNaN(r.probabilities()[0]));
