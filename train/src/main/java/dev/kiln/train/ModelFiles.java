@@ -34,8 +34,11 @@ public final class ModelFiles {
     }
     LinkedHashMap<String, Tensor> vars = new LinkedHashMap<>();
     for (Variable v : model.variables()) vars.put(v.name(), state.get(v.name()));
-    SafeTensors.write(out.resolve("model.safetensors"), vars,
+    Map<String, String> meta = new LinkedHashMap<>(
         Map.of("format", "kiln-model", "window", Integer.toString(o.window()), "noise", Double.toString(o.noise())));
+    Float fill = dev.kiln.io.dataset.NanFill.recorded(o.data());
+    if (fill != null) meta.put(NAN_FILL, Float.toString(fill));
+    SafeTensors.write(out.resolve("model.safetensors"), vars, meta);
     KerasWeightsH5.write(out.resolve("model.h5"), model, state, KERAS_VERSION);
   }
 
@@ -72,8 +75,14 @@ public final class ModelFiles {
     return root;
   }
 
-  /** A saved model: the architecture rebuilt from model.json's "kiln" section, and its variables. */
-  public record Loaded(Model model, Map<String, Tensor> variables, int window) {}
+  /** The weights file's record of the value missing features were filled with in the training data. */
+  static final String NAN_FILL = "nan_fill";
+
+  /**
+   * A saved model: the architecture rebuilt from model.json's "kiln" section, its variables, and the training data's
+   * NaN fill value (null when the data recorded none).
+   */
+  public record Loaded(Model model, Map<String, Tensor> variables, int window, Float nanFill) {}
 
   public static Loaded read(Path dir) throws IOException {
     Path json = dir.resolve("model.json"), weights = dir.resolve("model.safetensors");
@@ -97,7 +106,8 @@ public final class ModelFiles {
       model = dev.kiln.ops.keras.KerasModels.read(json); // a Keras model.json given to train --model
     }
     int window = model.window();
-    LinkedHashMap<String, Tensor> vars = SafeTensors.read(weights);
+    SafeTensors.Contents contents = SafeTensors.readContents(weights);
+    LinkedHashMap<String, Tensor> vars = contents.tensors();
     for (Variable v : model.variables()) {
       Tensor t = vars.get(v.name());
       if (t == null) throw new IOException(weights + " has no variable " + v.name());
@@ -105,7 +115,18 @@ public final class ModelFiles {
         throw new IOException(weights + ": " + v.name() + " has shape " + t.shape() + ", the model needs " + v.shape());
       }
     }
-    return new Loaded(model, vars, window);
+    return new Loaded(model, vars, window, nanFill(weights, contents.metadata().get(NAN_FILL)));
+  }
+
+  private static Float nanFill(Path weights, String recorded) throws IOException {
+    if (recorded == null) return null;
+    try {
+      float v = Float.parseFloat(recorded);
+      if (Float.isFinite(v)) return v;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IOException(weights + ": metadata nan_fill is '" + recorded + "', not a finite number");
   }
 
   /** model.json's {@code kiln.<key>}, a whole number >= 1, or an error naming the file and the key. */

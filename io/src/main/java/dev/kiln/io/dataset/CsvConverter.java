@@ -60,6 +60,8 @@ public final class CsvConverter {
     long rows = 0;
     try (DatasetWriter writer = new DatasetWriter(out, columns, options.folds(), options.filesPerFold());
         LineScanner lines = new LineScanner(csv)) {
+      writer.addFile(NanFill.CONVERSION,
+          file -> NanFill.writeConversion(file, csv.getFileName().toString(), options.nanFill()));
       Progress progress = new Progress(options.progress(), "convert: writing ", size);
       float[] row = new float[columns.count()];
       lines.next();

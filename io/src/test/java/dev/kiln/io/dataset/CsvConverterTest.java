@@ -151,13 +151,14 @@ class CsvConverterTest {
     }
     Path csv = writeCsv(dir.resolve("train.csv"), lines, "\n");
     Path out = dir.resolve("data");
-    CsvConverter.convert(csv, out, new CsvConverter.Options(1, 2, 0f, null));
+    CsvConverter.convert(csv, out, new CsvConverter.Options(1, 2, 0.5f, null));
+    assertEquals(0.5f, NanFill.recorded(out), "the folder records its fill for the models trained on it");
     List<float[]> rows = readRows(out.resolve("fold0/0.tfrec"));
     assertEquals(2, rows.size());
     for (float[] row : rows) {
-      assertEquals(0f, row[20]);
-      assertEquals(0f, row[21]);
-      assertEquals(0f, row[22]);
+      assertEquals(0.5f, row[20]);
+      assertEquals(0.5f, row[21]);
+      assertEquals(0.5f, row[22]);
     }
   }
 

@@ -9,9 +9,9 @@ public final class PredictorFlags {
   @Option(names = "--model", required = true, description = "Run folder with model.json and model.safetensors.")
   Path model;
 
-  @Option(names = "--nan-fill", defaultValue = "-100",
-      description = "Value for missing features, as kiln convert filled the training data (default ${DEFAULT-VALUE}).")
-  float nanFill;
+  @Option(names = "--nan-fill", description = "Value for missing features (default: the one the run's training data "
+      + "was filled with, as kiln convert or synth recorded it; -100 if none was recorded).")
+  Float nanFill;
 
   @Option(names = "--skip-zero-weight", description = "Answer weight-0 rows with action 0 without calling the model.")
   boolean skipZeroWeight;

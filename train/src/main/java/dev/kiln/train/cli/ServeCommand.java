@@ -42,6 +42,7 @@ public final class ServeCommand implements Callable<Integer> {
       }
       Thread hook = new Thread(() -> server.stop(5), "kiln-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
+      System.out.println("kiln serve: missing features become " + p.nanFillNote());
       System.out.printf("kiln serve: listening on http://%s:%d (POST /predict, GET /healthz)%n", host, server.port());
       System.out.flush();
       stop.await();

@@ -25,11 +25,23 @@ public final class StreamCommand implements Callable<Integer> {
       description = "CSV to write: ts_id, probability (or probability_0..k-1), action.")
   Path out;
 
+  @Option(names = "--warmup", defaultValue = "0", paramLabel = "ROWS", description = "Answer the first ROWS rows on a "
+      + "separate predictor first, untimed and discarded, so that the timed replay runs compiled code (default 0).")
+  int warmup;
+
   @Override
   public Integer call() throws Exception {
+    OptionChecks.atLeast("--warmup", warmup, 0);
     if (!Files.isRegularFile(csv)) throw new IllegalArgumentException("--csv " + csv + " is not a file");
     if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a folder, not a file");
+    if (warmup > 0) {
+      try (StreamPredictor w = predictor.open()) {
+        Replay.warm(w, csv, warmup);
+      }
+    }
     try (StreamPredictor p = predictor.open()) {
+      System.out.println("kiln stream: missing features become " + p.nanFillNote() + "; model steps: "
+          + String.join("; ", p.describe()));
       Replay.run(p, csv, out, System.out);
     }
     return 0;

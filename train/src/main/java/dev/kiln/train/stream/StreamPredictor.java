@@ -23,8 +23,9 @@ import java.util.Map;
  *       the date has W rows, the window is filled by repeating the date's first row in front (the default and only
  *       fill policy). A new date starts a fresh window; so does a row whose date is earlier than the previous row's,
  *       flagged {@link Prediction#outOfOrder}.
- *   <li>Missing values: NaN (and only NaN) in a feature becomes the fill value, as {@code kiln convert} fills it
- *       (-100 unless told otherwise: runs do not record the fill their data was converted with).
+ *   <li>Missing values: NaN (and only NaN) in a feature becomes the fill value the training data was made with
+ *       ({@code kiln convert --nan-fill} or {@code kiln synth}, recorded in the run's weights), unless told
+ *       otherwise; -100, the converter's default, for a run whose data recorded none.
  *   <li>Weight 0: with {@link Options#skipZeroWeight} the row enters the window but the model is not called and the
  *       action is 0 (probabilities NaN); off by default.
  * </ul>
@@ -33,17 +34,25 @@ import java.util.Map;
  * Not thread-safe: it holds the date's rows; callers serialize.
  */
 public final class StreamPredictor implements AutoCloseable {
-  /** How to answer: the NaN fill value, the weight-0 shortcut, and the engine ({@link #ENGINES}). */
-  public record Options(float nanFill, boolean skipZeroWeight, String engine) {
+  /**
+   * How to answer: the NaN fill value (null: the run's recorded one, else {@link #DEFAULT_FILL}), the weight-0
+   * shortcut, and the engine ({@link #ENGINES}).
+   */
+  public record Options(Float nanFill, boolean skipZeroWeight, String engine) {
     public static Options defaults() {
-      return new Options(-100f, false, "plan");
+      return new Options(null, false, "plan");
     }
 
     public Options {
-      if (!Float.isFinite(nanFill)) throw new IllegalArgumentException("--nan-fill must be finite, got " + nanFill);
+      if (nanFill != null && !Float.isFinite(nanFill)) {
+        throw new IllegalArgumentException("--nan-fill must be finite, got " + nanFill);
+      }
       if (!ENGINES.contains(engine)) throw new IllegalArgumentException("--engine must be one of " + ENGINES + ", got " + engine);
     }
   }
+
+  /** The converter's default fill, for a run whose training data recorded none. */
+  public static final float DEFAULT_FILL = -100f;
 
   /** plan: the folded single-row plan; graph: the evaluation graph at batch 1 on the Java backend. */
   public static final List<String> ENGINES = List.of("plan", "graph");
@@ -53,12 +62,19 @@ public final class StreamPredictor implements AutoCloseable {
 
   private final SampleModel step;
   private final Options options;
+  private final float fill;
+  private final String fillSource;
   private final int window, features;
   private final DateWindow rows;
 
-  private StreamPredictor(SampleModel step, Model model, Options options) {
+  private StreamPredictor(SampleModel step, Model model, Options options, Float recorded) {
     this.step = step;
     this.options = options;
+    this.fill = options.nanFill() != null ? options.nanFill() : recorded != null ? recorded : DEFAULT_FILL;
+    this.fillSource = options.nanFill() != null
+        ? (recorded == null || recorded.equals(options.nanFill()) ? "--nan-fill"
+            : "--nan-fill; the training data was filled with " + recorded)
+        : recorded != null ? "the training data's" : "the default: the run records none";
     this.window = model.window();
     this.features = model.features();
     this.rows = new DateWindow(window, features);
@@ -67,11 +83,15 @@ public final class StreamPredictor implements AutoCloseable {
   /** Loads a run folder ({@code model.json} and {@code model.safetensors}) and compiles its one-window step. */
   public static StreamPredictor open(Path run, Options options) throws IOException {
     ModelFiles.Loaded m = ModelFiles.read(run);
-    return of(m.model(), m.variables(), options);
+    return of(m.model(), m.variables(), options, m.nanFill());
   }
 
   /** A predictor for a model and its variables by name (a run folder's, or any others: benchmarks, tools). */
   public static StreamPredictor of(Model model, Map<String, Tensor> variables, Options options) {
+    return of(model, variables, options, null);
+  }
+
+  private static StreamPredictor of(Model model, Map<String, Tensor> variables, Options options, Float recorded) {
     int[] in = model.inputShape();
     if (in.length > 2 || model.features() > Columns.FEATURES) {
       throw new IllegalArgumentException("the model's input is " + Arrays.toString(in) + "; streaming needs [features]"
@@ -79,7 +99,7 @@ public final class StreamPredictor implements AutoCloseable {
     }
     SampleModel step = options.engine().equals("plan") ? new PlanModel(model, variables)
         : new SingleRowStep(model, variables);
-    return new StreamPredictor(step, model, options);
+    return new StreamPredictor(step, model, options, recorded);
   }
 
   /** Rows per window (W): 1 for a model that takes rows. */
@@ -119,7 +139,7 @@ public final class StreamPredictor implements AutoCloseable {
     for (int j = 0; j < features; j++) {
       if (Float.isInfinite(x[j])) throw new IllegalArgumentException("feature_" + j + " is infinite");
     }
-    rows.add(date, x, options.nanFill());
+    rows.add(date, x, fill);
     if (options.skipZeroWeight() && weight == 0f) {
       Arrays.fill(out, 0, units(), Float.NaN);
       return 0;
@@ -135,6 +155,11 @@ public final class StreamPredictor implements AutoCloseable {
     double sum = 0;
     for (float v : p) sum += v;
     return sum / p.length > 0.5 ? 1 : 0;
+  }
+
+  /** The value NaN features become, and where it came from, for the log: "-100 (the training data's)". */
+  public String nanFillNote() {
+    return fill + " (" + fillSource + ")";
   }
 
   /** What the engine runs: the plan's steps (layers folded into each, and its kind), or "graph". */

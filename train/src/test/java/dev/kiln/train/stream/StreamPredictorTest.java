@@ -94,6 +94,27 @@ class StreamPredictorTest {
   }
 
   @Test
+  void missingFeaturesGetTheFillTheTrainingDataRecorded(@TempDir Path dir) throws IOException {
+    Path data = dir.resolve("data"), run = dir.resolve("run");
+    dev.kiln.io.dataset.SyntheticMarket.generate(data,
+        new dev.kiln.io.dataset.SyntheticMarket.Settings(5, 40, 3, 5, 1, -7f, 1.0, 5), null);
+    new dev.kiln.train.Trainer(new dev.kiln.train.TrainOptions(data, run, 1, 32, 0.02, 0.9, 5, 4, 5, 0.1, 42, "java",
+        null, 2, 0, 0, false, false), new PrintStream(new ByteArrayOutputStream())).run();
+    float[] nan = new float[130], filled = new float[130];
+    java.util.Arrays.fill(nan, Float.NaN);
+    java.util.Arrays.fill(filled, -7f);
+    try (StreamPredictor p = StreamPredictor.open(run, StreamPredictor.Options.defaults())) {
+      assertEquals("-7.0 (the training data's)", p.nanFillNote());
+      float a = p.predict(1, 1f, nan, 1).probabilities()[0];
+      float b = p.predict(2, 1f, filled, 2).probabilities()[0];
+      assertEquals(b, a, 0f, "NaN answered as the recorded fill");
+    }
+    try (StreamPredictor p = StreamPredictor.open(run, new StreamPredictor.Options(-100f, false, "plan"))) {
+      assertEquals("-100.0 (--nan-fill; the training data was filled with -7.0)", p.nanFillNote());
+    }
+  }
+
+  @Test
   void theActionIsTheMeanProbabilityAboveOneHalf() {
     assertEquals(1, StreamPredictor.action(new float[] {0.51f}));
     assertEquals(0, StreamPredictor.action(new float[] {0.5f}));
