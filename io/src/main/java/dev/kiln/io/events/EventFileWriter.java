@@ -107,14 +107,17 @@ public final class EventFileWriter implements AutoCloseable {
     records.write(e.toByteArray());
   }
 
-  /** The machine's name, as TensorFlow puts in the file name (gethostname); "localhost" when it cannot be read. */
+  /**
+   * The machine's name, as TensorFlow puts in the file name (gethostname, which Linux shows in /proc without a name
+   * lookup); "localhost" where it cannot be read.
+   */
   static String host() {
     try {
       Path p = Path.of("/proc/sys/kernel/hostname");
-      String h = Files.isReadable(p) ? Files.readString(p).strip() : System.getenv("HOSTNAME");
-      if (h != null && !h.isEmpty() && h.chars().allMatch(c -> c > ' ' && c != '/' && c != '\\')) return h;
+      String h = Files.isReadable(p) ? Files.readString(p).strip() : "";
+      if (!h.isEmpty() && h.chars().allMatch(c -> c > ' ' && c != '/' && c != '\\')) return h;
     } catch (IOException e) {
-      // fall through to the default
+      // the default below
     }
     return "localhost";
   }
