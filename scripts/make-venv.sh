@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes (once) a Python 3.11 venv under Kiln's cache, never in the repo, and prints its python on stdout:
 #   scripts/make-venv.sh NAME REQUIREMENT...
-# A finished venv carries a marker file and is reused; a half-made one (a killed install) is removed and made again.
+# A finished venv carries a marker file holding its requirements and is reused; a half-made one (a killed install) is
+# removed and made again. When the requirements change (a package added), they are installed into the finished venv:
+# its marker goes first, so an install cut short leaves a venv without one, made again from scratch on the next call.
 # The reference scripts (keras-venv.sh, jax-venv.sh) name what they need through it.
 set -euo pipefail
 name="$1"
@@ -9,6 +11,14 @@ shift
 cache="${KILN_CACHE:-$HOME/.cache/kiln}"
 venv="$cache/venvs/$name"
 marker="$venv/.kiln-complete"
+want="$*"
+if [ -f "$marker" ] && [ "$(cat "$marker")" != "$want" ]; then
+  echo "make-venv: the requirements of $venv changed; installing $* (once)" >&2
+  rm -f "$marker"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" >&2
+  printf '%s' "$want" >"$marker.tmp"
+  mv "$marker.tmp" "$marker"
+fi
 if [ ! -f "$marker" ]; then
   py="${KILN_PYTHON:-python3.11}"
   command -v "$py" >/dev/null 2>&1 || py=python3
@@ -21,6 +31,6 @@ if [ ! -f "$marker" ]; then
   "$venv.tmp/bin/python" -m pip install -q --disable-pip-version-check "$@" >&2
   # Scripts in a venv hard-code its path; python itself works from the final place after the rename.
   mv "$venv.tmp" "$venv"
-  touch "$marker"
+  printf '%s' "$want" >"$marker"
 fi
 echo "$venv/bin/python"

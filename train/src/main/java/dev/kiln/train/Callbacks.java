@@ -1,12 +1,17 @@
 package dev.kiln.train;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
+import dev.kiln.core.cpu.JavaBackend;
+import dev.kiln.core.graph.Tracer;
+import dev.kiln.ops.train.LrSchedule;
 import dev.kiln.train.loop.DeviceRunner;
 import dev.kiln.train.loop.EarlyStoppingHook;
 import dev.kiln.train.loop.FitLoop;
 import dev.kiln.train.loop.ReduceLrOnPlateauHook;
 import dev.kiln.train.loop.SaveBestHook;
+import dev.kiln.train.loop.TensorBoardHook;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -18,11 +23,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run's Keras fit callbacks (early stopping, learning-rate reduction, keeping the best epoch's model) as hooks,
- * with their state carried through the checkpoint: the counters as JSON in its metadata ({@code callbacks}), the
- * best weights EarlyStopping keeps as tensors under {@link #BEST_WEIGHTS}.
+ * A run's Keras fit callbacks (early stopping, learning-rate reduction, keeping the best epoch's model, TensorBoard's
+ * event files) as hooks, with their state carried through the checkpoint: the counters as JSON in its metadata
+ * ({@code callbacks}), the best weights EarlyStopping keeps as tensors under {@link #BEST_WEIGHTS}. Closing them
+ * closes the event files.
  */
-final class Callbacks {
+final class Callbacks implements AutoCloseable {
   /** Checkpoint entries holding EarlyStopping's best weights, by variable name after this prefix. */
   static final String BEST_WEIGHTS = "callbacks/early_stopping/best/";
 
@@ -34,14 +40,28 @@ final class Callbacks {
   final EarlyStoppingHook earlyStopping;
   final ReduceLrOnPlateauHook reduceLr;
   final SaveBestHook saveBest;
+  final TensorBoardHook tensorBoard;
 
+  /** The callbacks {@code fit} asks for; TensorBoard's new event files are opened here. */
   Callbacks(FitOptions fit, DeviceRunner runner, List<String> variables, SaveBestHook.Writer bestWriter,
-      PrintStream log) {
+      PrintStream log) throws IOException {
     earlyStopping = fit.earlyStopping() == null ? null
         : new EarlyStoppingHook(fit.earlyStopping(), runner, variables, log);
     reduceLr = fit.reduceLr() == null ? null
         : new ReduceLrOnPlateauHook(fit.reduceLr(), ReduceLrOnPlateauHook.Rate.of(runner), log);
     saveBest = fit.saveBest() == null ? null : new SaveBestHook(fit.saveBest(), runner, variables, bestWriter, log);
+    LrSchedule schedule = fit.optimization().schedule();
+    double initial = fit.optimization().rule().learningRate();
+    tensorBoard = fit.tensorboard() == null ? null
+        : TensorBoardHook.open(fit.tensorboard(), schedule == null ? null : n -> rate(schedule, initial, n));
+  }
+
+  /** {@code schedule}'s rate at {@code iterations}, the float 32 the step graph computes, evaluated on the host. */
+  static double rate(LrSchedule schedule, double initial, long iterations) {
+    Tracer t = new Tracer();
+    try (JavaBackend host = new JavaBackend()) {
+      return host.evaluate(t.build(schedule.at(initial, t.scalar(iterations, DType.U32)))).get(0).floats()[0];
+    }
   }
 
   /** The hooks that change the logs or the rate, to run before the history records the epoch (Keras's order). */
@@ -52,9 +72,15 @@ final class Callbacks {
   /** The hooks that read the epoch's logs, to run after the history and before the checkpoint. */
   List<FitLoop.Hook> afterHistory() {
     List<FitLoop.Hook> h = new ArrayList<>();
+    if (tensorBoard != null) h.add(tensorBoard);
     if (earlyStopping != null) h.add(earlyStopping);
     if (saveBest != null) h.add(saveBest);
     return h;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (tensorBoard != null) tensorBoard.close();
   }
 
   /** Whether EarlyStopping ended the run before its last epoch. */

@@ -5,14 +5,15 @@ import dev.kiln.ops.train.Sgd;
 import dev.kiln.train.loop.EarlyStoppingHook;
 import dev.kiln.train.loop.ReduceLrOnPlateauHook;
 import dev.kiln.train.loop.SaveBestHook;
+import java.nio.file.Path;
 
 /**
  * How a run fits beyond {@link TrainOptions}: the optimizer (with its learning-rate schedule) and Keras's fit
- * callbacks, each null when not asked for. With ReduceLROnPlateau the learning rate becomes a step input (it
+ * callbacks, each null when not asked for ({@code tensorboard}: the folder of Keras's TensorBoard callback). With ReduceLROnPlateau the learning rate becomes a step input (it
  * changes between steps); otherwise it stays a constant of the graph, so the seed's step is built as it always was.
  */
 public record FitOptions(Optimization optimization, EarlyStoppingHook.Config earlyStopping,
-    ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest) {
+    ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest, Path tensorboard) {
   public FitOptions {
     if (optimization == null) throw new IllegalArgumentException("an optimizer is required");
     if (reduceLr != null && optimization.schedule() != null) {
@@ -24,6 +25,6 @@ public record FitOptions(Optimization optimization, EarlyStoppingHook.Config ear
 
   /** The seed's fit: SGD with Nesterov momentum at {@code o}'s learning rate and momentum, no callbacks. */
   public static FitOptions seed(TrainOptions o) {
-    return new FitOptions(Optimization.of(new Sgd(o.learningRate(), o.momentum(), true), null), null, null, null);
+    return new FitOptions(Optimization.of(new Sgd(o.learningRate(), o.momentum(), true), null), null, null, null, null);
   }
 }

@@ -32,6 +32,7 @@ import dev.kiln.train.loop.FitLoop;
 import dev.kiln.train.loop.HistoryHook;
 import dev.kiln.train.loop.NanStopHook;
 import dev.kiln.train.loop.ProgressHook;
+import dev.kiln.train.loop.TensorBoardHook;
 import dev.kiln.train.loop.ValidationHook;
 import dev.kiln.train.loop.StreamFeeds;
 import dev.kiln.train.report.Plots;
@@ -100,6 +101,7 @@ public final class Trainer {
       ckpt.checkSameRun(o, fit);
       Callbacks.checkNotStopped(ckpt, o.out());
     }
+    if (fit.tensorboard() != null) TensorBoardHook.check(fit.tensorboard());
     List<String> repair = ckpt == null ? List.of() : finishedRunRepairs(ckpt);
     // The model next: an unsupported layer or config value in --model fails before any data is read.
     Model model = model(o);
@@ -229,11 +231,11 @@ public final class Trainer {
       try (BatchStream stream = onDevice ? null : data.train().training(to, position);
           FitLoop.Feeds feeds = onDevice
               ? new TableFeeds(runner, trainTable, data.train().trainingIds(to, position), local, position)
-              : new StreamFeeds(runner, stream, local, position)) {
+              : new StreamFeeds(runner, stream, local, position);
+          Callbacks callbacks = new Callbacks(fit, runner, variables, Callbacks.bestWriter(o.out(), model, o), out)) {
         ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
-        Callbacks callbacks = new Callbacks(fit, runner, variables, Callbacks.bestWriter(o.out(), model, o), out);
         if (ckpt != null) callbacks.resume(ckpt);
         List<FitLoop.Hook> hooks = hooks(runner, List.of(progress, validation), callbacks, history, stateNames, feeds);
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;

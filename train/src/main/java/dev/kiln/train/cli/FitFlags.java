@@ -11,6 +11,7 @@ import dev.kiln.train.loop.EarlyStoppingHook;
 import dev.kiln.train.loop.Monitors;
 import dev.kiln.train.loop.ReduceLrOnPlateauHook;
 import dev.kiln.train.loop.SaveBestHook;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,9 +105,14 @@ public final class FitFlags {
   @Option(names = "--save-best-mode", paramLabel = "auto|min|max", description = "Keras's mode (default auto).")
   String saveBestMode;
 
+  @Option(names = "--tensorboard", paramLabel = "DIR", description = "Write each epoch's logs as TensorBoard event "
+      + "files to DIR/train and DIR/validation (Keras's TensorBoard callback); view them with tensorboard --logdir DIR.")
+  Path tensorboard;
+
   /** The optimizer and callbacks these flags ask for. */
   public FitOptions fitOptions() {
-    return new FitOptions(Optimization.of(optimizer(), schedule(lrSchedule)), earlyStopping(), reduceLr(), saveBest());
+    return new FitOptions(Optimization.of(optimizer(), schedule(lrSchedule)), earlyStopping(), reduceLr(), saveBest(),
+        tensorboard);
   }
 
   Optimizer optimizer() {
