@@ -6,8 +6,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code kiln} command line. Each job Kiln does for a user (train, cv, demo, synth, convert, predict, plugin, flags,
- * bench, stream, serve) is a picocli subcommand registered here; {@code ./kiln} at the repository root runs this class.
+ * The {@code kiln} command line. Each job Kiln does for a user (train, cv, demo, synth, convert, predict, plugin,
+ * flags, bench, stream, serve) is a picocli subcommand registered here; {@code ./kiln} at the repository root runs
+ * this class.
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
     description = "Kiln: train models from Java on TPUs, GPUs and CPUs.",

@@ -70,9 +70,13 @@ public final class CvCommand implements Callable<Integer> {
     FitOptions fit = fitFlags.fitOptions();
     TrainOptions base = run.options(data, out, 5, 4, false, fit);
     fitFlags.notes().forEach(n -> System.err.println("kiln cv: note: " + n));
+    System.out.println("reading the dates of " + data);
     int[] dates = DatasetDates.distinct(data, base.rowFilter(),
         run.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT);
+    if (dates.length == 0) throw new IllegalArgumentException(data + " has no rows the row flags keep");
     List<PurgedSplits.Split> plan = PurgedSplits.of(dates, splits, gap, maxTrain, maxValid);
+    System.out.println(dates.length + " distinct dates, " + dates[0] + ".." + dates[dates.length - 1] + ": " + splits
+        + " splits of " + plan.get(0).validDates() + " validation dates, " + gap + " purged before each");
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("splits", splits);
     settings.put("gap", gap);
