@@ -123,6 +123,31 @@ class CvCommandTest {
   }
 
   @Test
+  void earlyStoppingReportsTheRestoredBestEpochAndEndsTheSplit(@TempDir Path out) throws IOException {
+    // min_delta 1 on val_loss with patience 0: the first epoch without an improvement of 1 stops the split.
+    String[] flags = {"--out", out.toString(), "--splits", "2", "--gap", "1", "--epochs", "6", "--optimizer", "adam",
+        "--lr", "0.01", "--early-stopping-monitor", "val_loss", "--early-stopping-min-delta", "1",
+        "--restore-best-weights"};
+    ok(flags);
+    JsonNode cv = JSON.readTree(out.resolve("cv.json").toFile());
+    for (int k = 0; k < 2; k++) {
+      JsonNode s = cv.get("per_split").get(k);
+      JsonNode history = JSON.readTree(out.resolve("split-" + k + "/history.json").toFile());
+      JsonNode es = JSON.readTree(out.resolve("split-" + k + "/metrics.json").toFile()).get("early_stopping");
+      int best = es.get("best_epoch").asInt();
+      assertEquals(history.get("val_loss").size(), es.get("stopped_epoch").asInt(), "split-" + k + " stopped");
+      assertTrue(history.get("val_loss").size() < 6);
+      assertEquals(best, s.get("epoch").asInt());
+      assertEquals("best", s.get("epoch_kind").asText());
+      assertEquals(history.get("val_loss").get(best - 1).asDouble(), s.get("val_loss").asDouble(), 1e-12);
+    }
+    // Ended by early stopping: finished, though fewer epochs than --epochs ran.
+    String again = ok(flags);
+    assertTrue(again.contains("(6): finished in " + out.resolve("split-1") + ", skipped"), again);
+    assertFalse(again.contains("resuming"), again);
+  }
+
+  @Test
   void aFinishedSplitWithOtherSettingsIsRefused(@TempDir Path out) {
     ok("--out", out.toString(), "--splits", "2", "--gap", "1");
     Object[] r = cv("--out", out.toString(), "--splits", "2", "--gap", "1", "--seed", "3");
