@@ -142,15 +142,21 @@ final class Callbacks implements AutoCloseable {
 
   /** Fails when {@code ckpt} is of a run EarlyStopping already ended: there is nothing to continue. */
   static void checkNotStopped(Checkpoint ckpt, Path out) throws IOException {
+    int stopped = stoppedEpoch(ckpt);
+    if (stopped > 0) {
+      throw new IllegalArgumentException("the run in " + out + " was ended by early stopping after epoch "
+          + (stopped + 1) + "; there is nothing to resume");
+    }
+  }
+
+  /** The epoch (from 0) after which EarlyStopping ended the run of {@code ckpt}; 0 when it did not. */
+  static int stoppedEpoch(Checkpoint ckpt) throws IOException {
     String json = ckpt.metadata().get("callbacks");
-    if (json == null) return;
+    if (json == null) return 0;
     Map<String, Map<String, Object>> m =
         Trainer.JSON.readValue(json, new TypeReference<LinkedHashMap<String, Map<String, Object>>>() {});
     Map<String, Object> es = m.get("early_stopping");
-    if (es != null && integer(es, "stopped_epoch") > 0) {
-      throw new IllegalArgumentException("the run in " + out + " was ended by early stopping after epoch "
-          + (integer(es, "stopped_epoch") + 1) + "; there is nothing to resume");
-    }
+    return es == null ? 0 : integer(es, "stopped_epoch");
   }
 
   /** Infinities as strings: JSON has no number for them. */

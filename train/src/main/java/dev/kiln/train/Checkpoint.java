@@ -56,6 +56,10 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
       m.put("min_date", o.rowFilter().minDate());
       m.put("drop_zero_weight", o.rowFilter().dropZeroWeight());
     }
+    if (o.dates() != null) {
+      m.put("train_dates", o.dates().train());
+      m.put("valid_dates", o.dates().valid());
+    }
     return m;
   }
 

@@ -6,8 +6,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code kiln} command line. Each job Kiln does for a user (train, demo, synth, convert, predict, plugin, flags,
- * bench, stream, serve) is a picocli subcommand registered here; {@code ./kiln} at the repository root runs this class.
+ * The {@code kiln} command line. Each job Kiln does for a user (train, cv, demo, synth, convert, predict, plugin,
+ * flags, bench, stream, serve) is a picocli subcommand registered here; {@code ./kiln} at the repository root runs
+ * this class.
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
     description = "Kiln: train models from Java on TPUs, GPUs and CPUs.",
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
         dev.kiln.train.cli.PredictCommand.class, dev.kiln.train.cli.SummaryCommand.class,
         dev.kiln.train.cli.BenchCommand.class, dev.kiln.train.cli.CompileCommand.class,
         dev.kiln.train.cli.FlagsCommand.class, dev.kiln.train.cli.StreamCommand.class,
-        dev.kiln.train.cli.ServeCommand.class})
+        dev.kiln.train.cli.ServeCommand.class, dev.kiln.train.cli.CvCommand.class})
 public final class Main implements Runnable {
 
   @Override

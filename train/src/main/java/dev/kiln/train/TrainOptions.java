@@ -19,12 +19,32 @@ import java.nio.file.Path;
  * @param targets the columns each sample is labelled by, one per output unit (the seed's: resp)
  * @param rowFilter the rows of the training and validation folds kept (the seed's: all)
  * @param sampleWeight how each training sample's loss is weighted (the seed's: not at all)
+ * @param dates the dates to train and validate on, read from every fold (a cross-validation split), or null for
+ *     the folds {@code folds} and {@code holdout} pick
  */
 public record TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum,
     int folds, int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch,
     int replicas, int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice,
     Path modelFile, java.util.List<String> targets, dev.kiln.io.pipeline.RowFilter rowFilter,
-    dev.kiln.io.pipeline.SampleWeight sampleWeight) {
+    dev.kiln.io.pipeline.SampleWeight sampleWeight, DateSplit dates) {
+
+  /** The options of a run on the folds {@code folds} and {@code holdout} pick. */
+  public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,
+      int holdout, int window, double noise, long seed, String backend, Path plugin, int stepsPerEpoch, int replicas,
+      int batchNormGroup, boolean skipCorrupt, boolean resume, int logEvery, String dataOnDevice, Path modelFile,
+      java.util.List<String> targets, dev.kiln.io.pipeline.RowFilter rowFilter,
+      dev.kiln.io.pipeline.SampleWeight sampleWeight) {
+    this(data, out, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed, backend, plugin,
+        stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, logEvery, dataOnDevice, modelFile, targets,
+        rowFilter, sampleWeight, null);
+  }
+
+  /** These options for the run of {@code split} in {@code dir}, continuing it when {@code resume}. */
+  public TrainOptions forSplit(Path dir, DateSplit split, boolean resume) {
+    return new TrainOptions(data, dir, epochs, batchSize, learningRate, momentum, folds, holdout, window, noise, seed,
+        backend, plugin, stepsPerEpoch, replicas, batchNormGroup, skipCorrupt, resume, logEvery, dataOnDevice,
+        modelFile, targets, rowFilter, sampleWeight, split);
+  }
 
   /** The options with samples unweighted. */
   public TrainOptions(Path data, Path out, int epochs, int batchSize, double learningRate, double momentum, int folds,

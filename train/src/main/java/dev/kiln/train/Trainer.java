@@ -289,8 +289,20 @@ public final class Trainer {
     return hooks;
   }
 
-  /** Checks the folds (each of --folds present, the holdout among them) and loads their windows. */
+  /** Loads the training and validation windows: a split's dates, or the folds --folds and --holdout pick. */
   private RunData loadData() throws IOException {
+    TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
+    if (o.dates() == null) return loadFolds(ro);
+    DateSplit d = o.dates();
+    List<Integer> all = DatasetFolder.open(o.data()).folds();
+    out.println("loading dates " + d.train() + " (training) and " + d.valid() + " (validation) from " + o.data());
+    return windows(WindowedDataset.load(o.data(), all, o.window(), ro, o.targets(),
+        o.rowFilter().within(d.trainFirst(), d.trainLast())), WindowedDataset.load(o.data(), all, o.window(), ro,
+        o.targets(), o.rowFilter().within(d.validFirst(), d.validLast())), null);
+  }
+
+  /** Checks the folds (each of --folds present, the holdout among them) and loads their windows. */
+  private RunData loadFolds(TFRecordReader.Options ro) throws IOException {
     DatasetFolder folder = DatasetFolder.open(o.data());
     List<Integer> available = folder.folds();
     List<Integer> trainFolds = new ArrayList<>();
@@ -305,21 +317,27 @@ public final class Trainer {
       throw new IllegalArgumentException(o.data() + " has " + available.size() + " folds " + available + ", not --folds "
           + o.folds() + " (steps per epoch come from its stats.json, which counts all of them)");
     }
-    TFRecordReader.Options ro = o.skipCorrupt() ? TFRecordReader.Options.SKIP_CORRUPT : TFRecordReader.Options.DEFAULT;
     out.println("loading folds " + trainFolds + " (training) and " + o.holdout() + " (validation) from " + o.data());
-    WindowedDataset trainData = WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets(), o.rowFilter())
-        .weighted(o.sampleWeight());
-    WindowedDataset validData = WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro, o.targets(),
-        o.rowFilter());
+    return windows(WindowedDataset.load(o.data(), trainFolds, o.window(), ro, o.targets(), o.rowFilter()),
+        WindowedDataset.load(o.data(), List.of(o.holdout()), o.window(), ro, o.targets(), o.rowFilter()),
+        o.rowFilter().drops() ? null : folder.stats());
+  }
+
+  /**
+   * The run's data from the loaded windows: the training set weighted by --sample-weight, and the steps per epoch
+   * (--steps-per-epoch, else the seed's rule on {@code stats}, or on the rows kept when {@code stats} is null).
+   */
+  private RunData windows(WindowedDataset train, WindowedDataset validData, dev.kiln.io.dataset.DatasetStats stats)
+      throws IOException {
+    WindowedDataset trainData = train.weighted(o.sampleWeight());
     if (trainData.windowCount() == 0 || validData.windowCount() == 0) {
       throw new IllegalArgumentException("no single-date windows of " + o.window() + " rows in the "
-          + (trainData.windowCount() == 0 ? "training" : "validation") + " folds");
+          + (trainData.windowCount() == 0 ? "training" : "validation") + (o.dates() == null ? " folds" : " dates"));
     }
     if (o.skipCorrupt()) reportSkipped(trainData, validData);
-    // The seed's rule counts the training rows; with rows filtered out, the rows kept.
     int stepsPerEpoch = o.stepsPerEpoch() > 0 ? o.stepsPerEpoch()
-        : o.rowFilter().drops() ? (int) Math.min(Integer.MAX_VALUE, Math.max(1, trainData.rowCount() / o.batchSize()))
-        : folder.stats().stepsPerEpoch(o.holdout(), o.batchSize());
+        : stats == null ? (int) Math.min(Integer.MAX_VALUE, Math.max(1, trainData.rowCount() / o.batchSize()))
+        : stats.stepsPerEpoch(o.holdout(), o.batchSize());
     out.printf("%,d training windows, %,d validation windows; %d steps of %d per epoch%n", trainData.windowCount(),
         validData.windowCount(), stepsPerEpoch, o.batchSize());
     return new RunData(trainData, validData, stepsPerEpoch);

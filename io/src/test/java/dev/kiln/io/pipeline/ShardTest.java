@@ -82,6 +82,15 @@ class ShardTest {
     assertEquals(26, dates.rows(), "days 4 and 5: 4 + 22 rows");
     // Windows of 20 within one date: only the last day (22 rows, 3 windows) has them once day 3 is dropped.
     assertEquals(3, new WindowedDataset(java.util.List.of(dates), 20).windowCount());
+    // A date range (a cross-validation split's): the bounds are inclusive and narrow the filter's own.
+    RowFilter day4 = new RowFilter(4, false).within(0, 4);
+    assertEquals(new RowFilter(4, 4, false), day4);
+    assertEquals(4, Shard.load(file, Columns.standard(), TFRecordReader.Options.DEFAULT, Shard.RESP, day4).rows());
+    assertEquals(34, Shard.load(file, Columns.standard(), TFRecordReader.Options.DEFAULT, Shard.RESP,
+        RowFilter.ALL.within(3, 4)).rows(), "dates 3 and 4: 30 + 4 rows");
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new RowFilter(4, false).within(0, 3));
+    assertEquals("dates 0..3 lie outside the kept range 4..2147483647", e.getMessage());
   }
 
   @Test

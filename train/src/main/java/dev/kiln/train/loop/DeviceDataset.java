@@ -33,7 +33,8 @@ public final class DeviceDataset {
     }
     if (total > Integer.MAX_VALUE) throw new IllegalArgumentException(total + " rows do not fit one S32-indexed table");
     rows = (int) total;
-    features = rows == 0 ? 0 : shards.get(0).features().length / Math.max(1, shards.get(0).rows());
+    // Every shard's rows carry the same features; the first shard may have none (all its rows filtered out).
+    features = rows == 0 ? 0 : dev.kiln.io.dataset.Columns.FEATURES;
     source = new BatchSource.Table(prefix, Math.max(1, rows));
   }
 
