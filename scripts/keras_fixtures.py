@@ -66,6 +66,19 @@ def row_mlp():
     return keras.Model(inp, out)
 
 
+def starter_mlp():
+    """The "Jane Street Neural Network Starter" of the competition's public notebooks: BN and dropout on the row,
+    four Dense blocks (384, 896, 896, 394) each with BN, swish and dropout, and five sigmoid units."""
+    inp = layers.Input(shape=(130,))
+    x = layers.Dropout(0.2)(layers.BatchNormalization()(inp))
+    for units in (384, 896, 896, 394):
+        x = layers.Dense(units)(x)
+        x = layers.Activation("swish")(layers.BatchNormalization()(x))
+        x = layers.Dropout(0.2)(x)
+    out = layers.Dense(5, activation="sigmoid")(x)
+    return keras.Model(inp, out)
+
+
 def bce_fixture(out):
     """Keras's BinaryCrossentropy on [6, 5] (mean over the units, then over the batch), from given logits, labels
     (0, 0.5 for a zero resp, 1) and sample weights: on the probabilities, on the logits, and weighted."""
@@ -97,7 +110,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     bce_fixture(out)
     for name, build in (("seed", seed), ("deeper", deeper), ("normalized", normalized),
-                        ("row_mlp", row_mlp)):
+                        ("row_mlp", row_mlp), ("starter_mlp", starter_mlp)):
         m = build()
         with open(os.path.join(out, name + ".json"), "w") as f:
             f.write(json.dumps(json.loads(m.to_json()), indent=1) + "\n")

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * every fold is exercised.
  */
 class RowPlanTest {
-  static final List<String> FIXTURES = List.of("seed", "deeper", "normalized", "row_mlp");
+  static final List<String> FIXTURES = List.of("seed", "deeper", "normalized", "row_mlp", "starter_mlp");
 
   static Model fixture(String name) throws IOException {
     try (InputStream in = RowPlanTest.class.getResourceAsStream("/keras/" + name + ".json")) {
@@ -141,6 +141,12 @@ class RowPlanTest {
       assertEquals(0, plan.graphSteps(), plan.toString());
       assertEquals(3, plan.describe().size(), plan.toString());
       assertTrue(plan.describe().get(0).matches("batch_normalization(_\\d+)?>dense.*"), plan.toString());
+    }
+    Model starter = fixture("starter_mlp");
+    try (RowPlan plan = RowPlan.compile(starter, variables(starter, 3))) {
+      // Five GEMMs: the input BN folded into the first, each block's BN into its Dense, swish fused.
+      assertEquals(0, plan.graphSteps(), plan.toString());
+      assertEquals(5, plan.describe().size(), plan.toString());
     }
   }
 }
