@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         dev.kiln.train.cli.PredictCommand.class, dev.kiln.train.cli.SummaryCommand.class,
         dev.kiln.train.cli.BenchCommand.class, dev.kiln.train.cli.CompileCommand.class,
         dev.kiln.train.cli.FlagsCommand.class, dev.kiln.train.cli.StreamCommand.class,
-        dev.kiln.train.cli.ServeCommand.class, dev.kiln.train.cli.CvCommand.class})
+        dev.kiln.train.cli.ServeCommand.class, dev.kiln.train.cli.ExportTestCommand.class, dev.kiln.train.cli.CvCommand.class})
 public final class Main implements Runnable {
 
   @Override

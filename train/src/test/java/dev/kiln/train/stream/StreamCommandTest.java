@@ -68,7 +68,7 @@ class StreamCommandTest {
   @Test
   void badInputIsOneLineNamingIt() throws IOException {
     Path csv = dir.resolve("bad.csv"), out = dir.resolve("bad-out.csv");
-    List<String> rows = Files.readAllLines(fx.testCsv());
+    List<String> rows = Files.readAllLines(fx.reorderedCsv());
     Files.write(csv, List.of(rows.get(0), rows.get(1), rows.get(2).replaceFirst(",x,", ",x,today,")));
     String[] r = kiln("stream", "--model", fx.run().toString(), "--csv", csv.toString(), "--out", out.toString());
     assertEquals("1", r[0]);

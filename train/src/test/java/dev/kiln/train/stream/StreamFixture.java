@@ -18,10 +18,11 @@ import java.util.Map;
 
 /**
  * A short training run on a small synthetic dataset, {@code kiln predict}'s probabilities on its holdout fold (by the
- * ts_id of each window's last row), and the holdout written as a test CSV: columns reordered, an extra one added
- * (header names decide), the fill value left empty (missing).
+ * ts_id of each window's last row), and the holdout written as example_test.csv by {@code kiln export-test}
+ * ({@code testCsv}) and by hand with its columns reordered and an extra one added ({@code reorderedCsv}: header
+ * names decide), the fill value left empty (missing) in both.
  */
-record StreamFixture(Path run, Path testCsv, Map<Long, Float> predicted) {
+record StreamFixture(Path run, Path testCsv, Path reorderedCsv, Map<Long, Float> predicted) {
   static final int WINDOW = 20;
   static final float FILL = -100f;
 
@@ -46,9 +47,10 @@ record StreamFixture(Path run, Path testCsv, Map<Long, Float> predicted) {
       String[] c = line.split(",");
       predicted.put(Long.parseLong(c[0]), Float.parseFloat(c[3]));
     }
-    Path testCsv = dir.resolve("test.csv");
-    writeTestCsv(WindowedDataset.load(data, List.of(4), window, TFRecordReader.Options.DEFAULT).shards(), testCsv);
-    return new StreamFixture(run, testCsv, predicted);
+    Path testCsv = dir.resolve("example_test.csv"), reordered = dir.resolve("test.csv");
+    cli("export-test", "--data", data.toString(), "--out", testCsv.toString());
+    writeTestCsv(WindowedDataset.load(data, List.of(4), window, TFRecordReader.Options.DEFAULT).shards(), reordered);
+    return new StreamFixture(run, testCsv, reordered, predicted);
   }
 
   static void writeTestCsv(List<Shard> shards, Path csv) throws IOException {
@@ -89,9 +91,9 @@ record StreamFixture(Path run, Path testCsv, Map<Long, Float> predicted) {
       for (int j = 0; j < 5; j++) p[j] = Float.parseFloat(c[7 + j]);
       units.put(Long.parseLong(c[0]), p);
     }
-    Path testCsv = dir.resolve("test.csv");
-    writeTestCsv(WindowedDataset.load(data, List.of(4), 1, TFRecordReader.Options.DEFAULT).shards(), testCsv);
-    return new StreamFixture(run, testCsv, Map.of());
+    Path testCsv = dir.resolve("example_test.csv");
+    cli("export-test", "--data", data.toString(), "--out", testCsv.toString());
+    return new StreamFixture(run, testCsv, testCsv, Map.of());
   }
 
   private static void cli(String... args) {

@@ -124,10 +124,15 @@ class StreamPredictorTest {
   }
 
   static void checkParity(StreamFixture fixture, Path out) throws IOException {
-    assertTrue(Files.readString(fixture.testCsv()).contains(",,"), "the holdout has missing values to fill");
+    checkParity(fixture, fixture.testCsv(), out);
+    checkParity(fixture, fixture.reorderedCsv(), out);
+  }
+
+  static void checkParity(StreamFixture fixture, Path csv, Path out) throws IOException {
+    assertTrue(Files.readString(csv).contains(",,"), "the holdout has missing values to fill");
     try (StreamPredictor p = fixture.open()) {
-      Replay.Result r = Replay.run(p, fixture.testCsv(), out, new PrintStream(new ByteArrayOutputStream()));
-      assertEquals(Files.readAllLines(fixture.testCsv()).size() - 1, r.rows());
+      Replay.Result r = Replay.run(p, csv, out, new PrintStream(new ByteArrayOutputStream()));
+      assertEquals(Files.readAllLines(csv).size() - 1, r.rows());
     }
     List<String> lines = Files.readAllLines(out);
     assertEquals("ts_id,probability,action", lines.get(0));
@@ -195,7 +200,7 @@ class StreamPredictorTest {
 
   @Test
   void aBadRowNamesItsLineAndWritesNothing() throws IOException {
-    List<String> lines = Files.readAllLines(fx.testCsv());
+    List<String> lines = Files.readAllLines(fx.reorderedCsv());
     Path out = shared.resolve("bad-actions.csv");
     Path shortRow = shared.resolve("short.csv");
     Files.write(shortRow, List.of(lines.get(0), lines.get(1), "1,x,2,3"));
