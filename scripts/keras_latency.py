@@ -48,7 +48,7 @@ def percentiles(ns):
     return {"p50_us": rank(0.50) / 1e3, "p99_us": rank(0.99) / 1e3, "max_us": s[-1] / 1e3, "rows": len(s)}
 
 
-def timed(xs, call, warmup=20):
+def timed(xs, call, warmup):
     for x in xs[:warmup]:
         call(x)
     ns = []
@@ -66,6 +66,7 @@ def main():
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--predict-rows", type=int, default=200, help="rows for model.predict, which is slow")
     ap.add_argument("--nan-fill", type=float, default=-100.0)
+    ap.add_argument("--warmup", type=int, default=20, help="rows answered untimed first, then every row is timed")
     a = ap.parse_args()
     model = tf_keras.models.model_from_json(open(os.path.join(a.model, "model.json")).read())
     model.load_weights(os.path.join(a.model, "model.h5"))
@@ -89,7 +90,7 @@ def main():
              ("tf.function, fixed signature", lambda x: fn(x), xs),
              ("TFLite, 1 thread", lite, xs)]
     for name, call, rows in paths:
-        print(json.dumps({"path": name, **timed(rows, call)}), flush=True)
+        print(json.dumps({"path": name, **timed(rows, call, min(a.warmup, len(rows)))}), flush=True)
 
 
 if __name__ == "__main__":

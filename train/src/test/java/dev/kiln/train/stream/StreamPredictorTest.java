@@ -114,6 +114,31 @@ class StreamPredictorTest {
     }
   }
 
+  /** 100,000 rows over dates of 500: the heap after a collection is where it was after the first 10,000. */
+  @Test
+  void memoryStaysFlatOverAHundredThousandRows() {
+    dev.kiln.ops.Model m = dev.kiln.ops.Model.seed(5, 130, 0.1);
+    var vars = dev.kiln.ops.train.StepGraphs.initialState(m, 1, Map.of());
+    java.util.Random r = new java.util.Random(3);
+    float[][] rows = new float[64][130];
+    for (float[] row : rows) for (int j = 0; j < 130; j++) row[j] = r.nextInt(30) == 0 ? Float.NaN : (float) r.nextGaussian();
+    float[] out = new float[1];
+    try (StreamPredictor p = StreamPredictor.of(m, vars, StreamPredictor.Options.defaults())) {
+      for (int i = 0; i < 10_000; i++) p.predict(i / 500, 1f, rows[i & 63], out);
+      long base = usedAfterGc();
+      for (int i = 10_000; i < 100_000; i++) p.predict(i / 500, 1f, rows[i & 63], out);
+      long end = usedAfterGc();
+      assertTrue(end - base < (4 << 20), "heap grew by " + (end - base) + " bytes over 90,000 rows");
+      assertTrue(Float.isFinite(out[0]));
+    }
+  }
+
+  private static long usedAfterGc() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) System.gc();
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
   @Test
   void theActionIsTheMeanProbabilityAboveOneHalf() {
     assertEquals(1, StreamPredictor.action(new float[] {0.51f}));
