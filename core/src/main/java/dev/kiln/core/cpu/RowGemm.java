@@ -13,6 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A's row r starts at {@code a[aOff + r·lda]} and has k contiguous floats, so a Conv1D with stride s reads its
  * im2col rows in place from the padded input (lda = s·channels, k = taps·channels). The bias is one row shared by
  * every output row (biasRows = 1) or one row per output row (a Conv1D whose padded taps see no input shift).
+ * Fewer columns than one vector (an output layer's few units) are packed column by column instead and each output is
+ * a dot product over K in vectors, rather than a panel of mostly zero columns.
  */
 public final class RowGemm {
   private static final VectorSpecies<Float> S = GemmKernels.S;
@@ -24,8 +26,11 @@ public final class RowGemm {
 
   private RowGemm() {}
 
-  /** B (k × n) packed into ⌈n / P⌉ panels of k × P floats, with its bias rows padded to the panels' width. */
-  public record Packed(float[] panels, float[] bias, int k, int n, int biasRows) {
+  /**
+   * B (k × n) packed into ⌈n / P⌉ panels of k × P floats, with its bias rows padded to the panels' width; or, with
+   * {@code columns}, B's n columns one after another (k floats each) and the bias as given.
+   */
+  public record Packed(float[] panels, float[] bias, int k, int n, int biasRows, boolean columns) {
     int width() {
       return bias.length / biasRows;
     }
@@ -40,6 +45,11 @@ public final class RowGemm {
     if (bias.length != (long) biasRows * n) {
       throw new IllegalArgumentException("bias has " + bias.length + " floats, not " + biasRows + "×" + n);
     }
+    if (n < L) {
+      float[] cols = new float[n * k];
+      for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) cols[j * k + p] = b[p * n + j];
+      return new Packed(cols, bias.clone(), k, n, biasRows, true);
+    }
     int panels = (n + P - 1) / P, width = panels * P;
     float[] out = new float[panels * k * P];
     for (int q = 0; q < panels; q++) {
@@ -48,7 +58,7 @@ public final class RowGemm {
     }
     float[] padded = new float[biasRows * width];
     for (int r = 0; r < biasRows; r++) System.arraycopy(bias, r * n, padded, r * width, n);
-    return new Packed(out, padded, k, n, biasRows);
+    return new Packed(out, padded, k, n, biasRows, false);
   }
 
   /**
@@ -58,6 +68,10 @@ public final class RowGemm {
   public static void multiply(float[] a, int aOff, int lda, int rows, Packed b, float[] c, int cOff, int ldc) {
     if (b.biasRows != 1 && b.biasRows != rows) {
       throw new IllegalArgumentException(rows + " rows against a bias of " + b.biasRows + " rows");
+    }
+    if (b.columns) {
+      dots(a, aOff, lda, rows, b, c, cOff, ldc);
+      return;
     }
     int k = b.k, panels = b.width() / P, biasStride = b.biasRows == 1 ? 0 : b.width();
     for (int q = 0; q < panels; q++) {
@@ -70,6 +84,23 @@ public final class RowGemm {
       }
       for (; r < rows; r++) {
         tile1(k, a, aOff + r * lda, b.panels, bOff, b.bias, r * biasStride + j0, c, cOff + r * ldc + j0, cols);
+      }
+    }
+  }
+
+  /** Each output a dot product of A's row and B's column, in vectors over K, then the bias. */
+  private static void dots(float[] a, int aOff, int lda, int rows, Packed b, float[] c, int cOff, int ldc) {
+    int k = b.k, bound = S.loopBound(k);
+    for (int r = 0; r < rows; r++) {
+      int in = aOff + r * lda;
+      for (int j = 0; j < b.n; j++) {
+        int col = j * k;
+        FloatVector acc = FloatVector.zero(S);
+        int p = 0;
+        for (; p < bound; p += L) acc = load(a, in + p).fma(load(b.panels, col + p), acc);
+        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; p < k; p++) sum = Math.fma(a[in + p], b.panels[col + p], sum);
+        c[cOff + r * ldc + j] = sum + b.bias[(b.biasRows == 1 ? 0 : r) * b.n + j];
       }
     }
   }
