@@ -1,0 +1,59 @@
+"""Keras model.save() files for Kiln's model.h5 reader (KerasSavedModelTest): compiled models as competitors saved
+them, with each weight's sum beside them so the reader's values can be checked, and models compiled with settings
+Kiln refuses. Run with the venv from scripts/keras-venv.sh:
+  python scripts/keras_saved_fixtures.py OUT_DIR
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+import tf_keras as keras  # noqa: E402
+from tf_keras import layers  # noqa: E402
+
+
+def row_mlp():
+    inp = layers.Input(shape=(130,))
+    x = layers.BatchNormalization()(inp)
+    x = layers.Dense(16, activation="swish")(x)
+    x = layers.Dropout(0.2)(x)
+    out = layers.Dense(5, activation="sigmoid", name="action")(x)
+    return keras.Model(inp, out)
+
+
+def save(m, out, name):
+    m.save(os.path.join(out, name + ".h5"))
+    sums = {w.name: float(w.numpy().astype("float64").sum()) for w in m.weights}
+    with open(os.path.join(out, name + ".sums.json"), "w") as f:
+        json.dump(sums, f)
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    keras.utils.set_random_seed(5)
+    m = row_mlp()
+    m.layers[1].set_weights([w + 0.25 for w in m.layers[1].get_weights()])  # BN statistics away from 0 and 1
+    sch = keras.optimizers.schedules.ExponentialDecay(1e-3, 100, 0.9, staircase=True)
+    m.compile(optimizer=keras.optimizers.Adam(sch, epsilon=1e-6, amsgrad=True),
+              loss=keras.losses.BinaryCrossentropy(label_smoothing=0.01),
+              metrics=[keras.metrics.AUC(name="AUC"), "Precision"])
+    save(m, out, "adam")
+    m = row_mlp()
+    m.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True), loss="binary_crossentropy")
+    save(m, out, "sgd")
+    m = row_mlp()
+    m.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0), loss="binary_crossentropy")
+    save(m, out, "clipnorm")
+    m = row_mlp()
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    save(m, out, "accuracy")
+    m = row_mlp()
+    save(m, out, "uncompiled")
+    print("keras_saved_fixtures: OK")
+
+
+if __name__ == "__main__":
+    main()

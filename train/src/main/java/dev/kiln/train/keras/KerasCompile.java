@@ -1,0 +1,170 @@
+package dev.kiln.train.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.ops.train.Optimization;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code model.compile(...)} saved in a model.h5's {@code training_config}: the optimizer, each output's loss
+ * (BinaryCrossentropy with label_smoothing and from_logits, MeanSquaredError, MeanAbsoluteError; one for every
+ * output, a list in output order, or a dict by output name), the loss weights, and the metrics (AUC, Precision and
+ * Recall, which Kiln always reports as {@code auc}, {@code precision} and {@code recall}). Any other field or value is
+ * refused by its path, before any data is read.
+ */
+public record KerasCompile(Optimization optimization, Map<String, Loss> losses, Map<String, Double> lossWeights) {
+  /** One output's loss: {@code bce}, {@code mse} or {@code mae}. */
+  public record Loss(String kind, double labelSmoothing, boolean fromLogits) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PATH = "training_config";
+
+  /** Reads the JSON text of {@code training_config} for a model whose outputs are {@code outputs}, in order. */
+  public static KerasCompile read(String trainingConfig, List<String> outputs) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(trainingConfig);
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IllegalArgumentException(PATH + ": not valid JSON: " + e.getOriginalMessage());
+    }
+    JsonFields f = new JsonFields(root, PATH);
+    JsonNode opt = f.get("optimizer_config");
+    if (opt == null) throw new IllegalArgumentException(f.path("optimizer_config") + " is missing");
+    Optimization optimization = KerasOptimizers.read(opt, f.path("optimizer_config"));
+    Map<String, Loss> losses = perOutput(f.get("loss"), f.path("loss"), outputs, KerasCompile::loss);
+    if (losses.isEmpty()) throw new IllegalArgumentException(f.path("loss") + " is missing");
+    Map<String, Double> weights = perOutput(f.get("loss_weights"), f.path("loss_weights"), outputs, (v, p) -> {
+      if (!v.isNumber() || !(v.doubleValue() >= 0)) throw new IllegalArgumentException(p + " is " + v + ", not a number >= 0");
+      return v.doubleValue();
+    });
+    metrics(f.get("metrics"), f.path("metrics"));
+    f.require("weighted_metrics", "weighted metrics are not supported");
+    f.finish();
+    return new KerasCompile(optimization, losses, weights);
+  }
+
+  private interface Reader<T> {
+    T read(JsonNode value, String path);
+  }
+
+  /** One value for every output, a list in output order, or a dict by output name (null: none). */
+  private static <T> Map<String, T> perOutput(JsonNode v, String path, List<String> outputs, Reader<T> each) {
+    Map<String, T> out = new LinkedHashMap<>();
+    if (v == null) return out;
+    if (v.isArray()) {
+      if (v.size() != outputs.size()) {
+        throw new IllegalArgumentException(path + " lists " + v.size() + " entries for " + outputs.size() + " outputs "
+            + outputs);
+      }
+      for (int i = 0; i < v.size(); i++) out.put(outputs.get(i), each.read(v.get(i), path + "[" + i + "]"));
+    } else if (v.isObject() && !v.has("class_name")) {
+      for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
+        String name = it.next();
+        if (!outputs.contains(name)) throw new IllegalArgumentException(path + "." + name + ": no output of that name; "
+            + "the outputs are " + outputs);
+        out.put(name, each.read(v.get(name), path + "." + name));
+      }
+    } else {
+      T one = each.read(v, path);
+      for (String o : outputs) out.put(o, one);
+    }
+    return out;
+  }
+
+  private static Loss loss(JsonNode v, String path) {
+    if (v.isTextual()) {
+      return new Loss(switch (v.textValue()) {
+        case "binary_crossentropy", "bce", "BinaryCrossentropy" -> "bce";
+        case "mse", "mean_squared_error", "MeanSquaredError" -> "mse";
+        case "mae", "mean_absolute_error", "MeanAbsoluteError" -> "mae";
+        default -> throw new IllegalArgumentException(path + " is '" + v.textValue() + "'; supported: "
+            + "binary_crossentropy, mean_squared_error, mean_absolute_error");
+      }, 0, false);
+    }
+    JsonFields top = new JsonFields(v, path);
+    String cls = top.text("class_name");
+    top.accept("module", "registered_name");
+    JsonFields c = new JsonFields(top.get("config"), top.path("config"));
+    top.finish();
+    c.accept("name", "fn");
+    c.require("reduction", "Kiln's losses average over the batch (Keras's default)", "auto", "sum_over_batch_size");
+    Loss l = switch (String.valueOf(cls)) {
+      case "BinaryCrossentropy" -> {
+        c.require("axis", "only the last axis", -1);
+        yield new Loss("bce", c.number("label_smoothing", 0), c.bool("from_logits", false));
+      }
+      case "MeanSquaredError" -> new Loss("mse", 0, false);
+      case "MeanAbsoluteError" -> new Loss("mae", 0, false);
+      default -> throw new IllegalArgumentException(top.path("class_name") + " is " + cls
+          + "; supported: BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError");
+    };
+    c.finish();
+    return l;
+  }
+
+  /** Checks the metrics: each must be one Kiln computes, with Kiln's settings. */
+  private static void metrics(JsonNode v, String path) {
+    if (v == null) return;
+    List<JsonNode[]> all = new ArrayList<>();
+    collect(v, path, all);
+    for (JsonNode[] m : all) metric(m[0], m[1].textValue());
+  }
+
+  private static void collect(JsonNode v, String path, List<JsonNode[]> out) {
+    if (v.isArray()) {
+      for (int i = 0; i < v.size(); i++) collect(v.get(i), path + "[" + i + "]", out);
+    } else if (v.isObject() && !v.has("class_name")) {
+      for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
+        String k = it.next();
+        collect(v.get(k), path + "." + k, out);
+      }
+    } else {
+      out.add(new JsonNode[] {v, JSON.getNodeFactory().textNode(path)});
+    }
+  }
+
+  private static void metric(JsonNode v, String path) {
+    String cls = v.isTextual() ? v.textValue() : v.path("class_name").asText();
+    switch (cls) {
+      case "AUC", "auc" -> { if (v.isObject()) auc(v, path); }
+      case "Precision", "precision", "Recall", "recall" -> { if (v.isObject()) threshold(v, path); }
+      default -> throw new IllegalArgumentException(path + " is " + (v.isTextual() ? "'" + cls + "'"
+          : cls + " '" + v.path("config").path("name").asText() + "'")
+          + "; Kiln reports AUC, Precision and Recall (as auc, precision, recall)");
+    }
+  }
+
+  private static void auc(JsonNode v, String path) {
+    JsonFields c = config(v, path);
+    c.require("num_thresholds", "Kiln's AUC uses Keras's default 200 thresholds", 200);
+    c.require("curve", "Kiln's AUC is the ROC curve's", "ROC");
+    c.require("summation_method", "Kiln sums as Keras's default", "interpolation");
+    c.require("multi_label", "Kiln's AUC flattens the labels (multi_label=False)", false);
+    c.require("from_logits", "Kiln's AUC reads probabilities", false);
+    c.require("num_labels", "Kiln's AUC flattens the labels");
+    c.require("label_weights", "Kiln's AUC flattens the labels");
+    c.require("thresholds", "Kiln's AUC uses Keras's default thresholds");
+    c.finish();
+  }
+
+  private static void threshold(JsonNode v, String path) {
+    JsonFields c = config(v, path);
+    c.require("thresholds", "Kiln's threshold is 0.5", 0.5);
+    c.require("top_k", "not supported");
+    c.require("class_id", "not supported");
+    c.finish();
+  }
+
+  private static JsonFields config(JsonNode v, String path) {
+    JsonFields top = new JsonFields(v, path);
+    top.accept("class_name", "module", "registered_name");
+    JsonFields c = new JsonFields(top.get("config"), top.path("config"));
+    top.finish();
+    c.accept("name", "dtype");
+    return c;
+  }
+}
