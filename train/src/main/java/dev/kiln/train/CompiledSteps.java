@@ -30,8 +30,8 @@ import java.util.Map;
 public final class CompiledSteps {
   private CompiledSteps() {}
 
-  /** A step to serialize: its name in the folder, StableHLO, replica count and result types. */
-  private record Step(String name, String mlir, int replicas, java.util.List<dev.kiln.core.TensorType> outputs) {}
+  /** A step to serialize: its name in the folder, the step, its StableHLO and replica count. */
+  private record Step(String name, StatefulStep step, String mlir, int replicas) {}
 
   private static Step[] steps(int globalBatch, int replicas) {
     if (globalBatch % replicas != 0) {
@@ -45,7 +45,7 @@ public final class CompiledSteps {
   }
 
   private static Step step(String name, StatefulStep s, int replicas) {
-    return new Step(name, StableHloWriter.write(s.graph(), s.options()), replicas, s.graph().outputTypes());
+    return new Step(name, s, StableHloWriter.write(s.graph(), s.options()), replicas);
   }
 
   /** Compiles for {@code gpus} GPUs of {@code target} with the CUDA plugin at {@code plugin}, into {@code out}. */
@@ -67,20 +67,35 @@ public final class CompiledSteps {
     }
   }
 
-  /** Compiles on {@code backend}'s own devices (a PJRT backend), into {@code out}. */
+  /** Compiles the seed's steps on {@code backend}'s own devices (a PJRT backend), into {@code out}. */
   public static void compileOn(Backend backend, int globalBatch, Path out, PrintStream log) throws IOException {
-    if (!(backend instanceof PjrtBackend pb)) throw new IllegalArgumentException("kiln compile needs a PJRT backend");
     int replicas = Trainer.defaultReplicas(backend);
     int batch = globalBatch > 0 ? globalBatch : 512 * replicas;
-    Map<String, Object> extra = extra("backend", pb.name(), replicas, batch);
+    Map<String, StatefulStep> named = new LinkedHashMap<>();
+    for (Step s : steps(batch, replicas)) named.put(s.name(), s.step());
+    compileOn(backend, named, extra("backend", backend.name(), replicas, batch), out, log);
+  }
+
+  /**
+   * Compiles {@code steps} (by their names in the folder) on {@code backend}'s own devices (a PJRT backend) into
+   * {@code out}, the manifest recording {@code extra}; a program listed twice under two names is written once.
+   */
+  public static void compileOn(Backend backend, Map<String, StatefulStep> steps, Map<String, Object> extra, Path out,
+      PrintStream log) throws IOException {
+    checkCompilable(backend, out);
+    PjrtBackend pb = (PjrtBackend) backend;
     ObjectNode m = CompiledPrograms.manifest(pb.client().plugin(), pb.devices().get(0).kind(), extra);
     write(out, m, dir -> {
-      for (Step s : steps(batch, replicas)) {
+      java.util.Set<String> done = new java.util.HashSet<>();
+      for (var e : steps.entrySet()) {
+        StatefulStep s = e.getValue();
+        String mlir = StableHloWriter.write(s.graph(), s.options());
+        if (!done.add(CompiledPrograms.fingerprint(mlir, s.replicas()))) continue;
         byte[] opts = CompileOptionsCodec.encode(s.replicas(), pb.devices());
-        try (PjrtExecutable exe = pb.client().compile(s.mlir(), opts, s.outputs())) {
-          CompiledPrograms.add(m, dir, s.name(), s.mlir(), s.replicas(), exe.serialize());
+        try (PjrtExecutable exe = pb.client().compile(mlir, opts, s.graph().outputTypes())) {
+          CompiledPrograms.add(m, dir, e.getKey(), mlir, s.replicas(), exe.serialize());
         }
-        log.println("compiled " + s.name() + " on " + pb.name());
+        log.println("compiled " + e.getKey() + " on " + pb.name());
       }
     });
   }
@@ -98,6 +113,15 @@ public final class CompiledSteps {
     void fill(Path dir) throws IOException;
   }
 
+  /** Refuses, before any work, a backend with nothing to serialize (not PJRT) and an {@code out} that exists. */
+  public static void checkCompilable(Backend backend, Path out) {
+    if (!(backend instanceof PjrtBackend)) {
+      throw new IllegalArgumentException("kiln compile needs a PJRT backend (pjrt:cpu, pjrt:cuda or pjrt:tpu), not "
+          + backend.name());
+    }
+    if (Files.exists(out)) throw new IllegalArgumentException(out + " exists: choose a new --out");
+  }
+
   /** Writes the folder beside {@code out} and renames it into place: a folder that is there is never half-written. */
   private static void write(Path out, ObjectNode manifest, Filler filler) throws IOException {
     Path abs = out.toAbsolutePath().normalize();
@@ -113,14 +137,32 @@ public final class CompiledSteps {
     }
   }
 
-  /** Makes {@code backend} load its programs from {@code dir}; one line on what was found. */
-  public static void use(Backend backend, Path dir, PrintStream log) throws IOException {
+  /**
+   * Makes {@code backend} load its programs from {@code dir}, one line on what was found; the folder's programs are
+   * returned. A folder of another plugin or device, and a backend that compiles nothing to load (java), are refused.
+   */
+  public static CompiledPrograms use(Backend backend, Path dir, PrintStream log) throws IOException {
     if (!(backend instanceof PjrtBackend pb)) {
-      throw new IllegalArgumentException("--executables needs a PJRT backend, not " + backend.name());
+      throw new IllegalArgumentException("--executables needs a PJRT backend: " + backend.name()
+          + " compiles no programs to load");
     }
     CompiledPrograms c = CompiledPrograms.load(dir, pb.client().plugin(), pb.devices().get(0).kind());
     pb.usePrograms(c);
     log.printf("loading compiled steps from %s (%d programs for %s)%n", dir, c.size(), c.deviceKind());
+    return c;
+  }
+
+  /**
+   * Refuses, in one line naming it, a step ({@code name}) that {@code programs} does not hold: the folder was compiled
+   * for another model, batch, optimizer or data than this run's.
+   */
+  public static void require(CompiledPrograms programs, String name, StatefulStep step) {
+    String fp = CompiledPrograms.fingerprint(StableHloWriter.write(step.graph(), step.options()), step.replicas());
+    if (programs.find(fp) == null) {
+      throw new IllegalArgumentException(programs.dir() + " holds no " + name + " for this run (" + programs.describe()
+          + "; another model, batch, replica count, optimizer or data is another program, fingerprint " + fp
+          + "): make the folder with kiln compile train and this run's flags");
+    }
   }
 
   /** How many programs {@code backend} loaded rather than compiled (0 for a backend not told {@link #use}). */
