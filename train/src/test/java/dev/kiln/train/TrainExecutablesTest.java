@@ -140,4 +140,18 @@ class TrainExecutablesTest {
         .compileTo(out.resolve("c")));
     assertEquals("kiln compile needs a PJRT backend (pjrt:cpu, pjrt:cuda or pjrt:tpu), not java", c.getMessage());
   }
+
+  @Test
+  void compileTrainRefusesTheSeedStepsFlagsInOneLineNamingItself(@TempDir Path tmp) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = Main.commandLine();
+    cl.setErr(new java.io.PrintWriter(err, true));
+    Path out = tmp.resolve("programs");
+    int rc = cl.execute("compile", "--target", "h100", "train", "--data", data.toString(), "--out", out.toString());
+    assertEquals(1, rc);
+    assertEquals("kiln compile train: error: kiln compile train takes kiln train's flags, after 'train' (--backend, "
+        + "--plugin, --out, --batch-size); --target, --gpus and --batch are the seed steps' (kiln compile alone)",
+        err.toString().strip());
+    assertFalse(Files.exists(out));
+  }
 }
