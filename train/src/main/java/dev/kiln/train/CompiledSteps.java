@@ -30,40 +30,41 @@ import java.util.Map;
 public final class CompiledSteps {
   private CompiledSteps() {}
 
-  /** A step to serialize: its name in the folder, the step, its StableHLO and replica count. */
-  private record Step(String name, StatefulStep step, String mlir, int replicas) {}
-
-  private static Step[] steps(int globalBatch, int replicas) {
+  /** The seed's training and evaluation steps for a global batch over {@code replicas}, by their names in a folder. */
+  private static Map<String, StatefulStep> steps(int globalBatch, int replicas) {
     if (globalBatch % replicas != 0) {
       throw new IllegalArgumentException("--batch " + globalBatch + " does not split over " + replicas + " devices");
     }
     Model model = SeedSteps.model();
     int local = globalBatch / replicas;
-    StatefulStep train = SeedSteps.training(model, local, replicas);
-    StatefulStep eval = SeedSteps.evaluation(model, local, replicas);
-    return new Step[] {step("train_step", train, replicas), step("eval_step", eval, replicas)};
+    Map<String, StatefulStep> steps = new LinkedHashMap<>();
+    steps.put("train_step", SeedSteps.training(model, local, replicas));
+    steps.put("eval_step", SeedSteps.evaluation(model, local, replicas));
+    return steps;
   }
 
-  private static Step step(String name, StatefulStep s, int replicas) {
-    return new Step(name, s, StableHloWriter.write(s.graph(), s.options()), replicas);
-  }
-
-  /** Compiles for {@code gpus} GPUs of {@code target} with the CUDA plugin at {@code plugin}, into {@code out}. */
+  /** Compiles the seed's steps for {@code gpus} GPUs of {@code target} with the CUDA plugin at {@code plugin}. */
   public static void compileForTarget(Path plugin, String target, int gpus, int globalBatch, Path out, PrintStream log)
       throws IOException {
+    int batch = globalBatch > 0 ? globalBatch : 512 * gpus;
+    compileForTarget(plugin, target, gpus, steps(batch, gpus), extra("target", target, gpus, batch), out, log);
+  }
+
+  /**
+   * Compiles {@code steps} (by their names in the folder) for {@code gpus} GPUs of {@code target} with the CUDA
+   * plugin at {@code plugin}, with no GPU, into {@code out}; the manifest records {@code extra}.
+   */
+  public static void compileForTarget(Path plugin, String target, int gpus, Map<String, StatefulStep> steps,
+      Map<String, Object> extra, Path out, PrintStream log) throws IOException {
+    checkNew(out);
     PjrtPlugin p = PjrtPlugin.load(plugin);
     try (PjrtTopology topo = GpuTarget.of(target).topology(p, gpus)) {
-      int batch = globalBatch > 0 ? globalBatch : 512 * gpus;
-      Map<String, Object> extra = extra("target", target, gpus, batch);
       ObjectNode m = CompiledPrograms.manifest(p, topo.deviceKinds().get(0), extra);
-      write(out, m, dir -> {
-        for (Step s : steps(batch, gpus)) {
-          try (AotExecutable exe = topo.compile(s.mlir(), CompileOptionsCodec.encodeForTopology(s.replicas()))) {
-            CompiledPrograms.add(m, dir, s.name(), s.mlir(), s.replicas(), exe.serialize());
-          }
-          log.println("compiled " + s.name() + " for " + topo.label());
+      write(out, m, dir -> serializeEach(steps, m, dir, (mlir, s) -> {
+        try (AotExecutable exe = topo.compile(mlir, CompileOptionsCodec.encodeForTopology(s.replicas()))) {
+          return exe.serialize();
         }
-      });
+      }, " for " + topo.label(), log));
     }
   }
 
@@ -71,9 +72,7 @@ public final class CompiledSteps {
   public static void compileOn(Backend backend, int globalBatch, Path out, PrintStream log) throws IOException {
     int replicas = Trainer.defaultReplicas(backend);
     int batch = globalBatch > 0 ? globalBatch : 512 * replicas;
-    Map<String, StatefulStep> named = new LinkedHashMap<>();
-    for (Step s : steps(batch, replicas)) named.put(s.name(), s.step());
-    compileOn(backend, named, extra("backend", backend.name(), replicas, batch), out, log);
+    compileOn(backend, steps(batch, replicas), extra("backend", backend.name(), replicas, batch), out, log);
   }
 
   /**
@@ -85,19 +84,33 @@ public final class CompiledSteps {
     checkCompilable(backend, out);
     PjrtBackend pb = (PjrtBackend) backend;
     ObjectNode m = CompiledPrograms.manifest(pb.client().plugin(), pb.devices().get(0).kind(), extra);
-    write(out, m, dir -> {
-      java.util.Set<String> done = new java.util.HashSet<>();
-      for (var e : steps.entrySet()) {
-        StatefulStep s = e.getValue();
-        String mlir = StableHloWriter.write(s.graph(), s.options());
-        if (!done.add(CompiledPrograms.fingerprint(mlir, s.replicas()))) continue;
-        byte[] opts = CompileOptionsCodec.encode(s.replicas(), pb.devices());
-        try (PjrtExecutable exe = pb.client().compile(mlir, opts, s.graph().outputTypes())) {
-          CompiledPrograms.add(m, dir, e.getKey(), mlir, s.replicas(), exe.serialize());
-        }
-        log.println("compiled " + e.getKey() + " on " + pb.name());
+    write(out, m, dir -> serializeEach(steps, m, dir, (mlir, s) -> {
+      byte[] opts = CompileOptionsCodec.encode(s.replicas(), pb.devices());
+      try (PjrtExecutable exe = pb.client().compile(mlir, opts, s.graph().outputTypes())) {
+        return exe.serialize();
       }
-    });
+    }, " on " + pb.name(), log));
+  }
+
+  /** Compiles a step's StableHLO and serializes the executable. */
+  private interface Serializer {
+    byte[] serialize(String mlir, StatefulStep step) throws IOException;
+  }
+
+  /**
+   * Compiles and serializes each of {@code steps} into {@code dir}, adding it to {@code manifest} under its name; a
+   * program listed twice under two names (the same fingerprint) is written once, under the first.
+   */
+  private static void serializeEach(Map<String, StatefulStep> steps, ObjectNode manifest, Path dir, Serializer how,
+      String where, PrintStream log) throws IOException {
+    java.util.Set<String> done = new java.util.HashSet<>();
+    for (var e : steps.entrySet()) {
+      StatefulStep s = e.getValue();
+      String mlir = StableHloWriter.write(s.graph(), s.options());
+      if (!done.add(CompiledPrograms.fingerprint(mlir, s.replicas()))) continue;
+      CompiledPrograms.add(manifest, dir, e.getKey(), mlir, s.replicas(), how.serialize(mlir, s));
+      log.println("compiled " + e.getKey() + where);
+    }
   }
 
   private static Map<String, Object> extra(String key, String value, int devices, int batch) {
@@ -119,6 +132,11 @@ public final class CompiledSteps {
       throw new IllegalArgumentException("kiln compile needs a PJRT backend (pjrt:cpu, pjrt:cuda or pjrt:tpu), not "
           + backend.name());
     }
+    checkNew(out);
+  }
+
+  /** Refuses an {@code out} that exists, before any work. */
+  public static void checkNew(Path out) {
     if (Files.exists(out)) throw new IllegalArgumentException(out + " exists: choose a new --out");
   }
 

@@ -46,6 +46,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
+import java.util.function.LongPredicate;
 
 /**
  * The seed notebook as one run: adapt the normalization on the training folds, build the model, compile the
@@ -224,7 +225,7 @@ public final class Trainer {
     describe(backend, replicas, local, model);
     List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization()).keySet());
     List<String> variables = model.variables().stream().map(Variable::name).toList();
-    FitSteps steps = fitSteps(backend, model, data, replicas, local);
+    FitSteps steps = fitSteps(model, data, replicas, local, placement(backend));
     DeviceDataset trainTable = steps.trainTable(), validTable = steps.validTable();
     boolean onDevice = steps.onDevice();
     requireLoaded("train_step", steps.train());
@@ -274,17 +275,25 @@ public final class Trainer {
   private record FitSteps(StatefulStep train, StatefulStep eval, DeviceDataset trainTable, DeviceDataset validTable,
       boolean onDevice) {}
 
-  /** Builds the fit's training and evaluation steps; whether the data goes on the devices is said in one line. */
-  private FitSteps fitSteps(Backend backend, Model model, RunData data, int replicas, int local) {
+  /**
+   * Builds the fit's training and evaluation steps; {@code onDevice} says, from the bytes of the tables, whether the
+   * data goes on the devices.
+   */
+  private FitSteps fitSteps(Model model, RunData data, int replicas, int local, LongPredicate onDevice) {
     DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
     DeviceDataset validTable = DeviceDataset.of(data.valid(), "data/valid/");
-    boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
+    boolean placed = onDevice.test(trainTable.bytes() + validTable.bytes());
     StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
-        o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed(),
+        o.batchNormGroup(), placed ? trainTable.source() : new BatchSource.Fed(),
         o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE);
     StatefulStep eval = StepGraphs.evaluation(model, local, replicas,
-        onDevice ? validTable.source() : new BatchSource.Fed());
-    return new FitSteps(train, eval, trainTable, validTable, onDevice);
+        placed ? validTable.source() : new BatchSource.Fed());
+    return new FitSteps(train, eval, trainTable, validTable, placed);
+  }
+
+  /** --data-on-device on {@code backend}: the choice is said in one line. */
+  private LongPredicate placement(Backend backend) {
+    return bytes -> DataPlacement.onDevice(o.dataOnDevice(), backend, bytes, out);
   }
 
   /** With --executables: refuses, in one line naming it, a step the folder does not hold. */
@@ -293,10 +302,9 @@ public final class Trainer {
   }
 
   /**
-   * {@code kiln compile train}: compiles every program a run with these options compiles (the training and
-   * evaluation steps; with the data on the devices also the evaluation fed from the host that rewriting a finished
-   * run's reports uses) on the run's backend, and serializes them into {@code dir} with a manifest. Nothing is
-   * trained. The data is read: on the devices, its size is part of the steps' shapes.
+   * {@code kiln compile train}: compiles every program a run with these options compiles (see {@link #programs}) on
+   * the run's backend, and serializes them into {@code dir} with a manifest. Nothing is trained. The data is read:
+   * on the devices, its size is part of the steps' shapes.
    */
   public void compileTo(Path dir) throws IOException {
     Backends.checkName(o.backend());
@@ -305,20 +313,55 @@ public final class Trainer {
       CompiledSteps.checkCompilable(backend, dir);
       RunData data = loadData();
       int replicas = replicas(backend);
-      int local = localBatch(replicas);
-      FitSteps s = fitSteps(backend, model, data, replicas, local);
-      Map<String, StatefulStep> programs = new LinkedHashMap<>();
-      programs.put("train_step", s.train());
-      programs.put("eval_step", s.eval());
-      if (s.onDevice()) programs.put("eval_step_fed", StepGraphs.evaluation(model, local, replicas));
-      Map<String, Object> extra = new LinkedHashMap<>();
-      extra.put("backend", backend.name());
-      extra.put("devices", replicas);
-      extra.put("global_batch", o.batchSize());
-      extra.put("model", o.modelFile() == null ? "seed" : o.modelFile().getFileName().toString());
-      extra.put("programs_for", "kiln train");
-      CompiledSteps.compileOn(backend, programs, extra, dir, out);
+      CompiledSteps.compileOn(backend, programs(model, data, replicas, placement(backend)),
+          manifestExtra("backend", backend.name(), replicas), dir, out);
     }
+  }
+
+  /**
+   * {@code kiln compile train --target}: as {@link #compileTo}, for {@code gpus} GPUs of {@code target} with the
+   * CUDA plugin at {@code plugin} and no GPU. The data's placement must be said (always or never): auto decides by a
+   * GPU's free memory, which is not here to read.
+   */
+  public void compileForTarget(Path plugin, String target, int gpus, Path dir) throws IOException {
+    if (o.dataOnDevice().equals("auto")) {
+      throw new IllegalArgumentException("--target needs --data-on-device always or never (auto decides by the GPU's "
+          + "free memory, which is not here to read); give kiln train the same");
+    }
+    int replicas = o.replicas() > 0 ? o.replicas() : gpus;
+    if (replicas > gpus) throw new IllegalArgumentException(replicas + " replicas need " + replicas + " GPUs; --gpus is "
+        + gpus);
+    CompiledSteps.checkNew(dir);
+    Model model = model(o);
+    RunData data = loadData();
+    boolean always = o.dataOnDevice().equals("always");
+    CompiledSteps.compileForTarget(plugin, target, gpus, programs(model, data, replicas, bytes -> always),
+        manifestExtra("target", target, replicas), dir, out);
+  }
+
+  /**
+   * Every program a run compiles, by its name in a kiln compile folder: the training and evaluation steps and, with
+   * the data on the devices, the evaluation fed from the host that rewriting a finished run's reports uses.
+   */
+  private Map<String, StatefulStep> programs(Model model, RunData data, int replicas, LongPredicate onDevice) {
+    int local = localBatch(replicas);
+    FitSteps s = fitSteps(model, data, replicas, local, onDevice);
+    Map<String, StatefulStep> programs = new LinkedHashMap<>();
+    programs.put("train_step", s.train());
+    programs.put("eval_step", s.eval());
+    if (s.onDevice()) programs.put("eval_step_fed", StepGraphs.evaluation(model, local, replicas));
+    return programs;
+  }
+
+  /** What a kiln compile train manifest records besides the plugin and device: for messages and readers. */
+  private Map<String, Object> manifestExtra(String key, String value, int replicas) {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put(key, value);
+    extra.put("devices", replicas);
+    extra.put("global_batch", o.batchSize());
+    extra.put("model", o.modelFile() == null ? "seed" : o.modelFile().getFileName().toString());
+    extra.put("programs_for", "kiln train");
+    return extra;
   }
 
   /** --replicas, or one per accelerator device. */

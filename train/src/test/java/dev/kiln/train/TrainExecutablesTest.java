@@ -149,9 +149,29 @@ class TrainExecutablesTest {
     Path out = tmp.resolve("programs");
     int rc = cl.execute("compile", "--target", "h100", "train", "--data", data.toString(), "--out", out.toString());
     assertEquals(1, rc);
-    assertEquals("kiln compile train: error: kiln compile train takes kiln train's flags, after 'train' (--backend, "
-        + "--plugin, --out, --batch-size); --target, --gpus and --batch are the seed steps' (kiln compile alone)",
-        err.toString().strip());
+    assertEquals("kiln compile train: error: kiln compile train takes its flags after 'train' (kiln train's, --target "
+        + "and --gpus); kiln compile's own flags are for the seed's bench steps", err.toString().strip());
     assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void programsCompiledForAGpuWithNoGpuAreRefusedByTheCpuPlugin(@TempDir Path tmp) throws IOException {
+    Path gpu = tmp.resolve("h100");
+    List<String> flags = new ArrayList<>(runFlags("--target", "h100"));
+    flags.set(flags.indexOf("pjrt:cpu"), "pjrt:cuda");
+    kiln(List.of("compile", "train", "--out", gpu.toString()), flags);
+    JsonNode m = new ObjectMapper().readTree(gpu.resolve("manifest.json").toFile());
+    assertEquals("NVIDIA H100 80GB HBM3", m.get("device_kind").asText());
+    assertEquals("h100", m.get("target").asText());
+    assertEquals(List.of("train_step", "eval_step", "eval_step_fed"),
+        m.get("programs").findValuesAsText("name"));
+    IOException e = assertThrows(IOException.class, () -> train(gpu, "pjrt:cpu", 64, 20, tmp.resolve("run")));
+    assertTrue(e.getMessage().startsWith(gpu + " was compiled with another plugin (xla_cuda_plugin.so, PJRT API "),
+        e.getMessage());
+    TrainOptions auto = new TrainOptions(data, gpu, 1, 64, 0.2, 0.9, 5, 4, 20, 0.1, 42, "pjrt:cuda", null, 3, 0, 0,
+        false, false);
+    var a = assertThrows(IllegalArgumentException.class, () -> new Trainer(auto, System.out)
+        .compileForTarget(tmp.resolve("no-plugin.so"), "h100", 1, tmp.resolve("auto")));
+    assertTrue(a.getMessage().startsWith("--target needs --data-on-device always or never"), a.getMessage());
   }
 }

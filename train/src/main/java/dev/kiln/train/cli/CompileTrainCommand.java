@@ -1,5 +1,6 @@
 package dev.kiln.train.cli;
 
+import dev.kiln.tpu.PluginLocator;
 import dev.kiln.train.FitOptions;
 import dev.kiln.train.TrainOptions;
 import dev.kiln.train.Trainer;
@@ -11,7 +12,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code kiln compile train}: every program {@code kiln train} compiles for the same flags, compiled on the backend
- * at hand and serialized with a manifest, for {@code kiln train --executables DIR}. It takes train's flags, so the
+ * at hand (or, with {@code --target}, for a GPU with no GPU) and serialized with a manifest, for
+ * {@code kiln train --executables DIR}. It takes train's flags, so the
  * programs are built by the code that trains; it reads the data, whose size is part of the steps' shapes when the
  * rows are kept on the devices.
  */
@@ -31,6 +33,13 @@ public final class CompileTrainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "The folder of programs to write (must not exist).")
   Path out;
 
+  @Option(names = "--target", description = "With --backend pjrt:cuda: the GPU to compile for with no GPU (h100, "
+      + "h200, a100, b200); --data-on-device must then be always or never.")
+  String target;
+
+  @Option(names = "--gpus", defaultValue = "1", description = "With --target: GPUs of one host (default 1).")
+  int gpus;
+
   @Option(names = "--folds", defaultValue = "5", description = "Folds (default ${DEFAULT-VALUE}).")
   int folds;
 
@@ -49,13 +58,23 @@ public final class CompileTrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (parent != null && (parent.out != null || parent.target != null || parent.plugin != null || parent.batch != 0
         || parent.gpus != 1 || !parent.backend.equals("pjrt:cuda"))) {
-      throw new IllegalArgumentException("kiln compile train takes kiln train's flags, after 'train' (--backend, "
-          + "--plugin, --out, --batch-size); --target, --gpus and --batch are the seed steps' (kiln compile alone)");
+      throw new IllegalArgumentException("kiln compile train takes its flags after 'train' (kiln train's, --target "
+          + "and --gpus); kiln compile's own flags are for the seed's bench steps");
     }
+    OptionChecks.atLeast("--gpus", gpus, 1);
+    if (target == null && gpus != 1) throw new IllegalArgumentException("--gpus goes with --target");
     FitOptions fit = fitFlags.fitOptions();
     TrainOptions opts = run.options(data, out, folds, holdout, false, fit);
+    if (target != null && !opts.backend().equals("pjrt:cuda")) {
+      throw new IllegalArgumentException("--target goes with --backend pjrt:cuda");
+    }
     fitFlags.notes().forEach(n -> System.err.println("kiln compile train: note: " + n));
-    new Trainer(opts, fit, System.out).compileTo(out);
+    Trainer trainer = new Trainer(opts, fit, System.out);
+    if (target != null) {
+      trainer.compileForTarget(PluginLocator.cudaCompiler(opts.plugin()), target, gpus, out);
+    } else {
+      trainer.compileTo(out);
+    }
     System.out.println("wrote " + out);
     return 0;
   }
