@@ -79,6 +79,11 @@ class TrainExecutablesTest {
     assertEquals(h1, h2);
     assertArrayEquals(Files.readAllBytes(compiled.resolve("model.safetensors")),
         Files.readAllBytes(loaded.resolve("model.safetensors")));
+    // A finished run's lost report is rewritten from its checkpoint by the host-fed evaluation: loaded too.
+    Files.delete(loaded.resolve("metrics.json"));
+    String repair = kiln(List.of("train", "--resume", loaded.toString(), "--executables", programs.toString()),
+        runFlags());
+    assertTrue(repair.contains("rewriting [metrics.json]") && Files.exists(loaded.resolve("metrics.json")), repair);
   }
 
   /** Runs kiln train with {@code executables} through the API; returns its log, or throws its refusal. */
