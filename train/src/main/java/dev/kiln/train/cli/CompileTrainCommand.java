@@ -13,9 +13,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code kiln compile train}: every program {@code kiln train} compiles for the same flags, compiled on the backend
  * at hand (or, with {@code --target}, for a GPU with no GPU) and serialized with a manifest, for
- * {@code kiln train --executables DIR}. It takes train's flags, so the
- * programs are built by the code that trains; it reads the data, whose size is part of the steps' shapes when the
- * rows are kept on the devices.
+ * {@code kiln train --executables DIR}. It takes train's flags, so the programs are built by the code that trains;
+ * it reads the data, whose size is part of the steps' shapes when the rows are kept on the devices.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Compile the programs 'kiln train' with these flags compiles and serialize them with a manifest, "
