@@ -41,14 +41,14 @@ public final class Main implements Runnable {
     cl.setExecutionStrategy(Main::executeCatchingErrors);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       Throwable cause = e instanceof CommandLine.ExecutionException x && x.getCause() instanceof Error err ? err : e;
-      cmd.getErr().println("kiln " + cmd.getCommandName() + ": error: " + CliErrors.describe(cause));
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + CliErrors.describe(cause));
       if (Flags.DEBUG.isSet()) cause.printStackTrace(cmd.getErr());
       cmd.getErr().flush();
       return 1;
     });
     cl.setParameterExceptionHandler((e, args) -> {
       CommandLine cmd = e.getCommandLine();
-      String name = cmd.getCommandName().equals("kiln") ? "kiln" : "kiln " + cmd.getCommandName();
+      String name = cmd.getCommandSpec().qualifiedName(); // "kiln compile train" for a nested command
       cmd.getErr().println(name + ": error: " + CliErrors.describe(e) + " (see '" + name + " --help')");
       cmd.getErr().flush();
       return cmd.getCommandSpec().exitCodeOnInvalidInput();

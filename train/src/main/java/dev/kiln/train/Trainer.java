@@ -23,6 +23,7 @@ import dev.kiln.ops.metrics.UtilityScore;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.ops.train.BatchSource;
+import dev.kiln.tpu.pjrt.CompiledPrograms;
 import dev.kiln.train.loop.DeviceDataset;
 import dev.kiln.train.loop.DeviceRunner;
 import dev.kiln.train.loop.TableFeeds;
@@ -45,6 +46,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
+import java.util.function.LongPredicate;
 
 /**
  * The seed notebook as one run: adapt the normalization on the training folds, build the model, compile the
@@ -61,6 +63,10 @@ public final class Trainer {
   private final TrainOptions o;
   private final FitOptions fit;
   private final PrintStream out;
+  /** The folder of compiled programs to load ({@code --executables}), or null to compile them. */
+  private Path executables;
+  /** The programs loaded from {@link #executables} once the backend is open. */
+  private CompiledPrograms loaded;
 
   /** The seed's fit (SGD with Nesterov momentum, no callbacks) with {@code options}. */
   public Trainer(TrainOptions options, PrintStream out) {
@@ -71,6 +77,15 @@ public final class Trainer {
     this.o = options;
     this.fit = fit;
     this.out = out;
+  }
+
+  /**
+   * Makes the run load its compiled programs from {@code dir} (written by {@code kiln compile train} with the same
+   * flags) instead of compiling them; a program the folder lacks is refused in one line naming it.
+   */
+  public Trainer executables(Path dir) {
+    this.executables = dir;
+    return this;
   }
 
   /**
@@ -108,6 +123,7 @@ public final class Trainer {
     MemoryEstimate.check(model, o.batchSize(), o.backend());
     // The backend next, plugin included: a missing or broken plugin fails before any data is read.
     try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
+      if (executables != null) loaded = CompiledSteps.use(backend, executables, out);
       return repair.isEmpty() ? fit(backend, model, ckpt, wall0) : repair(backend, model, ckpt, repair);
     }
   }
@@ -135,12 +151,13 @@ public final class Trainer {
     out.println("all " + ckpt.epochsDone() + " epochs are done; rewriting " + missing + " from the checkpoint");
     RunData data = loadData();
     Map<String, Tensor> state = ckpt.checkedState(model);
-    int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
+    int replicas = replicas(backend);
     int local = localBatch(replicas);
+    StatefulStep eval = StepGraphs.evaluation(model, local, replicas);
+    requireLoaded("eval_step (fed from the host)", eval);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
       runner.put(state);
-      Evaluator.Result last = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas), local)
-          .run(data.valid());
+      Evaluator.Result last = new Evaluator(runner, eval, local).run(data.valid());
       Map<String, Object> metrics = finalMetrics(last, data, backend.name(), replicas, null, null);
       metrics.put("rewritten_from_checkpoint", true); // the run's speed and wall time were lost with the file
       RunReports.write(o.out(), missing, model, state, ckpt.history(), metrics, last.probabilities(), last.labels(),
@@ -203,20 +220,19 @@ public final class Trainer {
     if (ckpt != null) history.putAll(ckpt.history());
     int firstEpoch = ckpt == null ? 0 : ckpt.epochsDone();
     Map<String, Tensor> initial = initialState(model, ckpt, data.train());
-    int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
+    int replicas = replicas(backend);
     int local = localBatch(replicas);
     describe(backend, replicas, local, model);
     List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization()).keySet());
     List<String> variables = model.variables().stream().map(Variable::name).toList();
-    DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
-    DeviceDataset validTable = DeviceDataset.of(data.valid(), "data/valid/");
-    boolean onDevice = DataPlacement.onDevice(o.dataOnDevice(), backend, trainTable.bytes() + validTable.bytes(), out);
+    FitSteps steps = fitSteps(model, data, replicas, local, placement(backend));
+    DeviceDataset trainTable = steps.trainTable(), validTable = steps.validTable();
+    boolean onDevice = steps.onDevice();
+    requireLoaded("train_step", steps.train());
+    requireLoaded("eval_step", steps.eval());
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-      StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
-          o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed(),
-          o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE);
-      Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
-          onDevice ? validTable.source() : new BatchSource.Fed()), local);
+      StatefulStep train = steps.train();
+      Evaluator evaluator = new Evaluator(runner, steps.eval(), local);
       runner.put(initial);
       runner.put(StepGraphs.clearedMonitor());
       if (onDevice) {
@@ -253,6 +269,104 @@ public final class Trainer {
         return new Result(history, metrics);
       }
     }
+  }
+
+  /** The steps a fit compiles, and where its data lives: tables on the devices, or batches fed from the host. */
+  private record FitSteps(StatefulStep train, StatefulStep eval, DeviceDataset trainTable, DeviceDataset validTable,
+      boolean onDevice) {}
+
+  /**
+   * Builds the fit's training and evaluation steps; {@code onDevice} says, from the bytes of the tables, whether the
+   * data goes on the devices.
+   */
+  private FitSteps fitSteps(Model model, RunData data, int replicas, int local, LongPredicate onDevice) {
+    DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
+    DeviceDataset validTable = DeviceDataset.of(data.valid(), "data/valid/");
+    boolean placed = onDevice.test(trainTable.bytes() + validTable.bytes());
+    StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
+        o.batchNormGroup(), placed ? trainTable.source() : new BatchSource.Fed(),
+        o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE);
+    StatefulStep eval = StepGraphs.evaluation(model, local, replicas,
+        placed ? validTable.source() : new BatchSource.Fed());
+    return new FitSteps(train, eval, trainTable, validTable, placed);
+  }
+
+  /** --data-on-device on {@code backend}: the choice is said in one line. */
+  private LongPredicate placement(Backend backend) {
+    return bytes -> DataPlacement.onDevice(o.dataOnDevice(), backend, bytes, out);
+  }
+
+  /** With --executables: refuses, in one line naming it, a step the folder does not hold. */
+  private void requireLoaded(String name, StatefulStep step) {
+    if (loaded != null) CompiledSteps.require(loaded, name, step);
+  }
+
+  /**
+   * {@code kiln compile train}: compiles every program a run with these options compiles (see {@link #programs}) on
+   * the run's backend, and serializes them into {@code dir} with a manifest. Nothing is trained. The data is read:
+   * on the devices, its size is part of the steps' shapes.
+   */
+  public void compileTo(Path dir) throws IOException {
+    Backends.checkName(o.backend());
+    Model model = model(o);
+    try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
+      CompiledSteps.checkCompilable(backend, dir);
+      RunData data = loadData();
+      int replicas = replicas(backend);
+      CompiledSteps.compileOn(backend, programs(model, data, replicas, placement(backend)),
+          manifestExtra("backend", backend.name(), replicas), dir, out);
+    }
+  }
+
+  /**
+   * {@code kiln compile train --target}: as {@link #compileTo}, for {@code gpus} GPUs of {@code target} with the
+   * CUDA plugin at {@code plugin} and no GPU. The data's placement must be said (always or never): auto decides by a
+   * GPU's free memory, which is not here to read.
+   */
+  public void compileForTarget(Path plugin, String target, int gpus, Path dir) throws IOException {
+    if (o.dataOnDevice().equals("auto")) {
+      throw new IllegalArgumentException("--target needs --data-on-device always or never (auto decides by the GPU's "
+          + "free memory, which is not here to read); give kiln train the same");
+    }
+    int replicas = o.replicas() > 0 ? o.replicas() : gpus;
+    if (replicas > gpus) throw new IllegalArgumentException(replicas + " replicas need " + replicas + " GPUs; --gpus is "
+        + gpus);
+    CompiledSteps.checkNew(dir);
+    Model model = model(o);
+    RunData data = loadData();
+    boolean always = o.dataOnDevice().equals("always");
+    CompiledSteps.compileForTarget(plugin, target, gpus, programs(model, data, replicas, bytes -> always),
+        manifestExtra("target", target, replicas), dir, out);
+  }
+
+  /**
+   * Every program a run compiles, by its name in a kiln compile folder: the training and evaluation steps and, with
+   * the data on the devices, the evaluation fed from the host that rewriting a finished run's reports uses.
+   */
+  private Map<String, StatefulStep> programs(Model model, RunData data, int replicas, LongPredicate onDevice) {
+    int local = localBatch(replicas);
+    FitSteps s = fitSteps(model, data, replicas, local, onDevice);
+    Map<String, StatefulStep> programs = new LinkedHashMap<>();
+    programs.put("train_step", s.train());
+    programs.put("eval_step", s.eval());
+    if (s.onDevice()) programs.put("eval_step_fed", StepGraphs.evaluation(model, local, replicas));
+    return programs;
+  }
+
+  /** What a kiln compile train manifest records besides the plugin and device: for messages and readers. */
+  private Map<String, Object> manifestExtra(String key, String value, int replicas) {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put(key, value);
+    extra.put("devices", replicas);
+    extra.put("global_batch", o.batchSize());
+    extra.put("model", o.modelFile() == null ? "seed" : o.modelFile().getFileName().toString());
+    extra.put("programs_for", "kiln train");
+    return extra;
+  }
+
+  /** --replicas, or one per accelerator device. */
+  private int replicas(Backend backend) {
+    return o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
   }
 
   private void describe(Backend backend, int replicas, int local, Model model) {

@@ -34,11 +34,13 @@ public final class CompiledPrograms {
   private final Path dir;
   private final String deviceKind;
   private final Map<String, Program> byFingerprint;
+  private final String compiledFor;
 
-  private CompiledPrograms(Path dir, String deviceKind, Map<String, Program> byFingerprint) {
+  private CompiledPrograms(Path dir, String deviceKind, Map<String, Program> byFingerprint, String compiledFor) {
     this.dir = dir;
     this.deviceKind = deviceKind;
     this.byFingerprint = byFingerprint;
+    this.compiledFor = compiledFor;
   }
 
   /** The fingerprint of a program: the sha256 of its StableHLO text, and its replica count. */
@@ -103,7 +105,13 @@ public final class CompiledPrograms {
       throw new IOException(dir + " was compiled for " + m.path("device_kind").asText() + "; this backend's devices are "
           + deviceKind + ": compile again for this device");
     }
-    return new CompiledPrograms(dir, deviceKind, programs(dir, m));
+    return new CompiledPrograms(dir, deviceKind, programs(dir, m), compiledFor(m));
+  }
+
+  /** What the manifest says the programs were compiled for: its model, global batch and device count. */
+  private static String compiledFor(JsonNode m) {
+    return "compiled for model " + m.path("model").asText("?") + ", global batch " + m.path("global_batch").asText("?")
+        + " on " + m.path("devices").asText("?") + " device(s)";
   }
 
   private static Map<String, Program> programs(Path dir, JsonNode m) throws IOException {
@@ -132,6 +140,11 @@ public final class CompiledPrograms {
 
   public String deviceKind() {
     return deviceKind;
+  }
+
+  /** What the manifest says the programs were compiled for (model, global batch, devices), for messages. */
+  public String describe() {
+    return compiledFor;
   }
 
   /** The serialized program with this fingerprint, or null. */

@@ -11,9 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code kiln compile}: compile the seed's steps once, serialize them, and let another machine load them. */
-@Command(name = "compile", mixinStandardHelpOptions = true,
+@Command(name = "compile", mixinStandardHelpOptions = true, subcommands = CompileTrainCommand.class,
     description = "Compile the seed's training and evaluation steps and serialize them with a manifest, for "
-        + "'kiln bench --executables DIR' on the machine they were compiled for.")
+        + "'kiln bench --executables DIR' on the machine they were compiled for; 'kiln compile train' compiles "
+        + "what 'kiln train --executables DIR' loads.")
 public final class CompileCommand implements Callable<Integer> {
   @Option(names = "--backend", defaultValue = "pjrt:cuda", description = "pjrt:cuda or pjrt:cpu (default ${DEFAULT-VALUE}).")
   String backend;
@@ -30,11 +31,12 @@ public final class CompileCommand implements Callable<Integer> {
   @Option(names = "--plugin", description = "PJRT plugin library (overrides discovery).")
   Path plugin;
 
-  @Option(names = "--out", required = true, description = "The folder to write (must not exist).")
+  @Option(names = "--out", description = "The folder to write (must not exist); required.")
   Path out;
 
   @Override
   public Integer call() throws Exception {
+    if (out == null) throw new IllegalArgumentException("--out is required");
     OptionChecks.atLeast("--batch", batch, 0);
     OptionChecks.atLeast("--gpus", gpus, 1);
     if (target != null) {

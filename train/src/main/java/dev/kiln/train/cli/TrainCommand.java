@@ -39,6 +39,11 @@ public final class TrainCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   FitFlags fitFlags;
 
+  @Option(names = "--executables", paramLabel = "DIR", description = "Load the training and evaluation steps from "
+      + "this folder (kiln compile train with the same flags) instead of compiling them; a PJRT backend of the plugin "
+      + "and device they were compiled for. A step it lacks is refused.")
+  Path executables;
+
   @Override
   public Integer call() throws Exception {
     if (resume != null && out != null && !resume.equals(out)) {
@@ -50,7 +55,7 @@ public final class TrainCommand implements Callable<Integer> {
     TrainOptions opts = run.options(data, o, folds, holdout, resume != null, fit);
     fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
     try {
-      new Trainer(opts, fit, System.out).run();
+      new Trainer(opts, fit, System.out).executables(executables).run();
     } catch (DivergedException e) {
       System.err.println("kiln train: " + e.getMessage());
       return 3;
