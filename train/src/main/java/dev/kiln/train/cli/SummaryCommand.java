@@ -15,7 +15,7 @@ public final class SummaryCommand implements Callable<Integer> {
   @Option(names = "--noise", defaultValue = "0.1", description = "Gaussian noise stddev (default ${DEFAULT-VALUE}).")
   double noise;
 
-  @Option(names = "--model", paramLabel = "FILE.json", description = "A Keras model.json instead of the seed's model.")
+  @Option(names = "--model", paramLabel = "FILE", description = "A Keras model.json or model.save() .h5 file instead of the seed's model.")
   java.nio.file.Path model;
 
   @Override
@@ -23,7 +23,7 @@ public final class SummaryCommand implements Callable<Integer> {
     OptionChecks.atLeast("--window", window, 1);
     if (!(noise >= 0)) throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
     System.out.print((model == null ? Model.seed(window, Trainer.FEATURES, noise)
-        : dev.kiln.ops.keras.KerasModels.read(model)).summary());
+        : dev.kiln.train.keras.ModelSource.read(model)).summary());
     return 0;
   }
 }
