@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.ops.train.Sgd;
 import dev.kiln.train.loop.EarlyStoppingHook;
@@ -7,14 +8,22 @@ import dev.kiln.train.loop.ReduceLrOnPlateauHook;
 import dev.kiln.train.loop.SaveBestHook;
 
 /**
- * How a run fits beyond {@link TrainOptions}: the optimizer (with its learning-rate schedule) and Keras's fit
- * callbacks, each null when not asked for. With ReduceLROnPlateau the learning rate becomes a step input (it
+ * How a run fits beyond {@link TrainOptions}: the optimizer (with its learning-rate schedule), Keras's fit
+ * callbacks, each null when not asked for, and the losses of the model's outputs. With ReduceLROnPlateau the
+ * learning rate becomes a step input (it
  * changes between steps); otherwise it stays a constant of the graph, so the seed's step is built as it always was.
  */
 public record FitOptions(Optimization optimization, EarlyStoppingHook.Config earlyStopping,
-    ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest) {
+    ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest, Losses.Spec losses) {
+  /** The options with the default losses (binary cross-entropy of every sigmoid output, weight 1). */
+  public FitOptions(Optimization optimization, EarlyStoppingHook.Config earlyStopping,
+      ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest) {
+    this(optimization, earlyStopping, reduceLr, saveBest, Losses.Spec.DEFAULT);
+  }
+
   public FitOptions {
     if (optimization == null) throw new IllegalArgumentException("an optimizer is required");
+    if (losses == null) losses = Losses.Spec.DEFAULT;
     if (reduceLr != null && optimization.schedule() != null) {
       throw new IllegalArgumentException("--reduce-lr-on-plateau cannot change the rate of an --lr-schedule (Keras "
           + "refuses to set a schedule's learning rate too); use one or the other");

@@ -20,6 +20,7 @@ import dev.kiln.ops.Variable;
 import dev.kiln.ops.layers.Normalization;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.metrics.UtilityScore;
+import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.ops.train.BatchSource;
@@ -60,6 +61,8 @@ public final class Trainer {
   private final TrainOptions o;
   private final FitOptions fit;
   private final PrintStream out;
+  /** The losses of the run's model, resolved (and checked) before any data is read. */
+  private Losses losses;
 
   /** The seed's fit (SGD with Nesterov momentum, no callbacks) with {@code options}. */
   public Trainer(TrainOptions options, PrintStream out) {
@@ -103,6 +106,7 @@ public final class Trainer {
     List<String> repair = ckpt == null ? List.of() : finishedRunRepairs(ckpt);
     // The model next: an unsupported layer or config value in --model fails before any data is read.
     Model model = model(o);
+    losses = losses(model, o.targets(), fit.losses());
     MemoryEstimate.check(model, o.batchSize(), o.backend());
     // The backend next, plugin included: a missing or broken plugin fails before any data is read.
     try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
@@ -132,17 +136,17 @@ public final class Trainer {
   private Result repair(Backend backend, Model model, Checkpoint ckpt, List<String> missing) throws IOException {
     out.println("all " + ckpt.epochsDone() + " epochs are done; rewriting " + missing + " from the checkpoint");
     RunData data = loadData();
-    Map<String, Tensor> state = ckpt.checkedState(model);
+    Map<String, Tensor> state = ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization(), losses));
     int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
     int local = localBatch(replicas);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
       runner.put(state);
-      Evaluator.Result last = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas), local)
-          .run(data.valid());
+      Evaluator.Result last = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
+          new BatchSource.Fed(), losses), local, losses).run(data.valid());
       Map<String, Object> metrics = finalMetrics(last, data, backend.name(), replicas, null, null);
       metrics.put("rewritten_from_checkpoint", true); // the run's speed and wall time were lost with the file
-      RunReports.write(o.out(), missing, model, state, ckpt.history(), metrics, last.probabilities(), last.labels(),
-          o);
+      RunReports.write(o.out(), missing, model, state, plotHistory(ckpt.history()), metrics, last.probabilities(),
+          last.labels(), o, ckpt.history());
       out.println("wrote " + String.join(", ", missing) + " to " + o.out());
       return new Result(ckpt.history(), metrics);
     }
@@ -161,9 +165,19 @@ public final class Trainer {
     }
     Model m = dev.kiln.ops.keras.KerasModels.read(o.modelFile());
     String problem = inputProblem(m, o.window());
-    if (problem == null) problem = targetsProblem(m, o.targets());
+    // A model with several outputs has its targets checked output by output with its losses.
+    if (problem == null && m.outputs().size() == 1) problem = targetsProblem(m, o.targets());
     if (problem != null) throw new IllegalArgumentException(o.modelFile() + ": " + problem);
     return m;
+  }
+
+  /**
+   * The losses {@code spec} asks for on {@code m} trained on {@code targets}: the seed's binary cross-entropy for a
+   * model with one output and no loss flags; any misuse is refused in one line, before data is read.
+   */
+  public static Losses losses(Model m, List<String> targets, Losses.Spec spec) {
+    if (m.outputs().size() == 1 && spec.isDefault()) return Losses.of(m);
+    return Losses.of(m, spec, targets.size(), FEATURES);
   }
 
   /** Why {@code m}'s output cannot be trained on {@code targets} (one unit per target), or null when it can. */
@@ -204,7 +218,7 @@ public final class Trainer {
     int replicas = o.replicas() > 0 ? o.replicas() : defaultReplicas(backend);
     int local = localBatch(replicas);
     describe(backend, replicas, local, model);
-    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization()).keySet());
+    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization(), losses).keySet());
     List<String> variables = model.variables().stream().map(Variable::name).toList();
     DeviceDataset trainTable = DeviceDataset.of(data.train(), "data/train/");
     DeviceDataset validTable = DeviceDataset.of(data.valid(), "data/valid/");
@@ -212,9 +226,9 @@ public final class Trainer {
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
       StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
           o.batchNormGroup(), onDevice ? trainTable.source() : new BatchSource.Fed(),
-          o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE);
+          o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE, losses);
       Evaluator evaluator = new Evaluator(runner, StepGraphs.evaluation(model, local, replicas,
-          onDevice ? validTable.source() : new BatchSource.Fed()), local);
+          onDevice ? validTable.source() : new BatchSource.Fed(), losses), local, losses);
       runner.put(initial);
       runner.put(StepGraphs.clearedMonitor());
       if (onDevice) {
@@ -230,14 +244,15 @@ public final class Trainer {
           FitLoop.Feeds feeds = onDevice
               ? new TableFeeds(runner, trainTable, data.train().trainingIds(to, position), local, position)
               : new StreamFeeds(runner, stream, local, position)) {
-        ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
+        ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize(),
+            losses);
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
         Callbacks callbacks = new Callbacks(fit, runner, variables, Callbacks.bestWriter(o.out(), model, o), out);
         if (ckpt != null) callbacks.resume(ckpt);
         List<FitLoop.Hook> hooks = hooks(runner, List.of(progress, validation), callbacks, history, stateNames, feeds);
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
-        new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
+        new FitLoop(runner, train, readAt, hooks, losses).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
         Evaluator.Result last = validation.last();
         if (callbacks.earlyStopping != null && callbacks.earlyStopping.restore()) {
           // The restored weights are the model now: the final metrics and curves are theirs.
@@ -262,7 +277,8 @@ public final class Trainer {
   /** Writes every report of a finished fit: history, metrics, model files and plots. */
   private void writeReports(Model model, Map<String, Tensor> state, Map<String, List<Double>> history,
       Map<String, Object> metrics, Evaluator.Result last) throws IOException {
-    RunReports.write(o.out(), RunReports.all(), model, state, history, metrics, last.probabilities(), last.labels(), o);
+    RunReports.write(o.out(), RunReports.all(), model, state, plotHistory(history), metrics, last.probabilities(),
+        last.labels(), o, history);
     out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to " + o.out());
   }
 
@@ -339,7 +355,7 @@ public final class Trainer {
   private Map<String, Tensor> initialState(Model model, Checkpoint ckpt, WindowedDataset data) {
     if (ckpt != null) {
       out.println("resuming after epoch " + ckpt.epochsDone() + " from " + Checkpoint.dir(o.out()));
-      return ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization()));
+      return ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization(), losses));
     }
     out.println("adapting normalization on " + data.rowCount() + " rows");
     FeatureMoments fm = FeatureMoments.adapt(data.shards(), o.batchSize());
@@ -353,7 +369,7 @@ public final class Trainer {
         adapted.put(layer + "/count", Tensor.scalar((float) fm.count()));
       }
     }
-    return StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted);
+    return StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted, losses);
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */
@@ -373,10 +389,9 @@ public final class Trainer {
   private Map<String, Object> finalMetrics(Evaluator.Result last, RunData data, String backend, int replicas,
       Double samplesPerSecond, Long wall0) {
     Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("val_loss", last.values().loss());
-    metrics.put("val_recall", last.values().recall());
-    metrics.put("val_precision", last.values().precision());
-    metrics.put("val_auc", last.values().auc());
+    // With several outputs every validation log, and the action output named; with one, the seed's four.
+    last.logs().forEach((k, v) -> metrics.put("val_" + k, v));
+    if (losses.multi()) metrics.put("action_output", losses.action().name());
     metrics.put("utility_score", utility(data.valid(), last.windowIds(), last.probabilities()));
     metrics.put("backend", backend);
     metrics.put("replicas", replicas);
@@ -388,6 +403,21 @@ public final class Trainer {
     return metrics;
   }
 
+
+  /**
+   * The series the plots draw under the seed's names: with several outputs, the total loss and the action output's
+   * recall, precision and AUC (training and validation); with one, the history itself.
+   */
+  private Map<String, List<Double>> plotHistory(Map<String, List<Double>> history) {
+    if (!losses.multi()) return history;
+    Map<String, List<Double>> h = new LinkedHashMap<>();
+    String a = losses.action().name() + "_";
+    for (String prefix : List.of("", "val_")) {
+      h.put(prefix + "loss", history.get(prefix + "loss"));
+      for (String m : List.of("recall", "precision", "auc")) h.put(prefix + m, history.get(prefix + a + m));
+    }
+    return h;
+  }
 
   /** What the callbacks did, for metrics.json. */
   private static Map<String, Object> callbackMetrics(Callbacks c) {

@@ -109,13 +109,18 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
-    FitOptions fit = fitFlags.fitOptions();
     if (model == null && !Targets.parse(targets).equals(java.util.List.of("resp"))) {
       throw new IllegalArgumentException("--targets needs --model: the seed's model has one output unit, for resp");
     }
+    dev.kiln.ops.Model m = model == null ? null : dev.kiln.ops.keras.KerasModels.read(model);
+    int w = window(m);
+    // The losses before the callbacks: a monitor must be one of the model's logs (val_action_auc, ...).
+    dev.kiln.ops.Model built = m != null ? m : dev.kiln.ops.Model.seed(w, Trainer.FEATURES, noise);
+    FitOptions fit = fitFlags.fitOptions(Trainer.losses(built, Targets.parse(targets), fitFlags.lossSpec())
+        .logNames());
     fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
     TrainOptions opts = new TrainOptions(data, o, epochs, batchSize, fit.optimization().rule().learningRate(),
-        FitFlags.momentum(fit.optimization().rule()), folds, holdout, window(), noise, seed, backend, plugin,
+        FitFlags.momentum(fit.optimization().rule()), folds, holdout, w, noise, seed, backend, plugin,
         stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume != null, logEvery, dataOnDevice, model,
         Targets.parse(targets), new dev.kiln.io.pipeline.RowFilter(minDate == null ? Integer.MIN_VALUE : minDate,
         dropZeroWeight), dev.kiln.io.pipeline.SampleWeight.parse(sampleWeight));
@@ -132,9 +137,8 @@ public final class TrainCommand implements Callable<Integer> {
    * The rows per sample: --window for the seed's model (20 if not given); for --model, the model's (1 when it takes
    * rows), and a --window that disagrees is refused in one line, before any data is read.
    */
-  private int window() throws java.io.IOException {
-    if (model == null) return window == null ? 20 : window;
-    dev.kiln.ops.Model m = dev.kiln.ops.keras.KerasModels.read(model);
+  private int window(dev.kiln.ops.Model m) {
+    if (m == null) return window == null ? 20 : window;
     int w = window == null ? m.window() : window;
     String problem = Trainer.inputProblem(m, w);
     if (problem != null) throw new IllegalArgumentException(model + ": " + problem);
