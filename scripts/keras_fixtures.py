@@ -177,6 +177,7 @@ def bce_fixture(out):
         "keras_bce_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z)),
         "keras_bce_weighted": float(bce(y, p, sample_weight=w)),
         "keras_bce_weighted_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z, sample_weight=w)),
+        "keras_bce_smoothed": float(keras.losses.BinaryCrossentropy(label_smoothing=0.1)(y, p)),
         "keras": keras.__version__,
     }
     with open(os.path.join(out, "bce5.json"), "w") as f:

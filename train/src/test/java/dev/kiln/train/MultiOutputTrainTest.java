@@ -42,6 +42,38 @@ class MultiOutputTrainTest {
     for (String placement : List.of("never", "always")) trainAndCheck(dir.resolve(placement), data, placement);
   }
 
+  /**
+   * A run of the autoencoder resumes from its checkpoint (per-output metric state included) with the same losses,
+   * and is refused in one line with others.
+   */
+  @Test
+  void aResumeKeepsTheLosses(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(20, 150, 13, 5, 2, -100f, 1.0, 20), null);
+    Path run = dir.resolve("run");
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    Losses.Spec spec = new Losses.Spec(Map.of("decoder", Losses.Kind.MAE), Map.of(), 0.01, null);
+    new Trainer(options(data, run, 1, false), fit(spec), quiet).run();
+    String refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
+        new Trainer(options(data, run, 2, true), fit(new Losses.Spec(Map.of("decoder", Losses.Kind.MSE), Map.of(),
+            0.01, null)), quiet).run()).getMessage();
+    assertTrue(refused.startsWith("--resume needs the settings the run started with: losses was decoder=mae"),
+        refused);
+    new Trainer(options(data, run, 2, true), fit(spec), quiet).run();
+    JsonNode history = new ObjectMapper().readTree(run.resolve("history.json").toFile());
+    assertEquals(2, history.get("val_action_auc").size());
+    assertEquals(2, history.get("decoder_loss").size());
+  }
+
+  private static TrainOptions options(Path data, Path run, int epochs, boolean resume) {
+    return new TrainOptions(data, run, epochs, 64, 0.001, 0, 5, 4, 1, 0.1, 42, "java", null, 6, 0, 0, false, resume, 0,
+        "never", fixture(), FIVE);
+  }
+
+  private static FitOptions fit(Losses.Spec spec) {
+    return new FitOptions(Optimization.of(Adam.keras(), null), null, null, null, spec);
+  }
+
   private static void trainAndCheck(Path dir, Path data, String placement) throws Exception {
     Path run = dir.resolve("run");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
