@@ -65,10 +65,7 @@ class MultiOutputGradientTest {
     Value w = t.constant(Tensor.wrap(DType.F64, Shape.of(b, 1), wd));
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, 1),
         t.constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {3})), 1, 0);
-    List<Value> each = new ArrayList<>(losses.elementwise(model.forwardAll(ctx, x), x, y));
-    for (int i = 0; i < each.size(); i++) {
-      each.set(i, each.get(i).mul(Ops.broadcastTo(w, b, losses.heads().get(i).units())));
-    }
+    List<Value> each = losses.weighted(losses.elementwise(model.forwardAll(ctx, x), x, y), w);
     Value loss = losses.total(each, b);
     List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();
     List<Value> grads = Autodiff.grad(loss, trainable.stream().map(v -> vars.get(v.name())).toList());

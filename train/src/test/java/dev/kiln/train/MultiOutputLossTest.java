@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
+import dev.kiln.core.backend.Backend;
 import dev.kiln.core.backend.DeviceArray;
 import dev.kiln.core.cpu.JavaBackend;
 import dev.kiln.core.graph.Autodiff;
@@ -25,6 +26,7 @@ import dev.kiln.ops.train.Optimization;
 import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
+import dev.kiln.tpu.Backends;
 import dev.kiln.train.loop.DeviceRunner;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -50,12 +52,19 @@ class MultiOutputLossTest {
     JsonNode f = fixture();
     Model model = KerasModels.fromJson(f.get("model").toString());
     Losses losses = losses(f, model);
-    for (boolean weighted : new boolean[] {true, false}) {
-      Map<String, Double> kiln = trainingLosses(f, model, losses, weighted);
-      JsonNode keras = f.get(weighted ? "training_weighted" : "training");
-      for (String name : List.of("loss", "decoder_loss", "ae_action_loss", "action_loss")) {
-        double want = keras.get(name).asDouble();
-        assertEquals(want, kiln.get(name), 1e-6 * Math.abs(want), (weighted ? "weighted " : "") + name);
+    // On the Java backend and through StableHLO on XLA's CPU plugin.
+    try (Backend java = new JavaBackend();
+        Backend pjrt = Backends.open("pjrt:cpu", null, Map.of("cpu_device_count", 1L))) {
+      for (Backend be : List.of(java, pjrt)) {
+        for (boolean weighted : new boolean[] {true, false}) {
+          Map<String, Double> kiln = trainingLosses(be, f, model, losses, weighted);
+          JsonNode keras = f.get(weighted ? "training_weighted" : "training");
+          for (String name : List.of("loss", "decoder_loss", "ae_action_loss", "action_loss")) {
+            double want = keras.get(name).asDouble();
+            assertEquals(want, kiln.get(name), 1e-6 * Math.abs(want), be.name() + (weighted ? " weighted " : " ")
+                + name);
+          }
+        }
       }
     }
   }
@@ -94,10 +103,7 @@ class MultiOutputLossTest {
     Value w = t.constant(Tensor.wrap(DType.F32, Shape.of(n, 1), flat(f.get("sample_weight"))));
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, 1),
         t.constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {1})), 1, 0);
-    List<Value> each = new ArrayList<>(losses.elementwise(model.forwardAll(ctx, x), x, y));
-    for (int i = 0; i < each.size(); i++) {
-      each.set(i, each.get(i).mul(Ops.broadcastTo(w, n, losses.heads().get(i).units())));
-    }
+    List<Value> each = losses.weighted(losses.elementwise(model.forwardAll(ctx, x), x, y), w);
     List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();
     List<Value> grads = Autodiff.grad(losses.total(each, n), trainable.stream().map(v -> vars.get(v.name())).toList());
     try (JavaBackend be = new JavaBackend()) {
@@ -145,10 +151,11 @@ class MultiOutputLossTest {
   }
 
   /** One training step (SGD, rate 0.01) on the fixture's batch: the total and each output's loss it reports. */
-  private static Map<String, Double> trainingLosses(JsonNode f, Model model, Losses losses, boolean weighted) {
+  private static Map<String, Double> trainingLosses(Backend be, JsonNode f, Model model, Losses losses,
+      boolean weighted) {
     int n = f.get("x").size();
     Optimization opt = Optimization.constant(new Sgd(0.01, 0, false));
-    try (JavaBackend be = new JavaBackend(); DeviceRunner r = new DeviceRunner(be, 1)) {
+    try (DeviceRunner r = new DeviceRunner(be, 1)) {
       StatefulStep step = StepGraphs.training(model, n, 1, opt, 42, 0, new BatchSource.Fed(), weighted, losses);
       r.compile(step);
       r.put(StepGraphs.initialState(model, opt, 42, weights(f, model), losses));

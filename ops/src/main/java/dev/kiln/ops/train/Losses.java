@@ -66,13 +66,17 @@ public final class Losses {
       return equals(DEFAULT);
     }
 
-    /** The spec as flags would give it, for checkpoints' settings (a resume must ask for the same). */
+    /**
+     * The spec as the flags give it, for checkpoints' settings (a resume must ask for the same): e.g.
+     * {@code decoder=mse; weights decoder=0.5; label smoothing 0.01; action output default}.
+     */
     public String describe() {
-      StringBuilder b = new StringBuilder();
-      loss.forEach((k, v) -> b.append(b.isEmpty() ? "" : ",").append(k).append('=').append(v.flag()));
-      b.append(" weights ");
-      weights.forEach((k, v) -> b.append(k).append('=').append(v).append(';'));
-      return b.append(" label_smoothing ").append(labelSmoothing).append(" action ").append(action).toString();
+      List<String> l = new ArrayList<>(), w = new ArrayList<>();
+      loss.forEach((k, v) -> l.add(k + "=" + v.flag()));
+      weights.forEach((k, v) -> w.add(k + "=" + v));
+      return (l.isEmpty() ? "default" : String.join(",", l)) + "; weights " + (w.isEmpty() ? "default"
+          : String.join(",", w)) + "; label smoothing " + labelSmoothing + "; action output "
+          + (action == null ? "default" : action);
     }
   }
 
@@ -213,6 +217,15 @@ public final class Losses {
         }
         case MAE -> Ops.abs(o.output().sub(x));
       });
+    }
+    return l;
+  }
+
+  /** Each output's losses per unit [b, units] times each sample's weight {@code w} [b, 1]. */
+  public List<Value> weighted(List<Value> losses, Value w) {
+    List<Value> l = new ArrayList<>();
+    for (int i = 0; i < losses.size(); i++) {
+      l.add(losses.get(i).mul(Ops.broadcastTo(w, w.dim(0), heads.get(i).units())));
     }
     return l;
   }

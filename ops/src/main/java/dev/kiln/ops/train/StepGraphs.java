@@ -182,12 +182,8 @@ public final class StepGraphs {
     for (Variable v : model.variables()) vars.put(v.name(), state.get(v.name()));
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, seed), counter, replicas, batchNormGroup);
     List<Model.Outputs> outs = model.forwardAll(ctx, x);
-    List<Value> losses = new java.util.ArrayList<>(lossFns.elementwise(outs, x, y));
-    if (weighted) {
-      for (int i = 0; i < losses.size(); i++) {
-        losses.set(i, losses.get(i).mul(Ops.broadcastTo(xy[2], localBatch, lossFns.heads().get(i).units())));
-      }
-    }
+    List<Value> losses = lossFns.elementwise(outs, x, y);
+    if (weighted) losses = lossFns.weighted(losses, xy[2]);
     // The global batch's mean (over every unit, as Keras's binary cross-entropy on [b, k]): each replica's sum over
     // the global batch size times k; gradients then sum across replicas. With several outputs, Σ weight × each's.
     Value loss = lossFns.total(losses, (double) localBatch * replicas);
