@@ -140,18 +140,22 @@ def autoencoder_loss_fixture(out):
         f["decoder_mae"] = float(mae(x, dec, sample_weight=s))
         return f, grads
 
+    def f32(a):
+        """float32 values in their shortest decimal form (each reads back as the same float32)."""
+        return [float(str(np.float32(v))) for v in np.asarray(a, dtype=np.float32).ravel()]
+
     # The weights and the inference figures first: a training-mode call moves the moving statistics.
-    weights = {w.name.split(":")[0]: w.numpy().ravel().tolist() for w in m.weights}
+    weights = {w.name.split(":")[0]: f32(w.numpy()) for w in m.weights}
     inference = figures(False, False)[0]
     train_f, grads = figures(True, True)
     fixture = {
-        "x": x.tolist(), "y": y.tolist(), "sample_weight": sw.tolist(), "label_smoothing": ls,
+        "x": f32(x), "y": f32(y), "sample_weight": f32(sw), "label_smoothing": ls,
         "loss_weights": lw, "model": json.loads(m.to_json()),
         "weights": weights,
         "training_weighted": train_f,
         "training": figures(True, False)[0],
         "inference": inference,
-        "gradients": {w.name.split(":")[0]: g.numpy().ravel().tolist() for w, g in zip(m.trainable_weights, grads)},
+        "gradients": {w.name.split(":")[0]: f32(g.numpy()) for w, g in zip(m.trainable_weights, grads)},
         "keras": keras.__version__,
     }
     with open(os.path.join(out, "autoencoder_losses.json"), "w") as f:

@@ -94,7 +94,7 @@ class MultiOutputLossTest {
     JsonNode f = fixture();
     Model model = KerasModels.fromJson(f.get("model").toString());
     Losses losses = losses(f, model);
-    int n = f.get("x").size();
+    int n = f.get("sample_weight").size();
     Tracer t = new Tracer();
     Map<String, Value> vars = new LinkedHashMap<>();
     for (Variable v : model.variables()) vars.put(v.name(), t.constant(weight(f, v)));
@@ -153,7 +153,7 @@ class MultiOutputLossTest {
   /** One training step (SGD, rate 0.01) on the fixture's batch: the total and each output's loss it reports. */
   private static Map<String, Double> trainingLosses(Backend be, JsonNode f, Model model, Losses losses,
       boolean weighted) {
-    int n = f.get("x").size();
+    int n = f.get("sample_weight").size();
     Optimization opt = Optimization.constant(new Sgd(0.01, 0, false));
     try (DeviceRunner r = new DeviceRunner(be, 1)) {
       StatefulStep step = StepGraphs.training(model, n, 1, opt, 42, 0, new BatchSource.Fed(), weighted, losses);
@@ -177,7 +177,7 @@ class MultiOutputLossTest {
 
   /** The evaluation step (inference mode) on the fixture's batch, every sample of weight 1: its logs. */
   static Map<String, Double> evaluationLogs(JsonNode f, Model model, Losses losses) {
-    int n = f.get("x").size();
+    int n = f.get("sample_weight").size();
     try (JavaBackend be = new JavaBackend(); DeviceRunner r = new DeviceRunner(be, 1)) {
       StatefulStep step = StepGraphs.evaluation(model, n, 1, new BatchSource.Fed(), losses);
       r.compile(step);
