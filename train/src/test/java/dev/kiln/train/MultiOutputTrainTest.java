@@ -113,6 +113,11 @@ class MultiOutputTrainTest {
     for (String plot : dev.kiln.train.report.Plots.FILES) assertTrue(Files.size(run.resolve("plots/" + plot)) > 0);
 
     Path csv = dir.resolve("preds.csv");
+    String wrong = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
+        Predictor.run(run, data, 4, csv, "java", null, 64, new PrintStream(new ByteArrayOutputStream()))).getMessage();
+    assertEquals(run + ": output 'ae_action' has 5 sigmoid units and --targets names 1; give one target per unit "
+        + "(predict's --targets)", wrong);
+    assertTrue(Files.notExists(csv), "nothing written");
     Predictor.run(run, data, 4, csv, "java", null, 64, FIVE, new PrintStream(new ByteArrayOutputStream()));
     StringBuilder header = new StringBuilder("ts_id,date");
     for (int j = 0; j < 5; j++) header.append(",label_").append(j);
