@@ -115,7 +115,8 @@ public final class TrainCommand implements Callable<Integer> {
     dev.kiln.ops.Model m = model == null ? null : dev.kiln.ops.keras.KerasModels.read(model);
     int w = window(m);
     // The losses before the callbacks: a monitor must be one of the model's logs (val_action_auc, ...).
-    dev.kiln.ops.Model built = m != null ? m : dev.kiln.ops.Model.seed(w, Trainer.FEATURES, noise);
+    // (The seed's output does not depend on --window or --noise, which TrainOptions checks below.)
+    dev.kiln.ops.Model built = m != null ? m : dev.kiln.ops.Model.seed(1, Trainer.FEATURES, 0);
     FitOptions fit = fitFlags.fitOptions(Trainer.losses(built, Targets.parse(targets), fitFlags.lossSpec())
         .logNames());
     fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
