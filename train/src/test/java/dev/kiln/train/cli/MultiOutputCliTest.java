@@ -58,6 +58,37 @@ class MultiOutputCliTest {
         "decoder"));
   }
 
+  /** The flags as a model.json user gives them: train, then predict, both exit 0. */
+  @Test
+  void theAutoencoderTrainsAndPredictsFromTheCommandLine() throws Exception {
+    Path data = dir.resolve("data");
+    dev.kiln.io.dataset.SyntheticMarket.generate(data, new dev.kiln.io.dataset.SyntheticMarket.Settings(20, 150, 13, 5,
+        2, -100f, 1.0, 20), null);
+    Path run = dir.resolve("run");
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = dev.kiln.train.Main.commandLine();
+    cl.setErr(new java.io.PrintWriter(err, true));
+    java.io.PrintStream stdout = System.out;
+    System.setOut(new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
+    try {
+      assertEquals(0, cl.execute("train", "--data", data.toString(), "--out", run.toString(), "--model",
+          RowsAndTargetsCliTest.fixture("autoencoder"), "--targets", FIVE, "--epochs", "1", "--batch-size", "64",
+          "--steps-per-epoch", "3", "--optimizer", "adam", "--loss", "decoder=mse,ae_action=bce,action=bce",
+          "--loss-weights", "decoder=1,ae_action=1,action=1", "--label-smoothing", "0.01",
+          "--early-stopping-monitor", "val_action_auc", "--early-stopping-mode", "max", "--action-output", "action"),
+          err.toString());
+      assertEquals(0, dev.kiln.train.Main.commandLine().execute("predict", "--model", run.toString(), "--data",
+          data.toString(), "--out", dir.resolve("p.csv").toString(), "--targets", FIVE, "--batch-size", "64"));
+    } finally {
+      System.setOut(stdout);
+    }
+    String history = java.nio.file.Files.readString(run.resolve("history.json"));
+    org.junit.jupiter.api.Assertions.assertTrue(history.contains("\"val_action_auc\"")
+        && history.contains("\"decoder_loss\""), history);
+    org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.readAllLines(dir.resolve("p.csv")).get(0)
+        .endsWith(",action_probability_4"));
+  }
+
   @Test
   void aMonitorMustBeOneOfTheModelsLogs() {
     String e = error("--targets", FIVE, "--loss", "decoder=mse", "--early-stopping-monitor", "val_auc");
