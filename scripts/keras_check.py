@@ -5,7 +5,8 @@ model.load_weights, builds the holdout fold's windows from Kiln's TFRecords with
 does (per file: window(20, shift=1, drop_remainder=True), keep windows whose rows share one date), predicts them, and
 compares each window's probability with `kiln predict`'s CSV, matched by the ts_id of the window's last row.
 A model whose input is [None, 130] takes rows: every row of the fold is a sample (windows of one row). A model with
-k > 1 output units is compared unit by unit with the CSV's probability_0..k-1.
+k > 1 output units is compared unit by unit with the CSV's probability_0..k-1; a model with several outputs, each
+sigmoid output with the CSV's NAME_probability_0..k-1 (all of them in the order of the model's outputs).
 
 Exit status 0 when the window sets are equal and every probability agrees within --tol; 1 otherwise.
 Run with the venv from scripts/keras-venv.sh:
@@ -62,17 +63,37 @@ def main():
     x, ts = holdout_windows(a.data, a.fold, window)
     if rows:
         x = x[:, 0, :]
-    keras_p = model.predict(x, batch_size=1024, verbose=0)  # [n, k]: one column per output unit
+    outputs = model.predict(x, batch_size=1024, verbose=0)  # [n, k] per output: one column per unit
+    several = isinstance(outputs, list)
+    if not several:
+        outputs = [outputs]
+    with open(a.preds) as fh:
+        header = next(csv.reader(fh))
+    # One output: probability or probability_j. Several: NAME_probability(_j) of each output kiln predict wrote
+    # (its sigmoid outputs); every one of those must be there.
+    keras_cols, columns = [], []
+    for name, p in zip(model.output_names, outputs):
+        k = p.shape[1]
+        stem = f"{name}_probability" if several else "probability"
+        cols = [stem] if k == 1 else [f"{stem}_{j}" for j in range(k)]
+        if several and model.get_layer(name).get_config().get("activation") != "sigmoid":
+            continue
+        missing = [c for c in cols if c not in header]
+        if missing:
+            print(f"keras_check: FAIL: the CSV has no column {missing[0]} (header {header})")
+            return 1
+        keras_cols.append(p)
+        columns += cols
+    keras_p = np.concatenate(keras_cols, axis=1)
     k = keras_p.shape[1]
-    columns = ["probability"] if k == 1 else [f"probability_{j}" for j in range(k)]
 
     kiln = {}
     with open(a.preds) as fh:
         for r in csv.DictReader(fh):
             kiln[int(r["ts_id"])] = [float(r[c]) for c in columns]
     print(f"keras_check: tf_keras {tf_keras.__version__}, tensorflow {tf.__version__}; "
-          f"{model.count_params()} parameters, {k} output unit(s); tf.data found {len(ts)} windows, "
-          f"kiln predicted {len(kiln)}")
+          f"{model.count_params()} parameters, {k} output unit(s) compared ({', '.join(columns)}); tf.data found "
+          f"{len(ts)} windows, kiln predicted {len(kiln)}")
     if len(ts) != len(kiln) or set(ts.tolist()) != set(kiln):
         print("keras_check: FAIL: the window sets differ")
         return 1

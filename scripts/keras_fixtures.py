@@ -79,6 +79,104 @@ def starter_mlp():
     return keras.Model(inp, out)
 
 
+def autoencoder(noise=0.035, drops=(0.03, 0.4, 0.1, 0.1, 0.1)):
+    """The supervised autoencoder MLP of the best Jane Street public solution, with smaller hidden layers: a decoder
+    output reconstructing the input, an ae_action head on the decoder, and an action head on the input branch and
+    the encoder (outputs in that order)."""
+    inp = layers.Input(shape=(130,))
+    x0 = layers.BatchNormalization()(inp)
+    encoder = layers.GaussianNoise(noise)(x0)
+    encoder = layers.Dense(24)(encoder)
+    encoder = layers.BatchNormalization()(encoder)
+    encoder = layers.Activation("swish")(encoder)
+    decoder = layers.Dropout(drops[0])(encoder)
+    decoder = layers.Dense(130, name="decoder")(decoder)
+    x_ae = layers.Dense(16)(decoder)
+    x_ae = layers.BatchNormalization()(x_ae)
+    x_ae = layers.Activation("swish")(x_ae)
+    x_ae = layers.Dropout(drops[1])(x_ae)
+    out_ae = layers.Dense(5, activation="sigmoid", name="ae_action")(x_ae)
+    x = layers.Concatenate()([x0, encoder])
+    x = layers.BatchNormalization()(x)
+    x = layers.Dropout(drops[2])(x)
+    for units, drop in ((32, drops[3]), (16, drops[4])):
+        x = layers.Dense(units)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("swish")(x)
+        x = layers.Dropout(drop)(x)
+    out = layers.Dense(5, activation="sigmoid", name="action")(x)
+    return keras.Model(inputs=inp, outputs=[decoder, out_ae, out])
+
+
+def autoencoder_loss_fixture(out):
+    """The autoencoder without noise and dropout (so a training-mode forward is deterministic), its weights drawn
+    from a fixed seed (moving statistics too), and one batch: Keras's per-output losses and total with
+    loss_weights, label smoothing and sample weights, in training mode (batch statistics) and in inference mode,
+    and the total's gradient for every trainable weight in training mode."""
+    import numpy as np
+    import tensorflow as tf
+    m = autoencoder(noise=0.0, drops=(0.0,) * 5)
+    rnd = np.random.default_rng(11)
+    weights = {}
+    for w in m.weights:
+        # Scales that keep activations near 1 (as training would), so float32 rounding stays small in both.
+        if "moving_variance" in w.name:
+            v = rnd.uniform(0.5, 1.5, size=w.shape)
+        elif "gamma" in w.name:
+            v = 1 + rnd.normal(size=w.shape) * 0.2
+        elif len(w.shape) == 2:
+            v = rnd.normal(size=w.shape) / np.sqrt(w.shape[0])
+        else:
+            v = rnd.normal(size=w.shape) * 0.2
+        w.assign(v.astype(np.float32))
+    n = 8
+    x = rnd.normal(size=(n, 130)).astype(np.float32)
+    y = rnd.choice(np.array([0.0, 0.5, 1.0], dtype=np.float32), size=(n, 5))
+    sw = rnd.uniform(0, 2, size=(n,)).astype(np.float32)
+    ls = 0.01
+    lw = {"decoder": 0.7, "ae_action": 1.3, "action": 1.0}
+    losses = {"decoder": keras.losses.MeanSquaredError(), "ae_action": keras.losses.BinaryCrossentropy(
+        label_smoothing=ls), "action": keras.losses.BinaryCrossentropy(label_smoothing=ls)}
+    mae = keras.losses.MeanAbsoluteError()
+
+    def figures(training, weighted):
+        with tf.GradientTape() as tape:
+            dec, ae, act = m(x, training=training)
+            s = sw if weighted else None
+            per = {"decoder": losses["decoder"](x, dec, sample_weight=s),
+                   "ae_action": losses["ae_action"](y, ae, sample_weight=s),
+                   "action": losses["action"](y, act, sample_weight=s)}
+            total = sum(lw[k] * per[k] for k in per)
+        grads = tape.gradient(total, m.trainable_weights)
+        f = {k + "_loss": float(v) for k, v in per.items()}
+        f["loss"] = float(total)
+        f["decoder_mae"] = float(mae(x, dec, sample_weight=s))
+        return f, grads
+
+    def f32(a):
+        """float32 values in their shortest decimal form (each reads back as the same float32)."""
+        return [float(str(np.float32(v))) for v in np.asarray(a, dtype=np.float32).ravel()]
+
+    # The weights and the inference figures first: a training-mode call moves the moving statistics.
+    weights = {w.name.split(":")[0]: f32(w.numpy()) for w in m.weights}
+    inference = figures(False, False)[0]
+    train_f, grads = figures(True, True)
+    fixture = {
+        "x": f32(x), "y": f32(y), "sample_weight": f32(sw), "label_smoothing": ls,
+        "loss_weights": lw, "model": json.loads(m.to_json()),
+        "weights": weights,
+        "training_weighted": train_f,
+        "training": figures(True, False)[0],
+        "inference": inference,
+        "gradients": {w.name.split(":")[0]: f32(g.numpy()) for w, g in zip(m.trainable_weights, grads)},
+        "keras": keras.__version__,
+    }
+    with open(os.path.join(out, "autoencoder_losses.json"), "w") as f:
+        json.dump(fixture, f)
+        f.write("\n")
+    print("autoencoder_losses", fixture["training_weighted"], fixture["inference"])
+
+
 def bce_fixture(out):
     """Keras's BinaryCrossentropy on [6, 5] (mean over the units, then over the batch), from given logits, labels
     (0, 0.5 for a zero resp, 1) and sample weights: on the probabilities, on the logits, and weighted."""
@@ -96,6 +194,7 @@ def bce_fixture(out):
         "keras_bce_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z)),
         "keras_bce_weighted": float(bce(y, p, sample_weight=w)),
         "keras_bce_weighted_logits": float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z, sample_weight=w)),
+        "keras_bce_smoothed": float(keras.losses.BinaryCrossentropy(label_smoothing=0.1)(y, p)),
         "keras": keras.__version__,
     }
     with open(os.path.join(out, "bce5.json"), "w") as f:
@@ -110,7 +209,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     bce_fixture(out)
     for name, build in (("seed", seed), ("deeper", deeper), ("normalized", normalized),
-                        ("row_mlp", row_mlp), ("starter_mlp", starter_mlp)):
+                        ("row_mlp", row_mlp), ("starter_mlp", starter_mlp), ("autoencoder", autoencoder)):
         m = build()
         with open(os.path.join(out, name + ".json"), "w") as f:
             f.write(json.dumps(json.loads(m.to_json()), indent=1) + "\n")
@@ -121,6 +220,7 @@ def main():
                        "keras": keras.__version__}, f)
             f.write("\n")
         print(name, trainable + non, trainable, non)
+    autoencoder_loss_fixture(out)
 
 
 if __name__ == "__main__":

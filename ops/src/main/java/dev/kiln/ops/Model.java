@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A functional model: a graph of layers from one input to one output, built with {@link Builder} which names
+ * A functional model: a graph of layers from one input to one or more outputs (in Keras's order of
+ * {@code output_layers}), built with {@link Builder} which names
  * layers as Keras does ({@code conv1d}, {@code conv1d_1}, ...). Tracing it ({@link #forward}) records primitives;
  * its variables, config and summary describe it for training and for the files Kiln writes.
  */
@@ -28,13 +29,19 @@ public final class Model {
   private final String name;
   private final List<Node> nodes;
   private final Node output;
+  private final List<Node> outputs;
   private final List<Node> order;
   private final String json;
 
-  private Model(String name, List<Node> nodes, Node output, List<Node> order, String json) {
+  private Model(String name, List<Node> nodes, List<Node> outputs, List<Node> order, String json) {
+    if (outputs.isEmpty()) throw new IllegalArgumentException("a model needs at least one output");
+    if (new java.util.HashSet<>(outputs.stream().map(n -> n.layer().name()).toList()).size() != outputs.size()) {
+      throw new IllegalArgumentException("a layer is named twice among the outputs");
+    }
     this.name = name;
     this.nodes = List.copyOf(nodes);
-    this.output = output;
+    this.outputs = List.copyOf(outputs);
+    this.output = outputs.get(0);
     this.order = order == null ? null : List.copyOf(order);
     this.json = json;
   }
@@ -45,7 +52,13 @@ public final class Model {
    * which is what Kiln writes back as the trained model's {@code model.json}.
    */
   public static Model functional(String name, List<Node> nodes, Node output, List<Node> kerasOrder, String json) {
-    return new Model(name, nodes, output, kerasOrder, json);
+    return new Model(name, nodes, List.of(output), kerasOrder, json);
+  }
+
+  /** As above, with several outputs in the order of the file's {@code output_layers}. */
+  public static Model functional(String name, List<Node> nodes, List<Node> outputs, List<Node> kerasOrder,
+      String json) {
+    return new Model(name, nodes, outputs, kerasOrder, json);
   }
 
   /** The Keras JSON this model was read from, or null for a model built in Java (such as {@link #seed}). */
@@ -62,8 +75,19 @@ public final class Model {
     return nodes;
   }
 
+  /** The output; of a model with several outputs, the first (see {@link #outputs}). */
   public Node output() {
     return output;
+  }
+
+  /** Every output, in Keras's order (that of {@code output_layers}); one for most models. */
+  public List<Node> outputs() {
+    return outputs;
+  }
+
+  /** The outputs' layer names, in order: Keras names each output's loss and metrics after them. */
+  public List<String> outputNames() {
+    return outputs.stream().map(n -> n.layer().name()).toList();
   }
 
   public int[] inputShape() {
@@ -80,7 +104,7 @@ public final class Model {
     return takesRows() ? 1 : nodes.get(0).shape()[0];
   }
 
-  /** Output units: one probability per target. */
+  /** Output units: one probability per target (of the first output, for a model with several). */
   public int units() {
     return output.shape()[output.shape().length - 1];
   }
@@ -101,14 +125,14 @@ public final class Model {
     Map<Node, Integer> depth = new IdentityHashMap<>();
     Map<Node, Integer> seen = new IdentityHashMap<>();
     java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
-    stack.push(output);
+    for (int i = outputs.size() - 1; i >= 0; i--) stack.push(outputs.get(i));
     while (!stack.isEmpty()) {
       Node n = stack.pop();
       if (seen.containsKey(n)) continue;
       seen.put(n, seen.size());
       for (int i = n.inbound().size() - 1; i >= 0; i--) stack.push(n.inbound().get(i));
     }
-    depth.put(output, 0);
+    for (Node o : outputs) depth.put(o, 0);
     for (int i = nodes.size() - 1; i >= 0; i--) {
       Node n = nodes.get(i);
       int d = depth.getOrDefault(n, 0);
@@ -139,27 +163,38 @@ public final class Model {
    */
   public record Outputs(Value output, Value logits) {}
 
-  /** Traces the model on a [batch, ...input shape] value. */
+  /** Traces the model on a [batch, ...input shape] value: its (first) output. */
   public Outputs forward(LayerContext ctx, Value x) {
+    return forwardAll(ctx, x).get(0);
+  }
+
+  /**
+   * Traces the model on a [batch, ...input shape] value: every output in {@link #outputs}'s order, each with its
+   * logits when it is a Dense or an Activation('sigmoid') (else null).
+   */
+  public List<Outputs> forwardAll(LayerContext ctx, Value x) {
     Map<Node, Value> vals = new IdentityHashMap<>();
-    Value logits = null;
+    Map<Node, Value> logits = new IdentityHashMap<>();
+    java.util.Set<Node> outs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    outs.addAll(outputs);
     for (Node n : nodes) {
       if (n.inbound().isEmpty()) {
         vals.put(n, x);
         continue;
       }
       List<Value> in = n.inbound().stream().map(vals::get).toList();
-      if (n == output && n.layer() instanceof Dense d) {
-        logits = d.logits(ctx, in.get(0));
-        vals.put(n, new Activation("output_activation", d.activation()).apply(ctx, List.of(logits)));
-      } else if (n == output && n.layer() instanceof Activation a && a.activation().equals("sigmoid")) {
-        logits = in.get(0);
+      if (outs.contains(n) && n.layer() instanceof Dense d) {
+        Value z = d.logits(ctx, in.get(0));
+        logits.put(n, z);
+        vals.put(n, new Activation("output_activation", d.activation()).apply(ctx, List.of(z)));
+      } else if (outs.contains(n) && n.layer() instanceof Activation a && a.activation().equals("sigmoid")) {
+        logits.put(n, in.get(0));
         vals.put(n, n.layer().apply(ctx, in));
       } else {
         vals.put(n, n.layer().apply(ctx, in));
       }
     }
-    return new Outputs(vals.get(output), logits);
+    return outputs.stream().map(o -> new Outputs(vals.get(o), logits.get(o))).toList();
   }
 
   /** Parameter counts: total, trainable, non-trainable. */
@@ -196,7 +231,17 @@ public final class Model {
     long[] c = parameterCounts();
     b.append(String.format("Total params: %,d%nTrainable params: %,d%nNon-trainable params: %,d%n", c[0], c[1], c[2]));
     b.append(rule).append('\n');
+    if (outputs.size() > 1) {
+      b.append("Outputs (in order): ").append(String.join(", ", outputs.stream().map(o ->
+          o.layer().name() + " " + shapeText(o.shape())).toList())).append('\n');
+    }
     return b.toString().replaceAll("(?m)[ \t]+$", "");
+  }
+
+  private static String shapeText(int[] shape) {
+    StringBuilder t = new StringBuilder("(None");
+    for (int d : shape) t.append(", ").append(d);
+    return t.append(')').toString();
   }
 
   /** Column ends of the summary, as Keras's for a functional model at 98 characters. */
@@ -301,8 +346,13 @@ public final class Model {
     }
 
     public Model build(Node output) {
+      return build(List.of(output));
+    }
+
+    /** The model with these outputs, in this order (Keras's {@code outputs=[...]}). */
+    public Model build(List<Node> outputs) {
       if (nodes.isEmpty() || !nodes.get(0).inbound().isEmpty()) throw new IllegalStateException("declare the input first");
-      return new Model(name, nodes, output, null, null);
+      return new Model(name, nodes, outputs, null, null);
     }
   }
 

@@ -46,6 +46,53 @@ class KerasModelsTest {
     }
   }
 
+  /**
+   * The supervised autoencoder (tf_keras-written): three outputs in the order of output_layers, Keras's parameter
+   * counts, and a summary that lists them; a model with one output has no such line.
+   */
+  @Test
+  void theAutoencoderHasThreeOutputsInKerasOrder() throws IOException {
+    Model m = KerasModels.fromJson(fixture("autoencoder.json"));
+    JsonNode counts = new ObjectMapper().readTree(fixture("autoencoder.counts.json"));
+    assertArrayEquals(new long[] {counts.get("total").asLong(), counts.get("trainable").asLong(),
+        counts.get("non_trainable").asLong()}, m.parameterCounts());
+    assertEquals(List.of("decoder", "ae_action", "action"), m.outputNames());
+    assertEquals("decoder", m.output().layer().name(), "output() is the first output");
+    assertTrue(m.takesRows());
+    assertTrue(m.summary().endsWith("Outputs (in order): decoder (None, 130), ae_action (None, 5), action (None, 5)\n"),
+        m.summary());
+    assertFalse(KerasModels.fromJson(fixture("row_mlp.json")).summary().contains("Outputs"));
+  }
+
+  /** Each output of a model with several is sigmoid or linear, flat, and at least one is sigmoid. */
+  @Test
+  void everyOutputOfSeveralIsSigmoidOrLinear() throws IOException {
+    String tanh = error(editedAutoencoder("decoder", l -> ((ObjectNode) l.get("config")).put("activation", "tanh")));
+    assertTrue(tanh.startsWith("the output layer 'decoder' (Dense) gives [130]; each output of a model with several "
+        + "must be of shape [None, k] and either sigmoid"), tanh);
+    String noSigmoid = error(editedAutoencoder(List.of("ae_action", "action"),
+        l -> ((ObjectNode) l.get("config")).put("activation", "linear")));
+    assertEquals("none of the outputs [decoder, ae_action, action] is sigmoid; Kiln trains binary labels, so at least "
+        + "one output must be a sigmoid", noSigmoid);
+    ObjectNode twice = (ObjectNode) new ObjectMapper().readTree(fixture("autoencoder.json"));
+    ((ArrayNode) twice.get("config").get("output_layers")).add(twice.get("config").get("output_layers").get(2));
+    assertEquals("output_layers names 'action' twice", error(twice.toString()));
+  }
+
+  /** The autoencoder fixture with one edit to layer {@code layer}. */
+  static String editedAutoencoder(String layer, Consumer<ObjectNode> edit) throws IOException {
+    return editedAutoencoder(List.of(layer), edit);
+  }
+
+  /** The autoencoder fixture with the same edit to each of {@code layers}. */
+  static String editedAutoencoder(List<String> layers, Consumer<ObjectNode> edit) throws IOException {
+    ObjectNode root = (ObjectNode) new ObjectMapper().readTree(fixture("autoencoder.json"));
+    for (JsonNode l : root.get("config").get("layers")) {
+      if (layers.contains(l.get("name").asText())) edit.accept((ObjectNode) l);
+    }
+    return root.toString();
+  }
+
   @Test
   void theRowFixtureTakesRows() throws IOException {
     Model m = KerasModels.fromJson(fixture("row_mlp.json"));

@@ -78,6 +78,8 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
     if (fit.reduceLr() != null) callbacks.add("reduce lr on plateau " + fit.reduceLr());
     if (fit.saveBest() != null) callbacks.add("save best " + fit.saveBest());
     m.put("callbacks", callbacks.isEmpty() ? "none" : String.join(", ", callbacks));
+    // Only when asked for, so checkpoints of runs with the default losses keep their settings.
+    if (!fit.losses().isDefault()) m.put("losses", fit.losses().describe());
     try {
       m.put("optimizer_config", Trainer.JSON.writer()
           .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(config));

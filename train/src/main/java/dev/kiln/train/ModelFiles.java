@@ -65,7 +65,7 @@ public final class ModelFiles {
     config.put("name", model.name());
     config.put("layers", layers);
     config.put("input_layers", List.of(List.of(model.nodes().get(0).layer().name(), 0, 0)));
-    config.put("output_layers", List.of(List.of(model.output().layer().name(), 0, 0)));
+    config.put("output_layers", model.outputs().stream().map(n -> List.of(n.layer().name(), 0, 0)).toList());
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("class_name", "Functional");
     root.put("config", config);

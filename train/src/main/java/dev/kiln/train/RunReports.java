@@ -98,9 +98,19 @@ final class RunReports {
   static void write(Path out, Collection<String> which, Model model, Map<String, Tensor> state,
       Map<String, List<Double>> history, Map<String, Object> metrics, float[] probs, float[] labels, TrainOptions o)
       throws IOException {
+    write(out, which, model, state, history, metrics, probs, labels, o, history);
+  }
+
+  /**
+   * As above; history.json gets {@code history}, the plots {@code plotted} (the series under the seed's names, which
+   * a model with several outputs maps from its action output's).
+   */
+  static void write(Path out, Collection<String> which, Model model, Map<String, Tensor> state,
+      Map<String, List<Double>> plotted, Map<String, Object> metrics, float[] probs, float[] labels, TrainOptions o,
+      Map<String, List<Double>> history) throws IOException {
     if (which.contains(HISTORY)) Trainer.writeJson(out.resolve(HISTORY), history);
     if (which.contains(METRICS)) Trainer.writeJson(out.resolve(METRICS), metrics);
     if (which.stream().anyMatch(MODEL::contains)) ModelFiles.write(out, model, state, o);
-    if (which.stream().anyMatch(w -> w.startsWith("plots/"))) Plots.writeAll(out, history, probs, labels);
+    if (which.stream().anyMatch(w -> w.startsWith("plots/"))) Plots.writeAll(out, plotted, probs, labels);
   }
 }

@@ -20,6 +20,7 @@ import dev.kiln.ops.Variable;
 import dev.kiln.ops.layers.Normalization;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.metrics.UtilityScore;
+import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.ops.train.BatchSource;
@@ -67,6 +68,8 @@ public final class Trainer {
   private Path executables;
   /** The programs loaded from {@link #executables} once the backend is open. */
   private CompiledPrograms loaded;
+  /** The losses of the run's model, resolved (and checked) before any data is read. */
+  private Losses losses;
 
   /** The seed's fit (SGD with Nesterov momentum, no callbacks) with {@code options}. */
   public Trainer(TrainOptions options, PrintStream out) {
@@ -120,6 +123,7 @@ public final class Trainer {
     List<String> repair = ckpt == null ? List.of() : finishedRunRepairs(ckpt);
     // The model next: an unsupported layer or config value in --model fails before any data is read.
     Model model = model(o);
+    losses = losses(model, o.targets(), fit.losses());
     MemoryEstimate.check(model, o.batchSize(), o.backend());
     // The backend next, plugin included: a missing or broken plugin fails before any data is read.
     try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
@@ -150,18 +154,18 @@ public final class Trainer {
   private Result repair(Backend backend, Model model, Checkpoint ckpt, List<String> missing) throws IOException {
     out.println("all " + ckpt.epochsDone() + " epochs are done; rewriting " + missing + " from the checkpoint");
     RunData data = loadData();
-    Map<String, Tensor> state = ckpt.checkedState(model);
+    Map<String, Tensor> state = ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization(), losses));
     int replicas = replicas(backend);
     int local = localBatch(replicas);
-    StatefulStep eval = StepGraphs.evaluation(model, local, replicas);
+    StatefulStep eval = StepGraphs.evaluation(model, local, replicas, new BatchSource.Fed(), losses);
     requireLoaded("eval_step (fed from the host)", eval);
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
       runner.put(state);
-      Evaluator.Result last = new Evaluator(runner, eval, local).run(data.valid());
+      Evaluator.Result last = new Evaluator(runner, eval, local, losses).run(data.valid());
       Map<String, Object> metrics = finalMetrics(last, data, backend.name(), replicas, null, null);
       metrics.put("rewritten_from_checkpoint", true); // the run's speed and wall time were lost with the file
-      RunReports.write(o.out(), missing, model, state, ckpt.history(), metrics, last.probabilities(), last.labels(),
-          o);
+      RunReports.write(o.out(), missing, model, state, plotHistory(ckpt.history()), metrics, last.probabilities(),
+          last.labels(), o, ckpt.history());
       out.println("wrote " + String.join(", ", missing) + " to " + o.out());
       return new Result(ckpt.history(), metrics);
     }
@@ -178,11 +182,21 @@ public final class Trainer {
       if (problem != null) throw new IllegalArgumentException("the seed's model: " + problem);
       return seed;
     }
-    Model m = dev.kiln.ops.keras.KerasModels.read(o.modelFile());
+    Model m = dev.kiln.train.keras.ModelSource.read(o.modelFile());
     String problem = inputProblem(m, o.window());
-    if (problem == null) problem = targetsProblem(m, o.targets());
+    // A model with several outputs has its targets checked output by output with its losses.
+    if (problem == null && m.outputs().size() == 1) problem = targetsProblem(m, o.targets());
     if (problem != null) throw new IllegalArgumentException(o.modelFile() + ": " + problem);
     return m;
+  }
+
+  /**
+   * The losses {@code spec} asks for on {@code m} trained on {@code targets}: the seed's binary cross-entropy for a
+   * model with one output and no loss flags; any misuse is refused in one line, before data is read.
+   */
+  public static Losses losses(Model m, List<String> targets, Losses.Spec spec) {
+    if (m.outputs().size() == 1 && spec.isDefault()) return Losses.of(m);
+    return Losses.of(m, spec, targets.size(), FEATURES);
   }
 
   /** Why {@code m}'s output cannot be trained on {@code targets} (one unit per target), or null when it can. */
@@ -223,7 +237,7 @@ public final class Trainer {
     int replicas = replicas(backend);
     int local = localBatch(replicas);
     describe(backend, replicas, local, model);
-    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization()).keySet());
+    List<String> stateNames = new ArrayList<>(StepGraphs.trainingState(model, fit.optimization(), losses).keySet());
     List<String> variables = model.variables().stream().map(Variable::name).toList();
     FitSteps steps = fitSteps(model, data, replicas, local, placement(backend));
     DeviceDataset trainTable = steps.trainTable(), validTable = steps.validTable();
@@ -232,7 +246,7 @@ public final class Trainer {
     requireLoaded("eval_step", steps.eval());
     try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
       StatefulStep train = steps.train();
-      Evaluator evaluator = new Evaluator(runner, steps.eval(), local);
+      Evaluator evaluator = new Evaluator(runner, steps.eval(), local, losses);
       runner.put(initial);
       runner.put(StepGraphs.clearedMonitor());
       if (onDevice) {
@@ -249,13 +263,14 @@ public final class Trainer {
               ? new TableFeeds(runner, trainTable, data.train().trainingIds(to, position), local, position)
               : new StreamFeeds(runner, stream, local, position);
           Callbacks callbacks = new Callbacks(fit, runner, variables, Callbacks.bestWriter(o.out(), model, o), out)) {
-        ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize());
+        ProgressHook progress = new ProgressHook(out, runner, o.epochs(), data.stepsPerEpoch(), o.batchSize(),
+            losses);
         ValidationHook validation = new ValidationHook(
             onDevice ? () -> evaluator.run(validTable) : () -> evaluator.run(data.valid()));
         if (ckpt != null) callbacks.resume(ckpt);
         List<FitLoop.Hook> hooks = hooks(runner, List.of(progress, validation), callbacks, history, stateNames, feeds);
         IntPredicate readAt = o.logEvery() > 0 ? s -> s % o.logEvery() == 0 : progress::wants;
-        new FitLoop(runner, train, readAt, hooks).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
+        new FitLoop(runner, train, readAt, hooks, losses).run(firstEpoch, o.epochs(), data.stepsPerEpoch(), feeds);
         Evaluator.Result last = validation.last();
         if (callbacks.earlyStopping != null && callbacks.earlyStopping.restore()) {
           // The restored weights are the model now: the final metrics and curves are theirs.
@@ -285,9 +300,9 @@ public final class Trainer {
     boolean placed = onDevice.test(trainTable.bytes() + validTable.bytes());
     StatefulStep train = StepGraphs.training(model, local, replicas, fit.optimization(), o.seed(),
         o.batchNormGroup(), placed ? trainTable.source() : new BatchSource.Fed(),
-        o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE);
+        o.sampleWeight() != dev.kiln.io.pipeline.SampleWeight.NONE, losses);
     StatefulStep eval = StepGraphs.evaluation(model, local, replicas,
-        placed ? validTable.source() : new BatchSource.Fed());
+        placed ? validTable.source() : new BatchSource.Fed(), losses);
     return new FitSteps(train, eval, trainTable, validTable, placed);
   }
 
@@ -311,6 +326,7 @@ public final class Trainer {
     Model model = model(o);
     try (Backend backend = Backends.open(o.backend(), o.plugin(), clientOptions(o))) {
       CompiledSteps.checkCompilable(backend, dir);
+      losses = losses(model, o.targets(), fit.losses());
       RunData data = loadData();
       int replicas = replicas(backend);
       CompiledSteps.compileOn(backend, programs(model, data, replicas, placement(backend)),
@@ -333,6 +349,7 @@ public final class Trainer {
         + gpus);
     CompiledSteps.checkNew(dir);
     Model model = model(o);
+    losses = losses(model, o.targets(), fit.losses());
     RunData data = loadData();
     boolean always = o.dataOnDevice().equals("always");
     CompiledSteps.compileForTarget(plugin, target, gpus, programs(model, data, replicas, bytes -> always),
@@ -349,7 +366,7 @@ public final class Trainer {
     Map<String, StatefulStep> programs = new LinkedHashMap<>();
     programs.put("train_step", s.train());
     programs.put("eval_step", s.eval());
-    if (s.onDevice()) programs.put("eval_step_fed", StepGraphs.evaluation(model, local, replicas));
+    if (s.onDevice()) programs.put("eval_step_fed", StepGraphs.evaluation(model, local, replicas, new BatchSource.Fed(), losses));
     return programs;
   }
 
@@ -378,7 +395,8 @@ public final class Trainer {
   /** Writes every report of a finished fit: history, metrics, model files and plots. */
   private void writeReports(Model model, Map<String, Tensor> state, Map<String, List<Double>> history,
       Map<String, Object> metrics, Evaluator.Result last) throws IOException {
-    RunReports.write(o.out(), RunReports.all(), model, state, history, metrics, last.probabilities(), last.labels(), o);
+    RunReports.write(o.out(), RunReports.all(), model, state, plotHistory(history), metrics, last.probabilities(),
+        last.labels(), o, history);
     out.println("wrote history.json, metrics.json, model.json, model.safetensors, model.h5 and plots/ to " + o.out());
   }
 
@@ -473,7 +491,7 @@ public final class Trainer {
   private Map<String, Tensor> initialState(Model model, Checkpoint ckpt, WindowedDataset data) {
     if (ckpt != null) {
       out.println("resuming after epoch " + ckpt.epochsDone() + " from " + Checkpoint.dir(o.out()));
-      return ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization()));
+      return ckpt.checkedState(StepGraphs.trainingState(model, fit.optimization(), losses));
     }
     out.println("adapting normalization on " + data.rowCount() + " rows");
     FeatureMoments fm = FeatureMoments.adapt(data.shards(), o.batchSize());
@@ -487,7 +505,7 @@ public final class Trainer {
         adapted.put(layer + "/count", Tensor.scalar((float) fm.count()));
       }
     }
-    return StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted);
+    return StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted, losses);
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */
@@ -507,10 +525,9 @@ public final class Trainer {
   private Map<String, Object> finalMetrics(Evaluator.Result last, RunData data, String backend, int replicas,
       Double samplesPerSecond, Long wall0) {
     Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("val_loss", last.values().loss());
-    metrics.put("val_recall", last.values().recall());
-    metrics.put("val_precision", last.values().precision());
-    metrics.put("val_auc", last.values().auc());
+    // With several outputs every validation log, and the action output named; with one, the seed's four.
+    last.logs().forEach((k, v) -> metrics.put("val_" + k, v));
+    if (losses.multi()) metrics.put("action_output", losses.action().name());
     metrics.put("utility_score", utility(data.valid(), last.windowIds(), last.probabilities()));
     metrics.put("backend", backend);
     metrics.put("replicas", replicas);
@@ -522,6 +539,21 @@ public final class Trainer {
     return metrics;
   }
 
+
+  /**
+   * The series the plots draw under the seed's names: with several outputs, the total loss and the action output's
+   * recall, precision and AUC (training and validation); with one, the history itself.
+   */
+  private Map<String, List<Double>> plotHistory(Map<String, List<Double>> history) {
+    if (!losses.multi()) return history;
+    Map<String, List<Double>> h = new LinkedHashMap<>();
+    String a = losses.action().name() + "_";
+    for (String prefix : List.of("", "val_")) {
+      h.put(prefix + "loss", history.get(prefix + "loss"));
+      for (String m : List.of("recall", "precision", "auc")) h.put(prefix + m, history.get(prefix + a + m));
+    }
+    return h;
+  }
 
   /** What the callbacks did, for metrics.json. */
   private static Map<String, Object> callbackMetrics(Callbacks c) {

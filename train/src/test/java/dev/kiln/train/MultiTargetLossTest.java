@@ -12,6 +12,7 @@ import dev.kiln.core.cpu.JavaBackend;
 import dev.kiln.ops.Model;
 import dev.kiln.ops.Variable;
 import dev.kiln.ops.train.BatchSource;
+import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.ops.train.Sgd;
 import dev.kiln.ops.train.StatefulStep;
@@ -49,12 +50,29 @@ class MultiTargetLossTest {
     assertEquals(f.get("keras_bce_weighted").asDouble(), loss, 3e-6, "from the probabilities");
   }
 
+  /**
+   * With --label-smoothing 0.1 (one output: the seed's logs and state names stay): Keras's
+   * BinaryCrossentropy(label_smoothing=0.1), which it computes from the clipped probabilities here.
+   */
+  @Test
+  void labelSmoothingIsKerasLabelSmoothing() throws IOException {
+    JsonNode f = fixture();
+    double loss = stepLoss(f, false, 0.1);
+    assertEquals(f.get("keras_bce_smoothed").asDouble(), loss, 3e-6, "smoothed");
+    assertEquals(f.get("keras_bce_logits").asDouble(), stepLoss(f, false, 0), 1e-6, "not smoothed");
+  }
+
   private static JsonNode fixture() throws IOException {
     return new ObjectMapper().readTree(KerasRoundTripTest.fixture("bce5").toFile());
   }
 
   /** The loss one training step reports on the fixture's logits and labels (and sample weights if weighted). */
   private static double stepLoss(JsonNode f, boolean weighted) {
+    return stepLoss(f, weighted, -1);
+  }
+
+  /** As above, with {@code smoothing} (-1: the default losses, built as every run without loss flags). */
+  private static double stepLoss(JsonNode f, boolean weighted, double smoothing) {
     int n = f.get("logits").size(), k = f.get("logits").get(0).size();
     float[] z = flat(f.get("logits"), n * k), y = flat(f.get("labels"), n * k);
     Model.Builder b = new Model.Builder("bce");
@@ -67,8 +85,11 @@ class MultiTargetLossTest {
       identity.put(v.name(), Tensor.wrap(DType.F32, v.shape(), d));
     }
     try (JavaBackend be = new JavaBackend(); DeviceRunner r = new DeviceRunner(be, 1)) {
+      Losses losses = smoothing < 0 ? Losses.of(model)
+          : Losses.of(model, new Losses.Spec(Map.of(), Map.of(), smoothing, null), k, k);
+      assertEquals(Losses.of(model).accumulators(), losses.accumulators(), "one output: the seed's metric state");
       StatefulStep step = StepGraphs.training(model, n, 1, Optimization.constant(new Sgd(0.01, 0, false)), 42, 0,
-          new BatchSource.Fed(), weighted);
+          new BatchSource.Fed(), weighted, losses);
       r.compile(step);
       r.put(StepGraphs.initialState(model, 42, identity));
       r.put(StepGraphs.clearedMonitor());

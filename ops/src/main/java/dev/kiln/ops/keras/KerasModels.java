@@ -20,10 +20,12 @@ import java.util.Set;
 
 /**
  * Builds Kiln's {@link Model} from a Keras functional model's {@code to_json()} (the Keras 2 / tf_keras layout):
- * one input, layers joined by their inbound nodes, each layer through its {@link KerasLayers registry} reader. The
- * model must end in one sigmoid output of shape [None, k] (a Dense with k units and activation sigmoid, or an
- * Activation('sigmoid') on k units), one unit per binary target. Everything is checked here, before
- * any data is read; each error names the layer and the field.
+ * one input, layers joined by their inbound nodes, each layer through its {@link KerasLayers registry} reader. A
+ * model with one output must end in a sigmoid output of shape [None, k] (a Dense with k units and activation
+ * sigmoid, or an Activation('sigmoid') on k units), one unit per binary target. A model with several outputs
+ * ({@code output_layers} in Keras's order) may also have linear outputs (a Dense with activation linear: a
+ * reconstruction of the input, whose loss the run names), and needs at least one sigmoid output. Everything is
+ * checked here, before any data is read; each error names the layer and the field.
  */
 public final class KerasModels {
   private KerasModels() {}
@@ -66,16 +68,22 @@ public final class KerasModels {
       if (byName.put(name, l) != null) throw new IllegalArgumentException("two layers are named '" + name + "'");
     }
     String input = single(config.path("input_layers"), "input_layers");
-    String output = single(config.path("output_layers"), "output_layers");
+    List<String> outputs = outputNames(config.path("output_layers"));
     Map<String, Model.Node> built = new HashMap<>();
     List<Model.Node> order = new ArrayList<>();
     buildAll(byName, built, order);
-    Model.Node in = built.get(input), out = built.get(output);
+    Model.Node in = built.get(input);
     if (in == null || !(in.layer() instanceof InputLayer)) {
       throw new IllegalArgumentException("input_layers names '" + input + "', which is not an InputLayer");
     }
-    if (out == null) throw new IllegalArgumentException("output_layers names unknown layer '" + output + "'");
-    checkOutput(out);
+    List<Model.Node> outs = new ArrayList<>();
+    for (String output : outputs) {
+      Model.Node out = built.get(output);
+      if (out == null) throw new IllegalArgumentException("output_layers names unknown layer '" + output + "'");
+      outs.add(out);
+    }
+    if (outs.size() == 1) checkOutput(outs.get(0));
+    else checkOutputs(outs);
     for (Model.Node n : order) {
       // Kiln adapts Normalization on the training folds' rows, which are the model's input.
       if (n.layer() instanceof dev.kiln.ops.layers.Normalization && (n.inbound().size() != 1 || n.inbound().get(0) != in)) {
@@ -89,7 +97,25 @@ public final class KerasModels {
     for (Model.Node n : order) if (n != in) nodes.add(n);
     List<Model.Node> kerasOrder = new ArrayList<>();
     for (String name : byName.keySet()) kerasOrder.add(built.get(name));
-    return Model.functional(config.path("name").asText("model"), nodes, out, kerasOrder, json);
+    return Model.functional(config.path("name").asText("model"), nodes, outs, kerasOrder, json);
+  }
+
+  /** The layers {@code output_layers} names, in order: each [name, 0, 0], no layer twice. */
+  private static List<String> outputNames(JsonNode list) {
+    if (!list.isArray() || list.isEmpty()) {
+      throw new IllegalArgumentException("output_layers must name at least one layer, got " + list);
+    }
+    List<String> names = new ArrayList<>();
+    for (JsonNode ref : list) {
+      if (!ref.isArray() || ref.isEmpty() || ref.size() > 1 && (ref.get(1).asInt() != 0 || ref.size() > 2
+          && ref.get(2).asInt() != 0)) {
+        throw new IllegalArgumentException("output_layers entry " + ref + " is not [layer, 0, 0]");
+      }
+      String name = ref.get(0).asText();
+      if (names.contains(name)) throw new IllegalArgumentException("output_layers names '" + name + "' twice");
+      names.add(name);
+    }
+    return names;
   }
 
   private static String single(JsonNode list, String what) {
@@ -178,6 +204,35 @@ public final class KerasModels {
     if (inbound.isEmpty()) throw new IllegalArgumentException("layer '" + name + "' (" + cls + ") has no inputs");
     Layer layer = KerasLayers.reader(cls, name).read(c, shapes);
     return new Model.Node(layer, inbound, layer.outputShape(shapes));
+  }
+
+  /**
+   * The outputs of a model with several: each flat, each sigmoid or a linear Dense (a reconstruction, checked
+   * against its loss when a run names one), at least one sigmoid.
+   */
+  private static void checkOutputs(List<Model.Node> outs) {
+    boolean anySigmoid = false;
+    for (Model.Node out : outs) {
+      boolean sigmoid = isSigmoid(out);
+      boolean linear = out.layer() instanceof Dense d && d.activation().equals("linear");
+      if (out.shape().length != 1 || !sigmoid && !linear) {
+        throw new IllegalArgumentException("the output layer '" + out.layer().name() + "' (" + out.layer().className()
+            + ") gives " + java.util.Arrays.toString(out.shape()) + "; each output of a model with several must be "
+            + "of shape [None, k] and either sigmoid (Dense(k, activation='sigmoid') or Activation('sigmoid')) or "
+            + "linear (Dense(k), a reconstruction of the input)");
+      }
+      anySigmoid |= sigmoid;
+    }
+    if (!anySigmoid) {
+      throw new IllegalArgumentException("none of the outputs " + outs.stream().map(o -> o.layer().name()).toList()
+          + " is sigmoid; Kiln trains binary labels, so at least one output must be a sigmoid");
+    }
+  }
+
+  /** Whether {@code out} is a Dense with activation sigmoid or an Activation('sigmoid'). */
+  public static boolean isSigmoid(Model.Node out) {
+    return out.layer() instanceof Dense d ? d.activation().equals("sigmoid")
+        : out.layer() instanceof Activation a && a.activation().equals("sigmoid");
   }
 
   private static void checkOutput(Model.Node out) {

@@ -72,21 +72,34 @@ public final class StepGraphs {
 
   /** The state a training step with {@code opt} carries: model variables, the optimizer's state, metric counts. */
   public static LinkedHashMap<String, TensorType> trainingState(Model model, Optimization opt) {
+    return trainingState(model, opt, Losses.of(model));
+  }
+
+  /** As above, with the metric counts of {@code losses} (per output for a model with several). */
+  public static LinkedHashMap<String, TensorType> trainingState(Model model, Optimization opt, Losses losses) {
     LinkedHashMap<String, TensorType> s = new LinkedHashMap<>();
     for (Variable v : model.variables()) s.put(v.name(), new TensorType(DType.F32, v.shape()));
     s.putAll(opt.state(model.variables()));
-    Metrics.accumulators().forEach((k, sh) -> s.put(k, new TensorType(DType.F32, sh)));
+    losses.accumulators().forEach((k, sh) -> s.put(k, new TensorType(DType.F32, sh)));
     return s;
   }
 
   /** As {@link #initialState(Model, long, Map)}, with {@code opt}'s state (zero slots, its learning rate). */
   public static LinkedHashMap<String, Tensor> initialState(Model model, Optimization opt, long seed,
       Map<String, Tensor> overrides) {
+    return initialState(model, opt, seed, overrides, Losses.of(model));
+  }
+
+  /** As above, with the metric counts of {@code losses}, zero. */
+  public static LinkedHashMap<String, Tensor> initialState(Model model, Optimization opt, long seed,
+      Map<String, Tensor> overrides, Losses losses) {
     Map<String, Tensor> base = initialState(model, seed, overrides);
     Map<String, Tensor> optimizer = opt.initialState(model.variables());
     LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
-    for (String name : trainingState(model, opt).keySet()) {
-      s.put(name, optimizer.containsKey(name) ? optimizer.get(name) : base.get(name));
+    for (var e : trainingState(model, opt, losses).entrySet()) {
+      String name = e.getKey();
+      Tensor t = optimizer.containsKey(name) ? optimizer.get(name) : base.get(name);
+      s.put(name, t != null ? t : Tensor.full(e.getValue(), 0));
     }
     return s;
   }
@@ -142,14 +155,23 @@ public final class StepGraphs {
    */
   public static StatefulStep training(Model model, int localBatch, int replicas, Optimization opt, long seed,
       int batchNormGroup, BatchSource source, boolean weighted) {
+    return training(model, localBatch, replicas, opt, seed, batchNormGroup, source, weighted, Losses.of(model));
+  }
+
+  /**
+   * As above, minimizing {@code losses} (Σ weight × each output's loss, Keras's total); the metric counts are
+   * {@code losses}'s, and "loss" is the total.
+   */
+  public static StatefulStep training(Model model, int localBatch, int replicas, Optimization opt, long seed,
+      int batchNormGroup, BatchSource source, boolean weighted, Losses lossFns) {
     StatefulStep.Builder b = StatefulStep.builder(replicas);
     Tracer t = b.tracer();
     Map<String, Value> state = new LinkedHashMap<>();
-    trainingState(model, opt).forEach((k, ty) ->
+    trainingState(model, opt, lossFns).forEach((k, ty) ->
         state.put(k, Optimization.resident(k) ? b.resident(k, ty) : b.state(k, ty)));
     Value firstBad = b.state(FIRST_NONFINITE_STEP, new TensorType(DType.U32, Shape.scalar()));
     Value firstBadLoss = b.state(FIRST_NONFINITE_LOSS, new TensorType(DType.F32, Shape.scalar()));
-    Value[] xy = batch(b, source, model, localBatch, weighted);
+    Value[] xy = batch(b, source, model, localBatch, weighted, lossFns.targets());
     Value x = xy[0], y = xy[1];
     Value step = b.feed("step", new TensorType(DType.U32, Shape.scalar()));
     Value counter = step;
@@ -159,12 +181,12 @@ public final class StepGraphs {
     Map<String, Value> vars = new HashMap<>();
     for (Variable v : model.variables()) vars.put(v.name(), state.get(v.name()));
     LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, seed), counter, replicas, batchNormGroup);
-    Model.Outputs out = model.forward(ctx, x);
-    Value losses = Metrics.bceFromLogits(out.logits(), y);
-    if (weighted) losses = losses.mul(Ops.broadcastTo(xy[2], localBatch, model.units()));
+    List<Model.Outputs> outs = model.forwardAll(ctx, x);
+    List<Value> losses = lossFns.elementwise(outs, x, y);
+    if (weighted) losses = lossFns.weighted(losses, xy[2]);
     // The global batch's mean (over every unit, as Keras's binary cross-entropy on [b, k]): each replica's sum over
-    // the global batch size times k; gradients then sum across replicas.
-    Value loss = Ops.sum(losses).div((double) localBatch * replicas * model.units());
+    // the global batch size times k; gradients then sum across replicas. With several outputs, Σ weight × each's.
+    Value loss = lossFns.total(losses, (double) localBatch * replicas);
     List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();
     List<Value> grads = Autodiff.grad(loss, trainable.stream().map(v -> state.get(v.name())).toList());
     Map<String, Value> next = new LinkedHashMap<>(state);
@@ -176,7 +198,9 @@ public final class StepGraphs {
     next.putAll(opt.apply(t, state, summed, step));
     next.putAll(ctx.updates());
     Value ones = Ops.broadcastTo(t.scalar(1, DType.F32), localBatch, 1);
-    accumulate(next, state, counts(Ops.stopGradient(out.output()), y, Ops.stopGradient(losses), ones), replicas);
+    List<Model.Outputs> held = outs.stream().map(o -> new Model.Outputs(Ops.stopGradient(o.output()), null)).toList();
+    List<Value> heldLosses = losses.stream().map(Ops::stopGradient).toList();
+    accumulate(next, state, lossFns.counts(held, y, heldLosses, ones), replicas);
     Value reportedLoss = replicas > 1 ? Ops.allReduceSum(loss) : loss;
     next.forEach(b::update);
     // Not finite: NaN (x != x) or infinite (|x| == inf). Only the first such step is kept.
@@ -201,22 +225,36 @@ public final class StepGraphs {
 
   /** As above, with the batch from {@code source}. */
   public static StatefulStep evaluation(Model model, int localBatch, int replicas, BatchSource source) {
+    return evaluation(model, localBatch, replicas, source, Losses.of(model));
+  }
+
+  /**
+   * As above, with the metric counts of {@code losses}; "probabilities" are the action output's, and with several
+   * outputs every sigmoid output's are given too, as "probabilities/NAME".
+   */
+  public static StatefulStep evaluation(Model model, int localBatch, int replicas, BatchSource source,
+      Losses lossFns) {
     StatefulStep.Builder b = StatefulStep.builder(replicas);
     Tracer t = b.tracer();
     Map<String, Value> params = new LinkedHashMap<>();
     for (Variable v : model.variables()) params.put(v.name(), b.resident(v.name(), new TensorType(DType.F32, v.shape())));
     Map<String, Value> acc = new LinkedHashMap<>();
-    Metrics.accumulators().forEach((k, sh) -> acc.put(k, b.state(EVAL + k, new TensorType(DType.F32, sh))));
-    Value[] xy = batch(b, source, model, localBatch, false);
+    lossFns.accumulators().forEach((k, sh) -> acc.put(k, b.state(EVAL + k, new TensorType(DType.F32, sh))));
+    Value[] xy = batch(b, source, model, localBatch, false, lossFns.targets());
     Value x = xy[0], y = xy[1];
     Value w = b.feed("weight", new TensorType(DType.F32, Shape.of(localBatch, 1)));
     LayerContext ctx = new LayerContext(params, false, Threefry.key(t, 0), t.scalar(0, DType.U32), replicas);
-    Model.Outputs out = model.forward(ctx, x);
-    Value losses = Metrics.bceFromLogits(out.logits(), y);
+    List<Model.Outputs> outs = model.forwardAll(ctx, x);
+    List<Value> losses = lossFns.elementwise(outs, x, y);
     Map<String, Value> next = new LinkedHashMap<>();
-    accumulate(next, acc, counts(out.output(), y, losses, w), replicas);
+    accumulate(next, acc, lossFns.counts(outs, y, losses, w), replicas);
     next.forEach((k, v) -> b.update(EVAL + k, v));
-    b.result("probabilities", out.output());
+    b.result("probabilities", outs.get(lossFns.action().index()).output());
+    if (lossFns.multi()) {
+      for (Losses.Head h : lossFns.heads()) {
+        if (h.sigmoid()) b.result("probabilities/" + h.name(), outs.get(h.index()).output());
+      }
+    }
     return b.build();
   }
 
@@ -225,21 +263,10 @@ public final class StepGraphs {
    * that takes rows, windows of one row fed as such and reshaped to [b, features] (the same floats).
    */
   private static Value[] batch(StatefulStep.Builder b, BatchSource source, Model model, int localBatch,
-      boolean weighted) {
-    Value[] xy = source.declare(b, localBatch, model.window(), model.features(), model.units(), weighted);
+      boolean weighted, int targets) {
+    Value[] xy = source.declare(b, localBatch, model.window(), model.features(), targets, weighted);
     if (model.takesRows()) xy[0] = Ops.reshape(xy[0], localBatch, model.features());
     return xy;
-  }
-
-  /**
-   * The metric counts of probabilities, labels and losses [b, k] with sample weights [b, 1]: for k > 1 over the
-   * flattened units, as Keras's AUC, recall and precision on [b, k] (each sample's weight on each of its units).
-   */
-  private static Map<String, Value> counts(Value p, Value y, Value losses, Value w) {
-    int b = p.dim(0), k = p.dim(1);
-    if (k == 1) return Metrics.batchCounts(p, y, losses, w);
-    return Metrics.batchCounts(Ops.reshape(p, b * k, 1), Ops.reshape(y, b * k, 1), Ops.reshape(losses, b * k, 1),
-        Ops.reshape(Ops.broadcastTo(w, b, k), b * k, 1));
   }
 
   private static void accumulate(Map<String, Value> next, Map<String, Value> state, Map<String, Value> batch,
@@ -260,14 +287,28 @@ public final class StepGraphs {
 
   /** Metric accumulators reset to zero, under {@code prefix} ("" for training, {@link #EVAL} for evaluation). */
   public static Map<String, Tensor> zeroMetrics(String prefix) {
+    return zeroMetrics(prefix, Metrics.accumulators());
+  }
+
+  /** As above, for the accumulators of {@code losses}. */
+  public static Map<String, Tensor> zeroMetrics(String prefix, Losses losses) {
+    return zeroMetrics(prefix, losses.accumulators());
+  }
+
+  private static Map<String, Tensor> zeroMetrics(String prefix, Map<String, Shape> accumulators) {
     Map<String, Tensor> m = new LinkedHashMap<>();
-    Metrics.accumulators().forEach((k, sh) -> m.put(prefix + k, Tensor.full(new TensorType(DType.F32, sh), 0)));
+    accumulators.forEach((k, sh) -> m.put(prefix + k, Tensor.full(new TensorType(DType.F32, sh), 0)));
     return m;
   }
 
   /** The accumulator names under {@code prefix}. */
   public static List<String> metricNames(String prefix) {
     return Metrics.accumulators().keySet().stream().map(k -> prefix + k).toList();
+  }
+
+  /** As above, for the accumulators of {@code losses}. */
+  public static List<String> metricNames(String prefix, Losses losses) {
+    return losses.accumulators().keySet().stream().map(k -> prefix + k).toList();
   }
 
 }

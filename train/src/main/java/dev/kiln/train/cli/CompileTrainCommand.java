@@ -62,7 +62,7 @@ public final class CompileTrainCommand implements Callable<Integer> {
     }
     OptionChecks.atLeast("--gpus", gpus, 1);
     if (target == null && gpus != 1) throw new IllegalArgumentException("--gpus goes with --target");
-    FitOptions fit = fitFlags.fitOptions();
+    FitOptions fit = run.fit(fitFlags);
     TrainOptions opts = run.options(data, out, folds, holdout, false, fit);
     if (target != null && !opts.backend().equals("pjrt:cuda")) {
       throw new IllegalArgumentException("--target goes with --backend pjrt:cuda");

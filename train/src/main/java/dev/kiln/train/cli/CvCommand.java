@@ -67,7 +67,7 @@ public final class CvCommand implements Callable<Integer> {
     int maxValid = maxValidDates == null ? PurgedSplits.UNLIMITED : maxValidDates;
     PurgedSplits.check(splits, gap, maxTrain, maxValid);
     double[] w = weights(weights, splits);
-    FitOptions fit = fitFlags.fitOptions();
+    FitOptions fit = run.fit(fitFlags);
     TrainOptions base = run.options(data, out, 5, 4, false, fit);
     fitFlags.notes().forEach(n -> System.err.println("kiln cv: note: " + n));
     System.out.println("reading the dates of " + data);

@@ -1,6 +1,7 @@
 package dev.kiln.train.cli;
 
 import dev.kiln.ops.train.Adam;
+import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.LrSchedule;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.ops.train.Optimizer;
@@ -109,10 +110,74 @@ public final class FitFlags {
       + "files to DIR/train and DIR/validation (Keras's TensorBoard callback); view them with tensorboard --logdir DIR.")
   Path tensorboard;
 
-  /** The optimizer and callbacks these flags ask for. */
+  @Option(names = "--loss", paramLabel = "OUT=bce|mse|mae[,...]", description = "Each output's loss by its layer "
+      + "name, as Keras's compile(loss={...}): bce (binary cross-entropy on --targets; the default for a sigmoid "
+      + "output), mse or mae (a linear output reconstructing the input features; required for one).")
+  String loss;
+
+  @Option(names = "--loss-weights", paramLabel = "OUT=W[,...]",
+      description = "Each output's weight in the total loss, as Keras's loss_weights (default 1).")
+  String lossWeights;
+
+  @Option(names = "--label-smoothing", paramLabel = "S",
+      description = "Label smoothing of every bce, as Keras's BinaryCrossentropy(label_smoothing=S) (default 0).")
+  Double labelSmoothing;
+
+  @Option(names = "--action-output", paramLabel = "NAME", description = "With several outputs: the sigmoid output "
+      + "whose probabilities give the utility score, the plots and metrics.json's val_auc (default the last sigmoid "
+      + "output).")
+  String actionOutput;
+
+  /** The log names the callbacks may monitor: the seed's until {@link #fitOptions(List)} names a model's. */
+  private List<String> logNames = Monitors.NAMES;
+
+  /** The optimizer, callbacks and losses these flags ask for, for a model that logs the seed's names. */
   public FitOptions fitOptions() {
+    return fitOptions(Monitors.NAMES);
+  }
+
+  /** As above, for a model whose epochs log {@code logNames} (a monitor must be one of them). */
+  public FitOptions fitOptions(List<String> logNames) {
+    this.logNames = logNames;
     return new FitOptions(Optimization.of(optimizer(), schedule(lrSchedule)), earlyStopping(), reduceLr(), saveBest(),
-        tensorboard);
+        lossSpec(), tensorboard);
+  }
+
+  /** The losses {@code --loss}, {@code --loss-weights}, {@code --label-smoothing} and {@code --action-output} ask for. */
+  public Losses.Spec lossSpec() {
+    Map<String, Losses.Kind> kinds = new java.util.LinkedHashMap<>();
+    pairs("--loss", loss).forEach((out, kind) -> {
+      try {
+        kinds.put(out, Losses.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--loss " + out + "=" + kind + ": a loss is bce, mse or mae");
+      }
+    });
+    Map<String, Double> weights = new java.util.LinkedHashMap<>();
+    pairs("--loss-weights", lossWeights).forEach((out, w) -> {
+      try {
+        weights.put(out, Double.parseDouble(w));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--loss-weights " + out + "=" + w + ": not a number");
+      }
+    });
+    return new Losses.Spec(kinds, weights, labelSmoothing == null ? 0 : labelSmoothing, actionOutput);
+  }
+
+  /** NAME=VALUE pairs separated by commas (null: none); a malformed or repeated name is refused in one line. */
+  static Map<String, String> pairs(String flag, String value) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    if (value == null) return m;
+    for (String part : value.split(",", -1)) {
+      int eq = part.indexOf('=');
+      String name = eq < 0 ? "" : part.substring(0, eq).strip(), v = eq < 0 ? "" : part.substring(eq + 1).strip();
+      if (name.isEmpty() || v.isEmpty()) {
+        throw new IllegalArgumentException(flag + " must be OUTPUT=VALUE pairs separated by commas (e.g. "
+            + "decoder=mse,action=bce); got '" + part + "'");
+      }
+      if (m.put(name, v) != null) throw new IllegalArgumentException(flag + " names output '" + name + "' twice");
+    }
+    return m;
   }
 
   Optimizer optimizer() {
@@ -202,7 +267,7 @@ public final class FitFlags {
           "--restore-best-weights", restoreBest);
       return null;
     }
-    return new EarlyStoppingHook.Config(Monitors.check("--early-stopping-monitor", esMonitor), or(esMinDelta, 0.0),
+    return new EarlyStoppingHook.Config(Monitors.check("--early-stopping-monitor", esMonitor, logNames), or(esMinDelta, 0.0),
         esPatience == null ? 0 : esPatience, esMode == null ? "auto" : esMode, esBaseline,
         restoreBest != null && restoreBest);
   }
@@ -226,7 +291,7 @@ public final class FitFlags {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--reduce-lr-on-plateau " + reduceLr + ": not a number (" + e.getMessage() + ")");
     }
-    return new ReduceLrOnPlateauHook.Config(Monitors.check("--reduce-lr-on-plateau LOG", p[0]), factor, patience,
+    return new ReduceLrOnPlateauHook.Config(Monitors.check("--reduce-lr-on-plateau LOG", p[0], logNames), factor, patience,
         rlrMode == null ? "auto" : rlrMode, or(rlrMinDelta, 1e-4), rlrCooldown == null ? 0 : rlrCooldown,
         or(rlrMinLr, 0.0));
   }
@@ -236,7 +301,7 @@ public final class FitFlags {
       requireAbsent("--save-best", "--save-best-mode", saveBestMode);
       return null;
     }
-    return new SaveBestHook.Config(Monitors.check("--save-best", saveBest), saveBestMode == null ? "auto" : saveBestMode);
+    return new SaveBestHook.Config(Monitors.check("--save-best", saveBest, logNames), saveBestMode == null ? "auto" : saveBestMode);
   }
 
   /** Where Keras's auto mode reads a higher-is-better log as lower-is-better (its rule is "acc" in the name). */

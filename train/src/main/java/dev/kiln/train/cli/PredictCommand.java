@@ -23,7 +23,8 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--fold", defaultValue = "4", description = "Fold to predict (default ${DEFAULT-VALUE}).")
   int fold;
 
-  @Option(names = "--out", required = true, description = "CSV file to write (ts_id,date,label,probability; with k targets label_0..k-1, probability_0..k-1).")
+  @Option(names = "--out", required = true, description = "CSV file to write (ts_id,date,label,probability; with k targets label_0..k-1, "
+      + "probability_0..k-1; a model with several outputs: NAME_probability_0..k-1 for each sigmoid output, in order).")
   Path out;
 
   @Option(names = "--backend", defaultValue = "java", description = "Backend (default ${DEFAULT-VALUE}).")

@@ -79,6 +79,20 @@ public final class RunFlags {
   String sampleWeight;
 
   /**
+   * The fit {@code flags} ask for, checked against the model's outputs and logs (a monitor must be one of its logs:
+   * val_action_auc, ...), before any data is read; --targets without --model is refused in one line.
+   */
+  FitOptions fit(FitFlags flags) throws java.io.IOException {
+    if (model == null && !Targets.parse(targets).equals(java.util.List.of("resp"))) {
+      throw new IllegalArgumentException("--targets needs --model: the seed's model has one output unit, for resp");
+    }
+    // The seed's outputs do not depend on --window or --noise, which TrainOptions checks.
+    dev.kiln.ops.Model built = model != null ? dev.kiln.train.keras.ModelSource.read(model)
+        : dev.kiln.ops.Model.seed(1, Trainer.FEATURES, 0);
+    return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), flags.lossSpec()).logNames());
+  }
+
+  /**
    * The options of a run on {@code data} into {@code out}; --targets without --model, and a --window the model
    * disagrees with, are refused in one line before any data is read.
    */
@@ -109,7 +123,7 @@ public final class RunFlags {
    */
   private int window() throws java.io.IOException {
     if (model == null) return window == null ? 20 : window;
-    dev.kiln.ops.Model m = dev.kiln.ops.keras.KerasModels.read(model);
+    dev.kiln.ops.Model m = dev.kiln.train.keras.ModelSource.read(model);
     int w = window == null ? m.window() : window;
     String problem = Trainer.inputProblem(m, w);
     if (problem != null) throw new IllegalArgumentException(model + ": " + problem);

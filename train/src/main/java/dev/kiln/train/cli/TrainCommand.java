@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Path o = resume != null ? resume : out;
     if (o == null) throw new IllegalArgumentException("--out is required (or --resume DIR)");
-    FitOptions fit = fitFlags.fitOptions();
+    FitOptions fit = run.fit(fitFlags);
     TrainOptions opts = run.options(data, o, folds, holdout, resume != null, fit);
     fitFlags.notes().forEach(n -> System.err.println("kiln train: note: " + n));
     try {

@@ -3,6 +3,7 @@ package dev.kiln.train.loop;
 import dev.kiln.core.backend.DeviceArray;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.train.StatefulStep;
+import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.StepGraphs;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,19 +95,27 @@ public final class FitLoop {
   private final StatefulStep train;
   private final List<Hook> hooks;
   private final IntPredicate readAt;
+  private final Losses losses;
 
+  /** A loop whose step keeps the seed's metric counts (one output). */
   public FitLoop(DeviceRunner runner, StatefulStep train, IntPredicate readAt, List<Hook> hooks) {
+    this(runner, train, readAt, hooks, null);
+  }
+
+  /** A loop whose step keeps the metric counts of {@code losses} (null: the seed's), logged under their names. */
+  public FitLoop(DeviceRunner runner, StatefulStep train, IntPredicate readAt, List<Hook> hooks, Losses losses) {
     this.runner = runner;
     this.train = train;
     this.readAt = readAt;
     this.hooks = List.copyOf(hooks);
+    this.losses = losses;
     runner.compile(train);
   }
 
   /** Runs epochs {@code firstEpoch} to {@code epochs - 1} (0-based) of {@code stepsPerEpoch} steps. */
   public void run(int firstEpoch, int epochs, int stepsPerEpoch, Feeds feeds) {
     for (int epoch = firstEpoch; epoch < epochs; epoch++) {
-      runner.put(StepGraphs.zeroMetrics(""));
+      runner.put(losses == null ? StepGraphs.zeroMetrics("") : StepGraphs.zeroMetrics("", losses));
       int e0 = epoch;
       each("at the start of epoch " + (epoch + 1), h -> h.epochStart(e0));
       long t0 = System.nanoTime();
@@ -138,6 +147,7 @@ public final class FitLoop {
 
   /** The epoch's training metrics, read from the devices, under Keras's names. */
   private Map<String, Double> trainingLogs() {
+    if (losses != null) return new LinkedHashMap<>(losses.logs(runner.read(StepGraphs.metricNames("", losses))));
     Map<String, Double> logs = new LinkedHashMap<>();
     Metrics.Values v = Metrics.values(runner.read(StepGraphs.metricNames("")));
     logs.put("loss", v.loss());

@@ -12,8 +12,16 @@ public final class Monitors {
 
   /** Fails with one line naming {@code flag} unless {@code monitor} is one of {@link #NAMES}. */
   public static String check(String flag, String monitor) {
-    if (!NAMES.contains(monitor)) {
-      throw new IllegalArgumentException(flag + " must be one of " + String.join(", ", NAMES) + "; got " + monitor);
+    return check(flag, monitor, NAMES);
+  }
+
+  /**
+   * Fails with one line naming {@code flag} unless {@code monitor} is one of {@code names} (a model with several
+   * outputs logs {@code val_action_auc}, ...).
+   */
+  public static String check(String flag, String monitor, List<String> names) {
+    if (!names.contains(monitor)) {
+      throw new IllegalArgumentException(flag + " must be one of " + String.join(", ", names) + "; got " + monitor);
     }
     return monitor;
   }

@@ -1,6 +1,7 @@
 package dev.kiln.train.loop;
 
 import dev.kiln.ops.metrics.Metrics;
+import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.StepGraphs;
 import java.io.PrintStream;
 import java.util.Map;
@@ -16,11 +17,19 @@ public final class ProgressHook implements FitLoop.Hook {
   private final int epochs;
   private final int batchSize;
   private final int stepsPerEpoch;
+  private final Losses losses;
   private ProgressBar bar;
   private double seconds;
   private long samples;
 
   public ProgressHook(PrintStream out, DeviceRunner runner, int epochs, int stepsPerEpoch, int batchSize) {
+    this(out, runner, epochs, stepsPerEpoch, batchSize, null);
+  }
+
+  /** As above, for a step keeping the metric counts of {@code losses} (null: the seed's). */
+  public ProgressHook(PrintStream out, DeviceRunner runner, int epochs, int stepsPerEpoch, int batchSize,
+      Losses losses) {
+    this.losses = losses;
     this.out = out;
     this.runner = runner;
     this.epochs = epochs;
@@ -42,8 +51,9 @@ public final class ProgressHook implements FitLoop.Hook {
   @Override
   public void step(FitLoop.StepEvent e) {
     if (e.read() && bar.wants(e.step())) {
-      Metrics.Values v = Metrics.values(runner.read(StepGraphs.metricNames("")));
-      bar.update(e.step(), (long) e.step() * batchSize, v.format(""));
+      String text = losses == null ? Metrics.values(runner.read(StepGraphs.metricNames(""))).format("")
+          : losses.format(runner.read(StepGraphs.metricNames("", losses)));
+      bar.update(e.step(), (long) e.step() * batchSize, text);
     }
   }
 

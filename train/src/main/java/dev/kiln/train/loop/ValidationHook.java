@@ -3,7 +3,8 @@ package dev.kiln.train.loop;
 
 /**
  * Validation after every epoch, as Keras's {@code validation_data}: the evaluation step over every holdout window,
- * its metrics added to the epoch's logs as {@code val_loss}, {@code val_recall}, ...; the last result is kept for
+ * its logs added to the epoch's as {@code val_loss}, {@code val_recall}, ... (with several outputs
+ * {@code val_action_auc}, ...); the last result is kept for
  * the final reports (utility score, curves).
  */
 public final class ValidationHook implements FitLoop.Hook {
@@ -18,10 +19,7 @@ public final class ValidationHook implements FitLoop.Hook {
   @Override
   public void epochEnd(FitLoop.EpochEvent e) {
     last = evaluate.get();
-    e.logs().put("val_loss", last.values().loss());
-    e.logs().put("val_recall", last.values().recall());
-    e.logs().put("val_precision", last.values().precision());
-    e.logs().put("val_auc", last.values().auc());
+    last.logs().forEach((k, v) -> e.logs().put("val_" + k, v));
   }
 
   /** The last epoch's validation, or null before the first. */

@@ -92,6 +92,10 @@ public final class StreamPredictor implements AutoCloseable {
   }
 
   private static StreamPredictor of(Model model, Map<String, Tensor> variables, Options options, Float recorded) {
+    if (model.outputs().size() > 1) {
+      throw new IllegalArgumentException("streaming answers a model with one output; this one has "
+          + model.outputs().size() + " " + model.outputNames() + " (serve the action head as its own model)");
+    }
     int[] in = model.inputShape();
     if (in.length > 2 || model.features() > Columns.FEATURES) {
       throw new IllegalArgumentException("the model's input is " + Arrays.toString(in) + "; streaming needs [features]"
