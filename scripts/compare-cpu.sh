@@ -18,7 +18,9 @@
 # resp_1,resp_2,resp_3,resp,resp_4 with Keras's Adam and binary cross-entropy): `kiln bench --model` times the step
 # `kiln train --model` runs, scripts/jax_mlp_step.py is the same step in JAX, and scripts/keras_mlp_step.py runs
 # TensorFlow/tf_keras 2.21's own train function (jit_compile off) on the model built from the same model.json, in the
-# venv of scripts/keras-venv.sh; the rows then have a "vs Keras" column beside "vs JAX".
+# venv of scripts/keras-venv.sh; the rows then have a "vs Keras" column beside "vs JAX". That the JAX step is Keras's
+# is checked by `keras_mlp_step.py --reference REF.npz` (Keras venv) then `jax_mlp_step.py check REF.npz` (JAX venv):
+# three steps from the same weights and batch, dropout off, losses and weights compared.
 # The engines' steps are timed in turns (scripts/step_turns.py): all four stay up, and each round gives each one turn of
 # --steps steps (20 below batch 4096, 4 from 4096), --rounds rounds (7); the rows are the medians of the rounds.
 # Usage: scripts/compare-cpu.sh [--model seed|starter] [--batches "512 4096"] [--steps N] [--rounds N] [--warmup N]

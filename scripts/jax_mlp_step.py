@@ -14,6 +14,9 @@ donates it.
 Usage (the venv from scripts/jax-venv.sh):
   jax_mlp_step.py bench --batch 4096 --steps 50        prints ms/step and samples/s as JSON
   jax_mlp_step.py bench --batch 4096 --warmup 20 --turns   serves timed turns (scripts/turns.py, scripts/step_turns.py)
+  jax_mlp_step.py check REF.npz    runs this step, dropout off, from the weights and batch of a reference written by
+                                   `keras_mlp_step.py --reference REF.npz` (the Keras venv) and compares the losses
+                                   and weights after its steps with tf_keras's train_on_batch; exit 1 past --tol
 """
 import argparse
 import json
@@ -25,8 +28,8 @@ BN_MOMENTUM, BN_EPSILON = 0.99, 1e-3
 LR, BETA1, BETA2, ADAM_EPSILON = 1e-3, 0.9, 0.999, 1e-7
 
 
-def build(jax, jnp, lax):
-    """Returns (init_state(key), step(state, x, y, counter))."""
+def build(jax, jnp, lax, rate=RATE):
+    """Returns (init_state(key), step(state, x, y, counter)); rate: the dropout rate."""
     dense = ["dense"] + ["dense_%d" % i for i in range(1, len(UNITS) + 1)]
     bns = ["bn"] + ["bn_%d" % i for i in range(1, len(UNITS) + 1)]
     trainable = [d + s for d in dense for s in ("/kernel", "/bias")] + [b + s for b in bns for s in ("/gamma", "/beta")]
@@ -39,8 +42,10 @@ def build(jax, jnp, lax):
         return (x - m) * lax.rsqrt(v + BN_EPSILON) * p[name + "/gamma"] + p[name + "/beta"]
 
     def dropout(x, key):
-        keep = jax.random.bernoulli(key, 1 - RATE, x.shape)
-        return jnp.where(keep, x / (1 - RATE), 0.0)
+        if rate == 0:
+            return x
+        keep = jax.random.bernoulli(key, 1 - rate, x.shape)
+        return jnp.where(keep, x / (1 - rate), 0.0)
 
     def forward(p, x, key, updates):
         keys = jax.random.split(key, len(UNITS) + 1)
@@ -111,9 +116,43 @@ def build(jax, jnp, lax):
     return init_state, step
 
 
+def keras_order():
+    """The state names in the order of tf_keras's model.weights for the starter MLP: each BN, then each Dense."""
+    names = []
+    for i in range(len(UNITS) + 1):
+        bn, dense = "bn" + ("_%d" % i if i else ""), "dense" + ("_%d" % i if i else "")
+        names += [bn + "/gamma", bn + "/beta", bn + "/moving_mean", bn + "/moving_variance", dense + "/kernel",
+                  dense + "/bias"]
+    return names
+
+
+def check(jax, jnp, lax, path, tol):
+    """Runs the reference's steps from its weights and batch, dropout off; returns the exit status."""
+    import numpy as np
+    ref = np.load(path)
+    init_state, step = build(jax, jnp, lax, rate=0.0)
+    state = init_state(jax.random.PRNGKey(0))
+    for i, name in enumerate(keras_order()):
+        w = ref["before_%d" % i]
+        if state[name].shape != w.shape:
+            raise SystemExit("jax_mlp_step: %s is %s in the reference, %s here" % (name, w.shape, state[name].shape))
+        state[name] = jnp.asarray(w)
+    f, x, y, losses = jax.jit(step), jnp.asarray(ref["x"]), jnp.asarray(ref["y"]), []
+    for i in range(len(ref["losses"])):
+        state, loss = f(state, x, y, jnp.uint32(i))
+        losses.append(float(loss))
+    dl = float(np.max(np.abs(np.array(losses) - ref["losses"])))
+    dw = max(float(np.max(np.abs(np.asarray(state[n]) - ref["after_%d" % i]))) for i, n in enumerate(keras_order()))
+    print(json.dumps({"steps": len(losses), "jax_losses": losses, "keras_losses": ref["losses"].tolist(),
+                      "max_loss_diff": dl, "max_weight_diff": dw, "tol": tol}))
+    return 0 if dl <= tol and dw <= tol else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["bench"])
+    ap.add_argument("mode", choices=["bench", "check"])
+    ap.add_argument("reference", nargs="?", help="check: the .npz keras_mlp_step.py --reference wrote")
+    ap.add_argument("--tol", type=float, default=1e-4, help="check: largest loss and weight difference")
     ap.add_argument("--batch", type=int, default=4096)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
@@ -126,6 +165,10 @@ def main():
     import jax.numpy as jnp
     from jax import lax
 
+    if a.mode == "check":
+        if not a.reference:
+            ap.error("check needs the reference .npz")
+        raise SystemExit(check(jax, jnp, lax, a.reference, a.tol))
     init_state, step = build(jax, jnp, lax)
     t0 = time.perf_counter()
     f = jax.jit(step, donate_argnums=0)

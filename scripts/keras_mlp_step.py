@@ -11,6 +11,9 @@ read back (waiting for the step) only at the end of each run or turn.
 Usage (the venv from scripts/keras-venv.sh):
   keras_mlp_step.py --batch 4096 --steps 50                prints ms/step and samples/s as JSON
   keras_mlp_step.py --batch 4096 --warmup 20 --turns       serves timed turns (scripts/turns.py, scripts/step_turns.py)
+  keras_mlp_step.py --reference REF.npz     writes a reference for `jax_mlp_step.py check` (the JAX venv): a seeded
+                                            batch of 256, the weights before and after 3 train_on_batch steps with
+                                            dropout off, and their losses
 """
 import argparse
 import json
@@ -24,6 +27,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STARTER = os.path.join(HERE, "..", "ops", "src", "test", "resources", "keras", "starter_mlp.json")
 
 
+def write_reference(model, path, np, features, units, batch=256, steps=3):
+    """The weights before and after steps train_on_batch steps on a seeded batch, and the steps' losses."""
+    rnd = np.random.default_rng(3)
+    x = rnd.normal(size=(batch, features)).astype(np.float32)
+    y = (rnd.uniform(size=(batch, units)) > 0.5).astype(np.float32)
+    before = [w.numpy() for w in model.weights]
+    losses = [float(model.train_on_batch(x, y)[0]) for _ in range(steps)]
+    after = [w.numpy() for w in model.weights]
+    np.savez(path, x=x, y=y, losses=np.array(losses), **{"before_%d" % i: w for i, w in enumerate(before)},
+             **{"after_%d" % i: w for i, w in enumerate(after)})
+    print(json.dumps({"reference": path, "steps": steps, "losses": losses}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=STARTER, help="a Keras model.json taking rows of 130 features")
@@ -32,6 +48,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     ap.add_argument("--turns", action="store_true", help="serve timed turns on stdin (see scripts/turns.py)")
+    ap.add_argument("--reference", metavar="FILE.npz", help="write a reference for jax_mlp_step.py check instead")
     a = ap.parse_args()
     if a.batch < 1 or a.steps < 1 or a.repeats < 1 or a.warmup < 0:
         ap.error("--batch, --steps and --repeats must be at least 1, --warmup at least 0")
@@ -39,7 +56,12 @@ def main():
     import tensorflow as tf
     import tf_keras
 
-    model = tf_keras.models.model_from_json(open(a.model).read())
+    config = json.load(open(a.model))
+    if a.reference:
+        for layer in config["config"]["layers"]:  # dropout off: the two engines draw different masks
+            if layer["class_name"] == "Dropout":
+                layer["config"]["rate"] = 0.0
+    model = tf_keras.models.model_from_json(json.dumps(config))
     if len(model.input_shape) != 2:
         sys.exit("keras_mlp_step: %s takes %s, not rows [None, 130]" % (a.model, model.input_shape))
     features, units = model.input_shape[1], model.output_shape[1]
@@ -48,6 +70,9 @@ def main():
                   metrics=[tf_keras.metrics.AUC(name="auc"), tf_keras.metrics.Precision(name="precision"),
                            tf_keras.metrics.Recall(name="recall")],
                   jit_compile=False)
+    if a.reference:
+        write_reference(model, a.reference, np, features, units)
+        return
     rnd = np.random.default_rng(7)
     x = rnd.normal(size=(a.batch, features)).astype(np.float32)
     y = (rnd.uniform(size=(a.batch, units)) > 0.5).astype(np.float32)
