@@ -13,9 +13,18 @@
 # (JAX and the pjrt:cpu plugin) with --xla_cpu_max_isa=AVX2, OpenBLAS with its Haswell kernels. On an AVX-512 machine
 # that stands in for the project's AVX2-only machines (same code paths and register count; not the same cache sizes
 # or clocks).
+# --model starter times the competitors' starter MLP instead of the seed (ops/src/test/resources/keras/starter_mlp.json:
+# rows of 130 features, BN, dropout, four Dense/BN/swish/dropout blocks, five sigmoid units, trained on
+# resp_1,resp_2,resp_3,resp,resp_4 with Keras's Adam and binary cross-entropy): `kiln bench --model` times the step
+# `kiln train --model` runs, scripts/jax_mlp_step.py is the same step in JAX, and scripts/keras_mlp_step.py runs
+# TensorFlow/tf_keras 2.21's own train function (jit_compile off) on the model built from the same model.json, in the
+# venv of scripts/keras-venv.sh; the rows then have a "vs Keras" column beside "vs JAX". That the JAX step is Keras's
+# is checked by `keras_mlp_step.py --reference REF.npz` (Keras venv) then `jax_mlp_step.py check REF.npz` (JAX venv):
+# three steps from the same weights and batch, dropout off, losses and weights compared.
 # The engines' steps are timed in turns (scripts/step_turns.py): all four stay up, and each round gives each one turn of
 # --steps steps (20 below batch 4096, 4 from 4096), --rounds rounds (7); the rows are the medians of the rounds.
-# Usage: scripts/compare-cpu.sh [--batches "512 4096"] [--steps N] [--rounds N] [--warmup N] [--skip-gemm] [--isa avx2]
+# Usage: scripts/compare-cpu.sh [--model seed|starter] [--batches "512 4096"] [--steps N] [--rounds N] [--warmup N]
+#        [--skip-gemm] [--isa avx2]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 batches="512 4096"
@@ -24,6 +33,7 @@ rounds=7
 warmup=""
 gemm=1
 isa=""
+model=seed
 while [ $# -gt 0 ]; do
   case "$1" in
     --batches) batches="$2"; shift 2 ;;
@@ -32,10 +42,16 @@ while [ $# -gt 0 ]; do
     --warmup) warmup="$2"; shift 2 ;;
     --skip-gemm) gemm=0; shift ;;
     --isa) isa="$2"; shift 2 ;;
-    *) echo "usage: $0 [--batches \"B ...\"] [--steps N] [--rounds N] [--warmup N] [--skip-gemm] [--isa avx2]" >&2
+    --model) model="$2"; shift 2 ;;
+    *) echo "usage: $0 [--model seed|starter] [--batches \"B ...\"] [--steps N] [--rounds N] [--warmup N] [--skip-gemm]" \
+         "[--isa avx2]" >&2
        exit 2 ;;
   esac
 done
+case "$model" in
+  seed|starter) ;;
+  *) echo "$0: --model takes seed or starter, not '$model'" >&2; exit 2 ;;
+esac
 case "$isa" in
   "") ;;
   avx2)
@@ -45,6 +61,15 @@ case "$isa" in
   *) echo "$0: --isa takes avx2, not '$isa'" >&2; exit 2 ;;
 esac
 py="$("$root/scripts/jax-venv.sh")"
+starter="$root/ops/src/test/resources/keras/starter_mlp.json"
+if [ "$model" = starter ]; then
+  kpy="$("$root/scripts/keras-venv.sh")"
+  kiln_step="--model '$starter' --targets resp_1,resp_2,resp_3,resp,resp_4 --optimizer adam"
+  jax_step="'$root/scripts/jax_mlp_step.py' bench"
+else
+  kiln_step=""
+  jax_step="'$root/scripts/jax_seed_step.py' bench"
+fi
 # The pjrt:cpu rows need the PJRT CPU plugin: install it into Kiln's cache once, as CI does.
 if [ -z "${KILN_PJRT_PLUGIN:-}" ] && ! ls "${KILN_CACHE:-$HOME/.cache/kiln}"/pjrt/cpu/*.so >/dev/null 2>&1; then
   echo "installing the PJRT CPU plugin (./kiln plugin install cpu)" >&2
@@ -55,11 +80,17 @@ trap 'rm -rf "$tmp"' EXIT
 if grep -q -w avx512f /proc/cpuinfo; then vec="AVX-512 (avx512f) and AVX2"
 elif grep -q -w avx2 /proc/cpuinfo; then vec="AVX2, no AVX-512"
 else vec="no AVX2"; fi
+echo "model: $model$([ "$model" = starter ] && echo " ($starter, 5 targets, Adam, batch norm and dropout in training)")"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; vector extensions: $vec"
 [ -n "$isa" ] && echo "instruction set limited to $isa in every engine (KILN_JAVA_OPTS=$KILN_JAVA_OPTS; XLA_FLAGS=$XLA_FLAGS; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)"
 echo "steady state: every engine runs ${warmup:-150 (batch < 4096) or 20} untimed warm-up steps first"
-echo "turns: the four engines stay up and take turns of ${steps:-20 (batch < 4096) or 4} steps, $rounds rounds; rows are the medians"
-printf '%-8s %-14s %12s %12s %10s   %s\n' batch engine "ms/step" "samples/s" "vs JAX" "rounds (ms/step)"
+echo "turns: the engines stay up and take turns of ${steps:-20 (batch < 4096) or 4} steps, $rounds rounds; rows are the medians"
+if [ "$model" = starter ]; then
+  printf '%-8s %-14s %12s %12s %10s %10s   %s\n' batch engine "ms/step" "samples/s" "vs JAX" "vs Keras" \
+    "rounds (ms/step)"
+else
+  printf '%-8s %-14s %12s %12s %10s   %s\n' batch engine "ms/step" "samples/s" "vs JAX" "rounds (ms/step)"
+fi
 for b in $batches; do
   n="${steps:-$(( b >= 4096 ? 4 : 20 ))}"
   w="${warmup:-$(( b >= 4096 ? 20 : 150 ))}"
@@ -68,23 +99,28 @@ for b in $batches; do
   # time, and engines timed in sequence landed in different spells (a Kiln row at 0.64x JAX between runs at 1.2-1.3x).
   # The hlo engine starts once pjrt:cpu is ready, so the step it dumped is there (the largest program compiled).
   # shellcheck disable=SC2016  # the $(ls ...) is for the engine's own shell, at its start
+  keras=()
+  [ "$model" = starter ] && keras=(--engine "keras='$kpy' '$root/scripts/keras_mlp_step.py' --model '$starter' --batch $b --warmup $w --turns")
   "$py" "$root/scripts/step_turns.py" --rounds "$rounds" --steps "$n" \
-    --engine "jax=JAX_PLATFORMS=cpu '$py' '$root/scripts/jax_seed_step.py' bench --batch $b --warmup $w --turns" \
-    --engine "kiln java='$root/kiln' bench --backend java --batch $b --warmup $w --turns" \
-    --engine "kiln pjrt:cpu=KILN_DUMP_STABLEHLO='$tmp/hlo' '$root/kiln' bench --backend pjrt:cpu --batch $b --warmup $w --turns" \
+    --engine "jax=JAX_PLATFORMS=cpu '$py' $jax_step --batch $b --warmup $w --turns" \
+    "${keras[@]}" \
+    --engine "kiln java='$root/kiln' bench --backend java $kiln_step --batch $b --warmup $w --turns" \
+    --engine "kiln pjrt:cpu=KILN_DUMP_STABLEHLO='$tmp/hlo' '$root/kiln' bench --backend pjrt:cpu $kiln_step --batch $b --warmup $w --turns" \
     --engine "kiln hlo, jax='$py' '$root/scripts/jax_run_stablehlo.py' \"\$(ls -S '$tmp'/hlo/*.mlir | head -1)\" --warmup $w --turns" \
     > "$tmp/turns.json" 2> "$tmp/turns.err" || { cat "$tmp/turns.err" >&2; echo "$0: the step turns at batch $b failed" >&2; exit 1; }
   "$py" - "$tmp/turns.json" "$b" <<'PY'
 import json, sys
 engines, batch = json.load(open(sys.argv[1]))["engines"], int(sys.argv[2])
-jax = batch / next(e["ms_per_step"] for e in engines if e["name"] == "jax")
+speed = {e["name"]: batch / e["ms_per_step"] for e in engines}
 for e in engines:
-    sps = batch / e["ms_per_step"]
-    print("%-8d %-14s %12.2f %12.0f %10.3f   %s" % (batch, e["name"], e["ms_per_step"], sps * 1e3, sps / jax,
-                                                 " ".join("%.1f" % r for r in e["rounds_ms"])))
+    sps = speed[e["name"]]
+    vs = "%10.3f" % (sps / speed["jax"]) + (" %10.3f" % (sps / speed["keras"]) if "keras" in speed else "")
+    print("%-8d %-14s %12.2f %12.0f %s   %s" % (batch, e["name"], e["ms_per_step"], sps * 1e3, vs,
+                                           " ".join("%.1f" % r for r in e["rounds_ms"])))
 PY
 done
 echo "(kiln hlo, jax: the StableHLO kiln pjrt:cpu ran, compiled and run by JAX $("$py" -c 'import jax; print(jax.__version__)')'s XLA)"
+[ "$model" = starter ] && echo "(keras: tf_keras $("$kpy" -c 'import tf_keras; print(tf_keras.__version__)' 2>/dev/null), jit_compile off)"
 if [ "$gemm" = 1 ]; then
   # numpy and Kiln take turns of one second, nine rounds, each engine in one process kept warm
   # (scripts/gemm_turns.py, dev.kiln.bench.GemmTurns): on a shared VM the speed moves by tens of percent for seconds

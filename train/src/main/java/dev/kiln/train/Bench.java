@@ -11,7 +11,7 @@ import dev.kiln.io.dataset.SyntheticMarket;
 import dev.kiln.io.pipeline.BatchStream;
 import dev.kiln.io.pipeline.WindowedDataset;
 import dev.kiln.io.tfrecord.TFRecordReader;
-import dev.kiln.ops.Model;
+import dev.kiln.ops.train.BatchSource;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.train.loop.DeviceDataset;
@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * {@code kiln bench}: times the seed's compiled training step (i) on a batch and state resident on the devices —
+ * {@code kiln bench}: times a compiled training step ({@link BenchStep}: the seed's, or a Keras model's) (i) on a batch and state resident on the devices —
  * the engine alone — and (ii) fed batch by batch by the real windowed pipeline from a synthetic dataset, so the
  * difference is the input pipeline's cost, and (iii) with the dataset resident on the devices and steps fed window
  * start rows. Each is timed as {@code repeats} runs of {@code steps / repeats} steps after warm-up, the modes taking
@@ -61,8 +61,14 @@ public final class Bench {
    */
   public static List<Figures> run(String backendName, Path plugin, int batch, int steps, int repeats, int warmup,
       int replicasWanted, boolean residentOnly, Path executables, PrintStream log) throws IOException {
+    return run(BenchStep.seed(), backendName, plugin, batch, steps, repeats, warmup, replicasWanted, residentOnly,
+        executables, log);
+  }
+
+  /** As above, timing {@code step} (the seed's, or a Keras model's on its targets and optimizer). */
+  public static List<Figures> run(BenchStep step, String backendName, Path plugin, int batch, int steps, int repeats,
+      int warmup, int replicasWanted, boolean residentOnly, Path executables, PrintStream log) throws IOException {
     if (steps < repeats) throw new IllegalArgumentException("--steps " + steps + " must be at least --repeats " + repeats);
-    Model model = SeedSteps.model();
     List<Figures> out = new ArrayList<>();
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
       if (executables != null) CompiledSteps.use(backend, executables, log);
@@ -71,10 +77,10 @@ public final class Bench {
       log.printf("backend %s, %d replica(s), global batch %d, %d steps in %d runs after %d warm-up steps%n",
           backend.name(), replicas, batch, steps, repeats, warmup);
       try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-        StatefulStep train = residentStep(runner, model, local, replicas);
+        StatefulStep train = residentStep(runner, step, local, replicas);
         int per = steps / repeats;
         // (i) resident batch: the same feeds, already on the devices, every step
-        Map<String, List<DeviceArray>> resident = residentBatch(runner, local);
+        Map<String, List<DeviceArray>> resident = residentBatch(runner, step, local);
         FitLoop.Feeds same = same(resident);
         if (residentOnly) {
           out.add(figures("resident batch", time(runner, List.of(new Mode("resident", train, same)), warmup, repeats,
@@ -87,12 +93,12 @@ public final class Bench {
         }
         // (ii) fed by the pipeline; (iii) the dataset on the devices, steps fed window start rows
         Path data = DemoData.ensure(new SyntheticMarket.Settings(100, 1000, 42, 5, 2, -100f, 1.0, 20), log);
-        WindowedDataset ds = WindowedDataset.load(data, List.of(0, 1, 2, 3), 20, TFRecordReader.Options.DEFAULT);
+        WindowedDataset ds = WindowedDataset.load(data, List.of(0, 1, 2, 3), step.window(),
+            TFRecordReader.Options.DEFAULT, step.targets());
         WindowedDataset.TrainingOptions to = WindowedDataset.TrainingOptions.seeded(batch, 42);
         DeviceDataset table = DeviceDataset.of(ds, "data/train/");
         table.upload(runner);
-        StatefulStep gathered = StepGraphs.training(model, local, replicas, SeedSteps.SGD, SeedSteps.SEED, 0,
-            table.source());
+        StatefulStep gathered = step.training(local, replicas, table.source());
         try (BatchStream stream = ds.training(to); StreamFeeds fed = new StreamFeeds(runner, stream, local, 0)) {
           TableFeeds ids = new TableFeeds(runner, table, ds.trainingIds(to, 0), local, 0);
           List<double[]> runs = time(runner, List.of(new Mode("resident", train, same),
@@ -161,24 +167,25 @@ public final class Bench {
     return seconds[0] * 1e3 / steps;
   }
 
-  /** The seed's training step, with its initial state and cleared metric counters put on the devices. */
-  private static StatefulStep residentStep(DeviceRunner runner, Model model, int local, int replicas) {
-    StatefulStep train = SeedSteps.training(model, local, replicas);
-    runner.put(StepGraphs.initialState(model, SeedSteps.SEED, Map.of()));
+  /** The training step fed from the host, with its initial state and cleared metric counters put on the devices. */
+  private static StatefulStep residentStep(DeviceRunner runner, BenchStep step, int local, int replicas) {
+    StatefulStep train = step.training(local, replicas, new BatchSource.Fed());
+    runner.put(step.initialState());
     runner.put(StepGraphs.clearedMonitor());
     return train;
   }
 
-  /** A batch of Gaussian features and coin-flip labels, put on every device once. */
-  private static Map<String, List<DeviceArray>> residentBatch(DeviceRunner runner, int local) {
+  /** A batch of Gaussian features and coin-flip labels (one per target), put on every device once. */
+  private static Map<String, List<DeviceArray>> residentBatch(DeviceRunner runner, BenchStep step, int local) {
     SplittableRandom r = new SplittableRandom(7);
-    float[] x = new float[local * 20 * Trainer.FEATURES];
+    int window = step.window(), targets = step.targets().size();
+    float[] x = new float[local * window * Trainer.FEATURES];
     for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-    float[] y = new float[local];
+    float[] y = new float[local * targets];
     for (int i = 0; i < y.length; i++) y[i] = r.nextBoolean() ? 1 : 0;
     Map<String, List<DeviceArray>> resident = new LinkedHashMap<>();
-    resident.put("x", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 20, Trainer.FEATURES), x)));
-    resident.put("y", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, 1), y)));
+    resident.put("x", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, window, Trainer.FEATURES), x)));
+    resident.put("y", runner.onEveryDevice(Tensor.wrap(DType.F32, Shape.of(local, targets), y)));
     resident.put("step", runner.onEveryDevice(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {1})));
     return resident;
   }
@@ -205,15 +212,20 @@ public final class Bench {
    */
   public static void serveTurns(String backendName, Path plugin, int batch, int warmup, int replicasWanted,
       BufferedReader in, PrintStream out, PrintStream log) throws IOException {
-    Model model = SeedSteps.model();
+    serveTurns(BenchStep.seed(), backendName, plugin, batch, warmup, replicasWanted, in, out, log);
+  }
+
+  /** As above, serving turns of {@code step} (the seed's, or a Keras model's on its targets and optimizer). */
+  public static void serveTurns(BenchStep step, String backendName, Path plugin, int batch, int warmup,
+      int replicasWanted, BufferedReader in, PrintStream out, PrintStream log) throws IOException {
     try (Backend backend = Backends.open(backendName, plugin, Map.of())) {
       int replicas = replicas(backend, replicasWanted, batch);
       int local = batch / replicas;
       log.printf("backend %s, %d replica(s), global batch %d, turns after %d warm-up steps%n", backend.name(),
           replicas, batch, warmup);
       try (DeviceRunner runner = new DeviceRunner(backend, replicas)) {
-        StatefulStep train = residentStep(runner, model, local, replicas);
-        Map<String, List<DeviceArray>> resident = residentBatch(runner, local);
+        StatefulStep train = residentStep(runner, step, local, replicas);
+        Map<String, List<DeviceArray>> resident = residentBatch(runner, step, local);
         Mode m = new Mode("resident", train, same(resident));
         if (warmup > 0) msPerStep(runner, m, warmup);
         out.println("ready");

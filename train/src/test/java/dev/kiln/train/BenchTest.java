@@ -9,12 +9,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import dev.kiln.ops.train.Adam;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code kiln bench}'s three modes run on the Java backend and report positive rates and their ratios; its turns
- * answer each request with one ms/step line and refuse a malformed one.
+ * answer each request with one ms/step line and refuse a malformed one. A Keras model's step (the competitors'
+ * starter MLP: rows, five targets, Adam) runs in every mode too, and a model whose units do not match its targets is
+ * refused.
  */
 class BenchTest {
   @Test
@@ -48,5 +52,35 @@ class BenchTest {
         64, 0, 0, new BufferedReader(new StringReader("two\n")), new PrintStream(bytes), quiet));
     assertTrue(e.getMessage().contains("'two'"), e.getMessage());
     assertEquals("ready", bytes.toString().strip());
+  }
+
+  private static final List<String> FIVE = List.of("resp_1", "resp_2", "resp_3", "resp", "resp_4");
+
+  private static Path starter() {
+    return Path.of("").toAbsolutePath().getParent().resolve("ops/src/test/resources/keras/starter_mlp.json");
+  }
+
+  @Test
+  void aKerasModelsStepRunsOnRowsAndItsTargetsInEveryMode() throws Exception {
+    BenchStep step = BenchStep.of(starter(), FIVE, Adam.keras());
+    assertEquals(1, step.window());
+    assertTrue(step.optimization().rule() instanceof Adam, String.valueOf(step.optimization().describe()));
+    List<Bench.Figures> f = Bench.run(step, "java", null, 64, 2, 1, 1, 0, false, null,
+        new PrintStream(new ByteArrayOutputStream()));
+    assertEquals(3, f.size());
+    for (Bench.Figures x : f) assertTrue(x.msPerStep() > 0 && x.samplesPerSecond() > 0, x.toString());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Bench.serveTurns(step, "java", null, 64, 1, 0, new BufferedReader(new StringReader("1\n")),
+        new PrintStream(bytes, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals("ready", lines.get(0));
+    assertTrue(Double.parseDouble(lines.get(1)) > 0, lines.toString());
+  }
+
+  @Test
+  void aModelWhoseUnitsDoNotMatchItsTargetsIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BenchStep.of(starter(), List.of("resp"), Adam.keras()));
+    assertTrue(e.getMessage().contains("5 sigmoid units"), e.getMessage());
   }
 }
