@@ -505,7 +505,35 @@ public final class Trainer {
         adapted.put(layer + "/count", Tensor.scalar((float) fm.count()));
       }
     }
-    return StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted, losses);
+    Map<String, Tensor> state = StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted, losses);
+    if (o.modelFile() != null && dev.kiln.train.keras.ModelSource.isSaved(o.modelFile())) savedWeights(state);
+    return state;
+  }
+
+  /**
+   * A model.save() file's weights replace the initial ones, except a Normalization the file holds unadapted (count
+   * 0), which keeps its adaptation on the training folds.
+   */
+  private void savedWeights(Map<String, Tensor> state) {
+    Map<String, Tensor> saved;
+    try {
+      saved = dev.kiln.train.keras.KerasSavedModel.read(o.modelFile()).weights();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    List<String> unadapted = new ArrayList<>();
+    for (var e : saved.entrySet()) {
+      String n = e.getKey();
+      if (n.endsWith("/count") && e.getValue().getDouble(0) == 0) unadapted.add(n.substring(0, n.lastIndexOf('/') + 1));
+    }
+    int taken = 0;
+    for (var e : saved.entrySet()) {
+      if (unadapted.stream().anyMatch(e.getKey()::startsWith)) continue;
+      state.put(e.getKey(), e.getValue());
+      taken++;
+    }
+    out.println("starting from the " + taken + " weights of " + o.modelFile()
+        + (unadapted.isEmpty() ? "" : " (normalization adapted here: the file's was not)"));
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * the chosen optimizer, or a callback setting without its callback, is refused in one line naming it.
  */
 public final class FitFlags {
-  @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "sgd|adam|adamw|rmsprop",
+  @Option(names = "--optimizer", paramLabel = "sgd|adam|adamw|rmsprop",
       description = "Update rule, as Keras's (default sgd: the seed's SGD, lr 0.2, Nesterov momentum 0.9).")
   String optimizer;
 
@@ -143,6 +143,32 @@ public final class FitFlags {
         lossSpec(), tensorboard);
   }
 
+  /**
+   * The fit of a Keras model.save() file: its compile settings' optimizer (with its schedule) and losses, these
+   * flags' callbacks. A flag that sets what the file sets is refused in one line: the file decides.
+   */
+  public FitOptions fitOptions(List<String> logNames, Optimization saved, Losses.Spec savedLosses) {
+    List<String> clash = new ArrayList<>(given());
+    Map<String, Object> more = new java.util.LinkedHashMap<>();
+    more.put("--optimizer", optimizer);
+    more.put("--lr", lr);
+    more.put("--lr-schedule", lrSchedule);
+    more.put("--loss", loss);
+    more.put("--loss-weights", lossWeights);
+    more.put("--label-smoothing", labelSmoothing);
+    more.forEach((k, v) -> {
+      if (v != null) clash.add(k);
+    });
+    if (!clash.isEmpty()) {
+      throw new IllegalArgumentException(String.join(", ", clash) + ": the model.h5 file's training_config sets the "
+          + "optimizer and losses; drop the flag, or pass the architecture as a model.json");
+    }
+    this.logNames = logNames;
+    Losses.Spec spec = new Losses.Spec(savedLosses.loss(), savedLosses.weights(), savedLosses.labelSmoothing(),
+        actionOutput);
+    return new FitOptions(saved, earlyStopping(), reduceLr(), saveBest(), spec, tensorboard);
+  }
+
   /** The losses {@code --loss}, {@code --loss-weights}, {@code --label-smoothing} and {@code --action-output} ask for. */
   public Losses.Spec lossSpec() {
     Map<String, Losses.Kind> kinds = new java.util.LinkedHashMap<>();
@@ -181,6 +207,7 @@ public final class FitFlags {
   }
 
   Optimizer optimizer() {
+    String optimizer = this.optimizer == null ? "sgd" : this.optimizer;
     List<String> given = given();
     List<String> allowed = switch (optimizer) {
       case "sgd" -> List.of("--momentum", "--nesterov");

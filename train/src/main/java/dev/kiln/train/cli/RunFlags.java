@@ -89,6 +89,15 @@ public final class RunFlags {
     // The seed's outputs do not depend on --window or --noise, which TrainOptions checks.
     dev.kiln.ops.Model built = model != null ? dev.kiln.train.keras.ModelSource.read(model)
         : dev.kiln.ops.Model.seed(1, Trainer.FEATURES, 0);
+    if (model != null && dev.kiln.train.keras.ModelSource.isSaved(model)) {
+      dev.kiln.train.keras.KerasCompile saved = dev.kiln.train.keras.KerasSavedModel.read(model)
+          .compile(built.outputNames());
+      if (saved != null) {
+        dev.kiln.ops.train.Losses.Spec spec = saved.spec();
+        return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), spec).logNames(), saved.optimization(),
+            spec);
+      }
+    }
     return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), flags.lossSpec()).logNames());
   }
 

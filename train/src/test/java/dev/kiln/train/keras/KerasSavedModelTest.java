@@ -71,6 +71,42 @@ class KerasSavedModelTest {
     assertNull(KerasSavedModel.read(dir.resolve("uncompiled.h5")).trainingConfig());
   }
 
+  private static String[] kiln(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+    picocli.CommandLine cl = dev.kiln.train.Main.commandLine();
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    java.io.PrintStream was = System.out;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      int rc = cl.execute(args);
+      return new String[] {Integer.toString(rc), err.toString().strip(), printed.toString(StandardCharsets.UTF_8)};
+    } finally {
+      System.setOut(was);
+    }
+  }
+
+  /** train --model FILE.h5: the file's weights to start from, its optimizer and losses; a flag that clashes refused. */
+  @Test
+  void trainStartsFromTheFileWithItsCompileSettings() throws IOException {
+    Path data = dir.resolve("data"), run = dir.resolve("run");
+    dev.kiln.io.dataset.SyntheticMarket.generate(data,
+        new dev.kiln.io.dataset.SyntheticMarket.Settings(5, 60, 3, 5, 1, -100f, 1.0, 1), null);
+    String five = "resp_1,resp_2,resp_3,resp,resp_4", model = dir.resolve("adam.h5").toString();
+    String[] r = kiln("train", "--data", data.toString(), "--out", run.toString(), "--model", model, "--targets", five,
+        "--epochs", "1", "--batch-size", "32");
+    assertEquals("0", r[0], r[1] + r[2]);
+    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("starting from the 8 weights of " + model), r[2]);
+    String settings = dev.kiln.train.report.SafeTensors.readMetadata(run.resolve("checkpoint.safetensors")).toString();
+    org.junit.jupiter.api.Assertions.assertTrue(settings.contains("adam"), settings);
+    r = kiln("train", "--data", data.toString(), "--out", dir.resolve("run2").toString(), "--model", model,
+        "--targets", five, "--optimizer", "sgd", "--label-smoothing", "0.1");
+    assertEquals("1", r[0]);
+    assertEquals("kiln train: error: --optimizer, --label-smoothing: the model.h5 file's training_config sets the "
+        + "optimizer and losses; drop the flag, or pass the architecture as a model.json", r[1]);
+  }
+
   @Test
   void whatKilnDoesNotDoIsRefusedByItsPath() throws IOException {
     KerasSavedModel clip = KerasSavedModel.read(dir.resolve("clipnorm.h5"));
