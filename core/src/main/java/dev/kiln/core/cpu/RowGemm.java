@@ -28,9 +28,11 @@ public final class RowGemm {
 
   /**
    * B (k × n) packed into ⌈n / P⌉ panels of k × P floats, with its bias rows padded to the panels' width; or, with
-   * {@code columns}, B's n columns one after another (k floats each) and the bias as given.
+   * {@code columns}, B's n columns one after another (k floats each) and the bias as given. {@code tail} is the
+   * scratch tile the last, partial panel is stored through (stored in the tile's own method: handing the accumulators
+   * to another method boxes them), so a Packed is used by one thread at a time.
    */
-  public record Packed(float[] panels, float[] bias, int k, int n, int biasRows, boolean columns) {
+  public record Packed(float[] panels, float[] bias, int k, int n, int biasRows, boolean columns, float[] tail) {
     int width() {
       return bias.length / biasRows;
     }
@@ -48,7 +50,7 @@ public final class RowGemm {
     if (n < L) {
       float[] cols = new float[n * k];
       for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) cols[j * k + p] = b[p * n + j];
-      return new Packed(cols, bias.clone(), k, n, biasRows, true);
+      return new Packed(cols, bias.clone(), k, n, biasRows, true, null);
     }
     int panels = (n + P - 1) / P, width = panels * P;
     float[] out = new float[panels * k * P];
@@ -58,7 +60,7 @@ public final class RowGemm {
     }
     float[] padded = new float[biasRows * width];
     for (int r = 0; r < biasRows; r++) System.arraycopy(bias, r * n, padded, r * width, n);
-    return new Packed(out, padded, k, n, biasRows, false);
+    return new Packed(out, padded, k, n, biasRows, false, new float[MR * P]);
   }
 
   /**
@@ -79,11 +81,11 @@ public final class RowGemm {
       int r = 0;
       for (; r + MR <= rows; r += MR) {
         int bias = r * biasStride + j0, out = cOff + r * ldc + j0, in = aOff + r * lda;
-        if (MR == 4) tile4(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols);
-        else tile2(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols);
+        if (MR == 4) tile4(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols, b.tail);
+        else tile2(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols, b.tail);
       }
       for (; r < rows; r++) {
-        tile1(k, a, aOff + r * lda, b.panels, bOff, b.bias, r * biasStride + j0, c, cOff + r * ldc + j0, cols);
+        tile1(k, a, aOff + r * lda, b.panels, bOff, b.bias, r * biasStride + j0, c, cOff + r * ldc + j0, cols, b.tail);
       }
     }
   }
@@ -106,7 +108,7 @@ public final class RowGemm {
   }
 
   private static void tile4(int k, float[] a, int a0, int lda, float[] bp, int bOff, float[] bias, int bi, int bs,
-      float[] c, int c0, int ldc, int cols) {
+      float[] c, int c0, int ldc, int cols, float[] t) {
     int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
     FloatVector c00 = load(bias, bi), c01 = load(bias, bi + L), c02 = load(bias, bi + 2 * L), c03 = load(bias, bi + 3 * L);
     bi += bs;
@@ -126,14 +128,47 @@ public final class RowGemm {
       x = FloatVector.broadcast(S, a[a3 + p]);
       c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
     }
-    store(c, c0, cols, c00, c01, c02, c03);
-    store(c, c0 + ldc, cols, c10, c11, c12, c13);
-    store(c, c0 + 2 * ldc, cols, c20, c21, c22, c23);
-    store(c, c0 + 3 * ldc, cols, c30, c31, c32, c33);
+    if (cols == P) { // stored here: passing the accumulators to another method would box them
+      int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+      c00.intoArray(c, c0);
+      c01.intoArray(c, c0 + L);
+      c02.intoArray(c, c0 + 2 * L);
+      c03.intoArray(c, c0 + 3 * L);
+      c10.intoArray(c, c1);
+      c11.intoArray(c, c1 + L);
+      c12.intoArray(c, c1 + 2 * L);
+      c13.intoArray(c, c1 + 3 * L);
+      c20.intoArray(c, c2);
+      c21.intoArray(c, c2 + L);
+      c22.intoArray(c, c2 + 2 * L);
+      c23.intoArray(c, c2 + 3 * L);
+      c30.intoArray(c, c3);
+      c31.intoArray(c, c3 + L);
+      c32.intoArray(c, c3 + 2 * L);
+      c33.intoArray(c, c3 + 3 * L);
+      return;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+    c02.intoArray(t, 2 * L);
+    c03.intoArray(t, 3 * L);
+    c10.intoArray(t, 1 * P);
+    c11.intoArray(t, 1 * P + L);
+    c12.intoArray(t, 1 * P + 2 * L);
+    c13.intoArray(t, 1 * P + 3 * L);
+    c20.intoArray(t, 2 * P);
+    c21.intoArray(t, 2 * P + L);
+    c22.intoArray(t, 2 * P + 2 * L);
+    c23.intoArray(t, 2 * P + 3 * L);
+    c30.intoArray(t, 3 * P);
+    c31.intoArray(t, 3 * P + L);
+    c32.intoArray(t, 3 * P + 2 * L);
+    c33.intoArray(t, 3 * P + 3 * L);
+    for (int r = 0; r < 4; r++) System.arraycopy(t, r * P, c, c0 + r * ldc, cols);
   }
 
   private static void tile2(int k, float[] a, int a0, int lda, float[] bp, int bOff, float[] bias, int bi, int bs,
-      float[] c, int c0, int ldc, int cols) {
+      float[] c, int c0, int ldc, int cols, float[] t) {
     int a1 = a0 + lda;
     FloatVector c00 = load(bias, bi), c01 = load(bias, bi + L), c02 = load(bias, bi + 2 * L), c03 = load(bias, bi + 3 * L);
     bi += bs;
@@ -145,12 +180,31 @@ public final class RowGemm {
       x = FloatVector.broadcast(S, a[a1 + p]);
       c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
     }
-    store(c, c0, cols, c00, c01, c02, c03);
-    store(c, c0 + ldc, cols, c10, c11, c12, c13);
+    if (cols == P) {
+      int c1 = c0 + ldc;
+      c00.intoArray(c, c0);
+      c01.intoArray(c, c0 + L);
+      c02.intoArray(c, c0 + 2 * L);
+      c03.intoArray(c, c0 + 3 * L);
+      c10.intoArray(c, c1);
+      c11.intoArray(c, c1 + L);
+      c12.intoArray(c, c1 + 2 * L);
+      c13.intoArray(c, c1 + 3 * L);
+      return;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+    c02.intoArray(t, 2 * L);
+    c03.intoArray(t, 3 * L);
+    c10.intoArray(t, 1 * P);
+    c11.intoArray(t, 1 * P + L);
+    c12.intoArray(t, 1 * P + 2 * L);
+    c13.intoArray(t, 1 * P + 3 * L);
+    for (int r = 0; r < 2; r++) System.arraycopy(t, r * P, c, c0 + r * ldc, cols);
   }
 
   private static void tile1(int k, float[] a, int a0, float[] bp, int bOff, float[] bias, int bi, float[] c, int c0,
-      int cols) {
+      int cols, float[] t) {
     FloatVector c0v = load(bias, bi), c1v = load(bias, bi + L), c2v = load(bias, bi + 2 * L), c3v = load(bias, bi + 3 * L);
     for (int p = 0, o = bOff; p < k; p++, o += P) {
       FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -159,24 +213,21 @@ public final class RowGemm {
       c2v = x.fma(load(bp, o + 2 * L), c2v);
       c3v = x.fma(load(bp, o + 3 * L), c3v);
     }
-    store(c, c0, cols, c0v, c1v, c2v, c3v);
+    if (cols == P) {
+      c0v.intoArray(c, c0);
+      c1v.intoArray(c, c0 + L);
+      c2v.intoArray(c, c0 + 2 * L);
+      c3v.intoArray(c, c0 + 3 * L);
+      return;
+    }
+    c0v.intoArray(t, 0);
+    c1v.intoArray(t, L);
+    c2v.intoArray(t, 2 * L);
+    c3v.intoArray(t, 3 * L);
+    System.arraycopy(t, 0, c, c0, cols);
   }
 
   private static FloatVector load(float[] a, int off) {
     return FloatVector.fromArray(S, a, off);
-  }
-
-  /** Stores one row of a panel: the whole four vectors, or the first {@code cols} columns of the last panel. */
-  private static void store(float[] c, int off, int cols, FloatVector v0, FloatVector v1, FloatVector v2,
-      FloatVector v3) {
-    part(c, off, cols, v0);
-    part(c, off + L, cols - L, v1);
-    part(c, off + 2 * L, cols - 2 * L, v2);
-    part(c, off + 3 * L, cols - 3 * L, v3);
-  }
-
-  private static void part(float[] c, int off, int lanes, FloatVector v) {
-    if (lanes >= L) v.intoArray(c, off);
-    else if (lanes > 0) v.intoArray(c, off, S.indexInRange(0, lanes));
   }
 }
