@@ -68,11 +68,25 @@ public final class RowGemm {
    * are not written.
    */
   public static void multiply(float[] a, int aOff, int lda, int rows, Packed b, float[] c, int cOff, int ldc) {
-    if (b.biasRows != 1 && b.biasRows != rows) {
+    if (b.biasRows != 1 && rows != b.biasRows) {
       throw new IllegalArgumentException(rows + " rows against a bias of " + b.biasRows + " rows");
     }
+    multiply(a, aOff, lda, rows, b, c, cOff, ldc, 0);
+  }
+
+  /**
+   * As above for output rows {@code row0 .. row0 + rows} of a product whose bias has one row per output row: row r
+   * here takes bias row {@code row0 + r} (a shared bias ignores {@code row0}). Each element is the same chain of
+   * multiply-adds whichever rows are asked for together, so part of a product equals those rows of the whole.
+   */
+  public static void multiply(float[] a, int aOff, int lda, int rows, Packed b, float[] c, int cOff, int ldc,
+      int row0) {
+    if (b.biasRows != 1 && (row0 < 0 || row0 + rows > b.biasRows)) {
+      throw new IllegalArgumentException(rows + " rows from row " + row0 + " against a bias of " + b.biasRows
+          + " rows");
+    }
     if (b.columns) {
-      dots(a, aOff, lda, rows, b, c, cOff, ldc);
+      dots(a, aOff, lda, rows, b, c, cOff, ldc, row0);
       return;
     }
     int k = b.k, panels = b.width() / P, biasStride = b.biasRows == 1 ? 0 : b.width();
@@ -80,18 +94,19 @@ public final class RowGemm {
       int j0 = q * P, cols = Math.min(P, b.n - j0), bOff = q * k * P;
       int r = 0;
       for (; r + MR <= rows; r += MR) {
-        int bias = r * biasStride + j0, out = cOff + r * ldc + j0, in = aOff + r * lda;
+        int bias = (row0 + r) * biasStride + j0, out = cOff + r * ldc + j0, in = aOff + r * lda;
         if (MR == 4) tile4(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols, b.tail);
         else tile2(k, a, in, lda, b.panels, bOff, b.bias, bias, biasStride, c, out, ldc, cols, b.tail);
       }
       for (; r < rows; r++) {
-        tile1(k, a, aOff + r * lda, b.panels, bOff, b.bias, r * biasStride + j0, c, cOff + r * ldc + j0, cols, b.tail);
+        tile1(k, a, aOff + r * lda, b.panels, bOff, b.bias, (row0 + r) * biasStride + j0, c, cOff + r * ldc + j0, cols,
+            b.tail);
       }
     }
   }
 
   /** Each output a dot product of A's row and B's column, in vectors over K, then the bias. */
-  private static void dots(float[] a, int aOff, int lda, int rows, Packed b, float[] c, int cOff, int ldc) {
+  private static void dots(float[] a, int aOff, int lda, int rows, Packed b, float[] c, int cOff, int ldc, int row0) {
     int k = b.k, bound = S.loopBound(k);
     for (int r = 0; r < rows; r++) {
       int in = aOff + r * lda;
@@ -102,7 +117,7 @@ public final class RowGemm {
         for (; p < bound; p += L) acc = load(a, in + p).fma(load(b.panels, col + p), acc);
         float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
         for (; p < k; p++) sum = Math.fma(a[in + p], b.panels[col + p], sum);
-        c[cOff + r * ldc + j] = sum + b.bias[(b.biasRows == 1 ? 0 : r) * b.n + j];
+        c[cOff + r * ldc + j] = sum + b.bias[(b.biasRows == 1 ? 0 : row0 + r) * b.n + j];
       }
     }
   }

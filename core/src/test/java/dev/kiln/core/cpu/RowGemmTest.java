@@ -55,12 +55,38 @@ class RowGemmTest {
     }
   }
 
+  /** Rows asked for apart (with their bias rows) equal those rows of the whole product, bit for bit. */
+  @Test
+  void partOfAProductEqualsThoseRowsOfTheWhole() {
+    Random r = new Random(5);
+    for (int n : new int[] {3, 64, 100}) {
+      int rows = 20, k = 65, lda = 13;
+      float[] a = new float[(rows - 1) * lda + k], b = new float[k * n], bias = new float[rows * n];
+      for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+      for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+      for (int i = 0; i < bias.length; i++) bias[i] = (float) r.nextGaussian();
+      RowGemm.Packed p = RowGemm.pack(b, k, n, bias, rows);
+      float[] whole = new float[rows * n], part = new float[rows * n];
+      RowGemm.multiply(a, 0, lda, rows, p, whole, 0, n);
+      boolean[] asked = new boolean[rows];
+      for (int[] span : new int[][] {{0, 2}, {2, 3}, {5, 11}, {16, 20}}) {
+        RowGemm.multiply(a, span[0] * lda, lda, span[1] - span[0], p, part, span[0] * n, n, span[0]);
+        for (int q = span[0]; q < span[1]; q++) asked[q] = true;
+      }
+      for (int i = 0; i < rows * n; i++) {
+        if (asked[i / n]) assertEquals(whole[i], part[i], 0f, "n " + n + " element " + i);
+        else assertEquals(0f, part[i], "n " + n + ": row " + i / n + " was not asked for");
+      }
+    }
+  }
+
   @Test
   void aBiasOfTheWrongRowsIsRefused() {
     RowGemm.Packed p = RowGemm.pack(new float[6], 2, 3, new float[6], 2);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> RowGemm.multiply(new float[10], 0, 2, 3, p, new float[9], 0, 3));
     assertEquals("3 rows against a bias of 2 rows", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> RowGemm.multiply(new float[10], 0, 2, 2, p, new float[9], 0, 3, 1));
     assertThrows(IllegalArgumentException.class, () -> RowGemm.pack(new float[5], 2, 3, new float[3], 1));
   }
 }

@@ -2,6 +2,7 @@ package dev.kiln.ops.infer;
 
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -9,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The activations of {@link dev.kiln.ops.layers.Activation} on a float array in place, with the graph's formulas:
  * ReLU, sigmoid and swish in vectors (ReLU as max(x, 0), which keeps NaN as the graph's select does; the logistic
  * from the vector exponential, within a few float ulps of the Java backend's double-precision one), the rare ones
- * element by element as the Java backend computes them.
+ * element by element as the Java backend computes them. Each element's result does not depend on the range it is in.
  */
 public final class Activations {
   public static final List<String> SUPPORTED = List.of("linear", "relu", "sigmoid", "tanh", "elu", "gelu", "swish");
@@ -41,18 +42,17 @@ public final class Activations {
     for (; i < e; i++) a[i] = a[i] <= 0f ? 0f : a[i];
   }
 
-  /** 1 / (1 + exp(−x)), times x for swish. */
+  /**
+   * 1 / (1 + exp(−x)), times x for swish; the last lanes under a mask, so that every element gets the same vector
+   * arithmetic wherever a range starts (a window that slides recomputes some rows alone).
+   */
   private static void logistic(float[] a, int off, int e, boolean times) {
-    int i = off;
     FloatVector one = FloatVector.broadcast(S, 1f);
-    for (int end = off + S.loopBound(e - off); i < end; i += S.length()) {
-      FloatVector x = FloatVector.fromArray(S, a, i);
+    for (int i = off; i < e; i += S.length()) {
+      VectorMask<Float> m = S.indexInRange(i, e);
+      FloatVector x = FloatVector.fromArray(S, a, i, m);
       FloatVector s = one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
-      (times ? x.mul(s) : s).intoArray(a, i);
-    }
-    for (; i < e; i++) {
-      float s = (float) (1.0 / (1.0 + Math.exp(-a[i])));
-      a[i] = times ? a[i] * s : s;
+      (times ? x.mul(s) : s).intoArray(a, i, m);
     }
   }
 

@@ -23,6 +23,8 @@ final class PlanNode {
   int padBefore, padAfter;
   float[] array;
   int offset;
+  /** A linear node's weights, packed once for all its steps. */
+  dev.kiln.core.cpu.RowGemm.Packed packed;
 
   PlanNode(String name, RowOp op, int[] shape) {
     this.name = name;

@@ -15,13 +15,15 @@ import java.util.StringJoiner;
  * calling thread: no graph, no allocation, no hand-off. Its answers equal the training graph's inference mode
  * within float rounding (the folds reorder a few operations).
  *
- * <p>Use: write the sample into {@link #input()} at {@link #inputOffset()}, {@link #run()}, read {@link #output()}.
- * Not thread-safe.
+ * <p>Use: write the sample into {@link #input()} at {@link #inputOffset()}, {@link #run()} (or {@link #slide()} when
+ * the window moved on by one row), read {@link #output()}. Not thread-safe.
  */
 public final class RowPlan implements AutoCloseable {
   private final PlanNode input;
   private final RowOp.Slice output;
   private final List<Runnable> steps;
+  /** The steps when the window slides by one row ({@link Slides}), or null for a model that takes rows. */
+  private final List<Runnable> slides;
   private final List<String> labels;
   private final List<AutoCloseable> owned;
 
@@ -37,6 +39,7 @@ public final class RowPlan implements AutoCloseable {
       labels.add(n.label + " (" + kind(n.op) + ")");
     }
     this.output = p.output.slice();
+    this.slides = Slides.of(p);
   }
 
   /** Compiles {@code model} with the variables' values by name (they are copied; later changes are not seen). */
@@ -96,6 +99,22 @@ public final class RowPlan implements AutoCloseable {
   public RowOp.Slice run() {
     for (Runnable s : steps) s.run();
     return output;
+  }
+
+  /**
+   * As {@link #run} for a window that is the last one run without its first row and with a new last row (the same
+   * answer, bit for bit); only the rows that changed are computed. Whether the window did slide is the caller's to
+   * know: after any other change of the input, {@link #run} it whole.
+   */
+  public RowOp.Slice slide() {
+    if (slides == null) return run();
+    for (Runnable s : slides) s.run();
+    return output;
+  }
+
+  /** Steps a slide runs, against {@link #describe}'s for a whole run (the same for a model that takes rows). */
+  public int slideSteps() {
+    return slides == null ? steps.size() : slides.size();
   }
 
   public RowOp.Slice output() {

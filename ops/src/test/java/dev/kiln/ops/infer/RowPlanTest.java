@@ -117,6 +117,34 @@ class RowPlanTest {
     }
   }
 
+  /** A window that slides row by row answers as a whole run of the same window, bit for bit, on every fixture. */
+  @Test
+  void aSlidingWindowAnswersAsAWholeRunBitForBit() throws IOException {
+    for (String f : FIXTURES) {
+      Model m = fixture(f);
+      Map<String, Tensor> vars = variables(m, f.hashCode() + 1);
+      Random r = new Random(9);
+      int rows = m.window(), features = m.features();
+      float[] window = sample(r, rows * features);
+      try (RowPlan whole = RowPlan.compile(m, vars); RowPlan sliding = RowPlan.compile(m, vars)) {
+        if (rows > 1) assertTrue(sliding.slideSteps() > sliding.describe().size(), f + ": no rows kept on a slide");
+        for (int step = 0; step < 3 * rows; step++) {
+          if (step > 0) {
+            System.arraycopy(window, features, window, 0, (rows - 1) * features);
+            System.arraycopy(sample(r, features), 0, window, (rows - 1) * features, features);
+          }
+          System.arraycopy(window, 0, whole.input(), whole.inputOffset(), window.length);
+          System.arraycopy(window, 0, sliding.input(), sliding.inputOffset(), window.length);
+          RowOp.Slice a = whole.run(), b = step == 0 ? sliding.run() : sliding.slide();
+          for (int i = 0; i < a.size(); i++) {
+            assertEquals(Float.floatToIntBits(a.array()[a.offset() + i]), Float.floatToIntBits(b.array()[b.offset() + i]),
+                f + " step " + step + " output " + i);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void theFixturesCoverEveryRegisteredLayer() throws IOException {
     TreeSet<String> covered = new TreeSet<>();

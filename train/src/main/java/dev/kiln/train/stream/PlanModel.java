@@ -34,6 +34,13 @@ final class PlanModel implements SampleModel {
   }
 
   @Override
+  public float[] slide() {
+    RowOp.Slice out = plan.slide();
+    System.arraycopy(out.array(), out.offset(), probabilities, 0, probabilities.length);
+    return probabilities;
+  }
+
+  @Override
   public int units() {
     return probabilities.length;
   }

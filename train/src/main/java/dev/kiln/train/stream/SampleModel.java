@@ -11,6 +11,11 @@ interface SampleModel extends AutoCloseable {
 
   float[] run();
 
+  /** As {@link #run} for a window that is the last one run moved on by one row (a model may compute less). */
+  default float[] slide() {
+    return run();
+  }
+
   int units();
 
   @Override

@@ -66,6 +66,8 @@ public final class StreamPredictor implements AutoCloseable {
   private final String fillSource;
   private final int window, features;
   private final DateWindow rows;
+  /** Whether the model last ran on this date's window as it was before the newest row: the next window slides. */
+  private boolean ranOnDate;
 
   private StreamPredictor(SampleModel step, Model model, Options options, Float recorded) {
     this.step = step;
@@ -143,13 +145,16 @@ public final class StreamPredictor implements AutoCloseable {
     for (int j = 0; j < features; j++) {
       if (Float.isInfinite(x[j])) throw new IllegalArgumentException("feature_" + j + " is infinite");
     }
+    boolean slides = ranOnDate && rows.started() && date == rows.date();
     rows.add(date, x, fill);
     if (options.skipZeroWeight() && weight == 0f) {
+      ranOnDate = false;
       Arrays.fill(out, 0, units(), Float.NaN);
       return 0;
     }
     rows.copyTo(step.input(), step.inputOffset());
-    float[] p = step.run();
+    float[] p = slides ? step.slide() : step.run();
+    ranOnDate = true;
     System.arraycopy(p, 0, out, 0, p.length);
     return action(p);
   }
