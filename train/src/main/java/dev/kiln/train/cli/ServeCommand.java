@@ -27,12 +27,13 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--threads", defaultValue = "4", description = "Threads reading requests (default ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", defaultValue = "0", description = "Threads reading requests; 0 (the default): the "
+      + "server's own thread, the lowest latency for one client sending rows in order.")
   int threads;
 
   @Override
   public Integer call() throws Exception {
-    OptionChecks.atLeast("--threads", threads, 1);
+    OptionChecks.atLeast("--threads", threads, 0);
     OptionChecks.atLeast("--port", port, 0);
     try (StreamPredictor p = predictor.open()) {
       PredictServer server = PredictServer.start(p, new InetSocketAddress(host, port), threads, System.err);

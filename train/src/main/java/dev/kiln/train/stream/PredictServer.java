@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * requests need nothing more). {@code POST /predict} takes one row as a JSON object keyed by column name
  * ({@code null} for a missing value) and answers {@code {"ts_id":..., "probabilities":[...], "action":0|1}};
  * {@code GET /healthz} answers {@code {"status":"ok"}}. A bad request gets a 4xx with a one-line JSON reason and the
- * server carries on. Requests are parsed on the executor's threads and answered one at a time by the predictor,
+ * server carries on. Requests are read and answered on the server's own thread (the fewest hand-offs, so the
+ * lowest latency for one client sending rows in order) or, with threads, parsed on a pool; either way the predictor
+ * answers one at a time,
  * which is stateful: rows must come in order, and a row of an earlier date than the last is answered from a fresh
  * window and logged.
  */
@@ -41,11 +43,14 @@ public final class PredictServer implements AutoCloseable {
     this.log = log;
   }
 
-  /** Binds {@code address} (port 0 for any free port) and starts answering on {@code threads} threads. */
+  /**
+   * Binds {@code address} (port 0 for any free port) and starts answering on the server's own thread
+   * ({@code threads} 0) or on a pool of {@code threads} threads.
+   */
   public static PredictServer start(StreamPredictor predictor, InetSocketAddress address, int threads, PrintStream log)
       throws IOException {
     HttpServer http = HttpServer.create(address, 0);
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    ExecutorService pool = threads == 0 ? null : Executors.newFixedThreadPool(threads);
     PredictServer s = new PredictServer(http, pool, predictor, log);
     http.createContext("/predict", s::predict);
     http.createContext("/healthz", s::health);
@@ -62,6 +67,7 @@ public final class PredictServer implements AutoCloseable {
   /** Stops accepting, lets requests in flight finish (up to {@code graceSeconds}), then stops the threads. */
   public void stop(int graceSeconds) {
     http.stop(graceSeconds);
+    if (pool == null) return;
     pool.shutdown();
     try {
       if (!pool.awaitTermination(graceSeconds, TimeUnit.SECONDS)) pool.shutdownNow();

@@ -54,7 +54,8 @@ class PredictServerTest {
     }
     streamed = Files.readAllLines(out).subList(1, rows.size() + 1);
     predictor = fx.open();
-    server = PredictServer.start(predictor, new InetSocketAddress("127.0.0.1", 0), 4, new PrintStream(log, true));
+    // The default: requests answered on the server's own thread.
+    server = PredictServer.start(predictor, new InetSocketAddress("127.0.0.1", 0), 0, new PrintStream(log, true));
   }
 
   @AfterAll
@@ -101,6 +102,11 @@ class PredictServerTest {
       assertEquals(Float.parseFloat(want[1]), (float) a.get("probabilities").get(0).asDouble(), "row " + i);
       assertEquals(Integer.parseInt(want[2]), a.get("action").asInt());
     }
+    concurrentClientsGetNoErrors();
+    malformedRequestsGet4xxAndTheServerStaysUp();
+    // And on a pool of four threads (--threads 4).
+    server.stop(1);
+    server = PredictServer.start(predictor, new InetSocketAddress("127.0.0.1", 0), 4, new PrintStream(log, true));
     concurrentClientsGetNoErrors();
     malformedRequestsGet4xxAndTheServerStaysUp();
   }

@@ -79,8 +79,8 @@ class StreamCommandTest {
     assertTrue(r[1].startsWith("kiln stream: error: header: no column 'feature_0'"), r[1]);
     r = kiln("stream", "--model", dir.toString(), "--csv", csv.toString(), "--out", out.toString());
     assertEquals("kiln stream: error: no model.json in " + dir + " (train a model first)", r[1]);
-    r = kiln("serve", "--model", fx.run().toString(), "--threads", "0");
-    assertEquals("kiln serve: error: --threads must be at least 1, got 0", r[1]);
+    r = kiln("serve", "--model", fx.run().toString(), "--threads", "-1");
+    assertEquals("kiln serve: error: --threads must be at least 0, got -1", r[1]);
   }
 
   /** serve as its own process: SIGTERM stops it with status 0 after it answered. */
