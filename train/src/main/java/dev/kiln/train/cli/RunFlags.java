@@ -78,24 +78,24 @@ public final class RunFlags {
           + "metrics and the validation are not weighted.")
   String sampleWeight;
 
+  /** --model as read, once (and, for a model.h5 file, the file with its weights and compile settings). */
+  private dev.kiln.ops.Model read;
+  private dev.kiln.train.keras.KerasSavedModel saved;
+
   /**
    * The fit {@code flags} ask for, checked against the model's outputs and logs (a monitor must be one of its logs:
    * val_action_auc, ...), before any data is read; --targets without --model is refused in one line.
    */
   FitOptions fit(FitFlags flags) throws java.io.IOException {
-    if (model == null && !Targets.parse(targets).equals(java.util.List.of("resp"))) {
-      throw new IllegalArgumentException("--targets needs --model: the seed's model has one output unit, for resp");
-    }
+    checkTargets();
     // The seed's outputs do not depend on --window or --noise, which TrainOptions checks.
-    dev.kiln.ops.Model built = model != null ? dev.kiln.train.keras.ModelSource.read(model)
-        : dev.kiln.ops.Model.seed(1, Trainer.FEATURES, 0);
-    if (model != null && dev.kiln.train.keras.ModelSource.isSaved(model)) {
-      dev.kiln.train.keras.KerasCompile saved = dev.kiln.train.keras.KerasSavedModel.read(model)
-          .compile(built.outputNames());
-      if (saved != null) {
-        dev.kiln.ops.train.Losses.Spec spec = saved.spec();
-        return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), spec).logNames(), saved.optimization(),
-            spec);
+    dev.kiln.ops.Model built = model != null ? model() : dev.kiln.ops.Model.seed(1, Trainer.FEATURES, 0);
+    if (saved != null) {
+      dev.kiln.train.keras.KerasCompile compiled = saved.compile(built.outputNames());
+      if (compiled != null) {
+        dev.kiln.ops.train.Losses.Spec spec = compiled.spec();
+        return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), spec).logNames(),
+            compiled.optimization(), spec);
       }
     }
     return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), flags.lossSpec()).logNames());
@@ -107,13 +107,30 @@ public final class RunFlags {
    */
   TrainOptions options(Path data, Path out, int folds, int holdout, boolean resume, FitOptions fit)
       throws java.io.IOException {
-    if (model == null && !Targets.parse(targets).equals(java.util.List.of("resp"))) {
-      throw new IllegalArgumentException("--targets needs --model: the seed's model has one output unit, for resp");
-    }
+    checkTargets();
     return new TrainOptions(data, out, epochs, batchSize, fit.optimization().rule().learningRate(),
         FitFlags.momentum(fit.optimization().rule()), folds, holdout, window(), noise, seed, backend, plugin,
         stepsPerEpoch, replicas, bnGroup, skipCorrupt, resume, logEvery, dataOnDevice, model,
         Targets.parse(targets), rowFilter(), dev.kiln.io.pipeline.SampleWeight.parse(sampleWeight));
+  }
+
+  private void checkTargets() {
+    if (model == null && !Targets.parse(targets).equals(java.util.List.of("resp"))) {
+      throw new IllegalArgumentException("--targets needs --model: the seed's model has one output unit, for resp");
+    }
+  }
+
+  /** --model's architecture. */
+  private dev.kiln.ops.Model model() throws java.io.IOException {
+    if (read == null) {
+      if (dev.kiln.train.keras.ModelSource.isSaved(model)) {
+        saved = dev.kiln.train.keras.KerasSavedModel.read(model);
+        read = saved.model();
+      } else {
+        read = dev.kiln.ops.keras.KerasModels.read(model);
+      }
+    }
+    return read;
   }
 
   /** The rows --min-date and --drop-zero-weight keep. */
@@ -132,7 +149,7 @@ public final class RunFlags {
    */
   private int window() throws java.io.IOException {
     if (model == null) return window == null ? 20 : window;
-    dev.kiln.ops.Model m = dev.kiln.train.keras.ModelSource.read(model);
+    dev.kiln.ops.Model m = model();
     int w = window == null ? m.window() : window;
     String problem = Trainer.inputProblem(m, w);
     if (problem != null) throw new IllegalArgumentException(model + ": " + problem);
