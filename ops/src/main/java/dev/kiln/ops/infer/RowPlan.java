@@ -25,6 +25,7 @@ public final class RowPlan implements AutoCloseable {
   /** The steps when the window slides by one row ({@link Slides}), or null for a model that takes rows. */
   private final List<Runnable> slides;
   private final List<String> labels;
+  private final int graphSteps;
   private final List<AutoCloseable> owned;
 
   private RowPlan(RowPlanner p, List<AutoCloseable> owned) {
@@ -40,6 +41,7 @@ public final class RowPlan implements AutoCloseable {
     }
     this.output = p.output.slice();
     this.slides = Slides.of(p);
+    this.graphSteps = (int) p.nodes.stream().filter(n -> n.op instanceof GraphKernel).count();
   }
 
   /** Compiles {@code model} with the variables' values by name (they are copied; later changes are not seen). */
@@ -128,9 +130,7 @@ public final class RowPlan implements AutoCloseable {
 
   /** How many layers run as their own graph (no row form): 0 for a plan with nothing interpreted. */
   public int graphSteps() {
-    int n = 0;
-    for (String l : labels) if (l.endsWith("(graph)")) n++;
-    return n;
+    return graphSteps;
   }
 
   @Override

@@ -69,16 +69,7 @@ final class Slides {
           }
         }
       }
-      case RowOp.Affine a -> {
-        if (!union(c, changed.get(n.in.get(0)))) return null;
-      }
-      case RowOp.Activation a -> {
-        if (!union(c, changed.get(n.in.get(0)))) return null;
-      }
-      case RowOp.Identity i -> {
-        if (!union(c, changed.get(n.in.get(0)))) return null;
-      }
-      case RowOp.Merge m -> {
+      case RowOp.Affine _, RowOp.Activation _, RowOp.Identity _, RowOp.Merge _ -> {
         for (PlanNode i : n.in) if (!union(c, changed.get(i))) return null;
       }
       default -> {

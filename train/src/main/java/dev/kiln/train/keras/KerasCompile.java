@@ -130,15 +130,18 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
     return l;
   }
 
+  /** One metric of the config and its path. */
+  private record Metric(JsonNode value, String path) {}
+
   /** Checks the metrics: each must be one Kiln computes, with Kiln's settings. */
   private static void metrics(JsonNode v, String path) {
     if (v == null) return;
-    List<JsonNode[]> all = new ArrayList<>();
+    List<Metric> all = new ArrayList<>();
     collect(v, path, all);
-    for (JsonNode[] m : all) metric(m[0], m[1].textValue());
+    for (Metric m : all) metric(m.value(), m.path());
   }
 
-  private static void collect(JsonNode v, String path, List<JsonNode[]> out) {
+  private static void collect(JsonNode v, String path, List<Metric> out) {
     if (v.isArray()) {
       for (int i = 0; i < v.size(); i++) collect(v.get(i), path + "[" + i + "]", out);
     } else if (v.isObject() && !v.has("class_name")) {
@@ -147,7 +150,7 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
         collect(v.get(k), path + "." + k, out);
       }
     } else {
-      out.add(new JsonNode[] {v, JSON.getNodeFactory().textNode(path)});
+      out.add(new Metric(v, path));
     }
   }
 

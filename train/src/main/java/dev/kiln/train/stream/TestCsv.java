@@ -1,6 +1,7 @@
 package dev.kiln.train.stream;
 
 import dev.kiln.io.AtomicFiles;
+import dev.kiln.io.dataset.Columns;
 import dev.kiln.io.pipeline.Shard;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -23,7 +24,7 @@ public final class TestCsv {
     long[] rows = {0};
     AtomicFiles.write(csv, os -> {
       Writer w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16);
-      w.write(String.join(",", TestSchema.required(130)));
+      w.write(String.join(",", TestSchema.required(Columns.FEATURES)));
       w.write('\n');
       for (Shard s : shards) {
         float[] f = s.features();
@@ -31,8 +32,8 @@ public final class TestCsv {
           w.write(Integer.toString((int) s.date(r)));
           w.write(',');
           w.write(Float.toString(s.weight(r)));
-          for (int j = 0; j < 130; j++) {
-            float v = f[r * 130 + j];
+          for (int j = 0; j < Columns.FEATURES; j++) {
+            float v = f[r * Columns.FEATURES + j];
             w.write(',');
             if (v != fill) w.write(Float.toString(v));
           }
