@@ -186,14 +186,9 @@ def main():
         counter = count(max(1, a.warmup))  # each step its own dropout masks
         serve(lambda s: compiled(s, x, y, jnp.uint32(next(counter))), state, jax.block_until_ready)
         return
-    runs = []
-    for r in range(a.repeats):
-        t0 = time.perf_counter()
-        for i in range(a.steps):
-            state, loss = compiled(state, x, y, jnp.uint32(i))
-        loss.block_until_ready()
-        runs.append((time.perf_counter() - t0) / a.steps)
-    ms = sorted(runs)[len(runs) // 2] * 1e3
+    from turns import median_ms
+    ms, state, loss = median_ms(lambda s, k: compiled(s, x, y, jnp.uint32(k)), state, jax.block_until_ready,
+                                a.steps, a.repeats)
     d = jax.devices()[0]
     print(json.dumps({"engine": "jax " + jax.__version__, "model": "starter mlp", "platform": d.platform,
                       "device_kind": d.device_kind, "global_batch": a.batch, "compile_seconds": compile_s,

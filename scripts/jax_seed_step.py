@@ -208,14 +208,9 @@ def main():
             counter = count()  # each step its own noise, as in the timed runs below
             serve(lambda s: compiled(s, x, y, jnp.uint32(next(counter))), state, jax.block_until_ready)
             return
-        runs = []
-        for r in range(a.repeats):
-            t0 = time.perf_counter()
-            for i in range(a.steps):
-                state, loss = compiled(state, x, y, jnp.uint32(i))
-            loss.block_until_ready()
-            runs.append((time.perf_counter() - t0) / a.steps)
-        ms = sorted(runs)[len(runs) // 2] * 1e3
+        from turns import median_ms
+        ms, state, loss = median_ms(lambda s, k: compiled(s, x, y, jnp.uint32(k)), state, jax.block_until_ready,
+                                    a.steps, a.repeats)
         out.update({"platform": devices[0].platform, "device_kind": devices[0].device_kind, "ms_per_step": ms,
                     "samples_per_s": a.batch / (ms / 1e3), "loss": float(loss)})
     print(json.dumps(out))
