@@ -100,7 +100,8 @@ public final class Flags {
       "the GEMM's float32 kernel path: auto (chosen once from the vector width and the JIT's loop strip mining), "
           + "avx512, avx2 or avx2-chunked; any path runs at any vector width");
   public static final Flag RNG_COMPOSITE = env("KILN_RNG_COMPOSITE", null,
-      "set: the normal draw is traced as its composite graph instead of the fused primitive (same numbers)");
+      "set: the random words and normal draws are traced as their composite graphs instead of the fused primitives "
+          + "(same numbers)");
 
   // Plugins and the cache
   public static final Flag CACHE = env("KILN_CACHE", null,

@@ -16,7 +16,8 @@ public final class Primitives {
       Parameter.class, Constant.class, Iota.class, Unary.class, Binary.class, Compare.class, Select.class,
       Convert.class, BroadcastInDim.class, Reshape.class, Transpose.class, Slice.class, Pad.class,
       Concatenate.class, Reverse.class, Reduce.class, Convolution.class, DotGeneral.class, AllReduce.class,
-      ReplicaId.class, StopGradient.class, Gather.class, BatchNormalize.class, dev.kiln.core.random.RandomNormal.class);
+      ReplicaId.class, StopGradient.class, Gather.class, BatchNormalize.class, dev.kiln.core.random.RandomNormal.class,
+      dev.kiln.core.random.RandomBits.class);
 
   /** Primitives whose float outputs carry gradients to float inputs (the rest have none or no inputs). */
   public static final List<Class<? extends Primitive>> DIFFERENTIABLE = List.of(

@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.cpu.FloatKernels;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
@@ -103,14 +104,20 @@ public record Unary(Kind kind) implements Elementwise {
     int d = ao - oo, e = oo + n;
     switch (k) {
       case NEGATE -> { for (int i = oo; i < e; i++) o[i] = -a[i + d]; }
-      case EXP -> { for (int i = oo; i < e; i++) o[i] = (float) Math.exp(a[i + d]); }
+      case EXP -> {
+        for (int i = oo + FloatKernels.exp(a, ao, o, oo, n); i < e; i++) o[i] = (float) Math.exp(a[i + d]);
+      }
       case LOG -> { for (int i = oo; i < e; i++) o[i] = (float) Math.log(a[i + d]); }
       case LOG1P -> { for (int i = oo; i < e; i++) o[i] = (float) Math.log1p(a[i + d]); }
       case ABS -> { for (int i = oo; i < e; i++) o[i] = Math.abs(a[i + d]); }
       case SIGN -> { for (int i = oo; i < e; i++) o[i] = Math.signum(a[i + d]); }
       case SQRT -> { for (int i = oo; i < e; i++) o[i] = (float) Math.sqrt(a[i + d]); }
       case RSQRT -> { for (int i = oo; i < e; i++) o[i] = (float) (1.0 / Math.sqrt(a[i + d])); }
-      case LOGISTIC -> { for (int i = oo; i < e; i++) o[i] = (float) (1.0 / (1.0 + Math.exp(-a[i + d]))); }
+      case LOGISTIC -> {
+        for (int i = oo + FloatKernels.logistic(a, ao, o, oo, n); i < e; i++) {
+          o[i] = (float) (1.0 / (1.0 + Math.exp(-a[i + d])));
+        }
+      }
       case TANH -> { for (int i = oo; i < e; i++) o[i] = (float) Math.tanh(a[i + d]); }
       case COSINE -> { for (int i = oo; i < e; i++) o[i] = (float) Math.cos(a[i + d]); }
       case SINE -> { for (int i = oo; i < e; i++) o[i] = (float) Math.sin(a[i + d]); }

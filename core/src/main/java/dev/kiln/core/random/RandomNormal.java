@@ -75,7 +75,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
         // computes them; the blocks past the last whole vector one by one.
         while (i + vector <= e) {
           int len = Math.min(lanes, (e - i) / vector * vector);
-          for (int v = 0; v < len; v += vector) Threefry.blocks(k0, k1, k2, counter, i + v, y0, y1, v);
+          for (int v = 0; v < len; v += vector) Threefry.blocks(k0, k1, k2, counter, i + v, y0, v, y1, v);
           normals32(y0, len, u, w, logs, out, i);
           int tail = Math.min(len, n - (m + i));
           if (tail == len) {

@@ -69,9 +69,18 @@ public final class Threefry {
 
   /**
    * {@code shape}-many random U32 words for (key, counter): key is U32[2], counter a U32 scalar (a constant or a
-   * graph input such as the step number).
+   * graph input such as the step number). One {@link RandomBits} primitive (a vector loop on the Java backend).
    */
   public static Value bits(Value key, Value counter, int... shape) {
+    if (COMPOSITE) return bitsComposite(key, counter, shape);
+    return key.tracer().apply(new RandomBits(Shape.of(shape)), key, counter);
+  }
+
+  /**
+   * The graph {@link RandomBits} stands for: the blocks (counter, i) for i below m = ⌈n/2⌉, their first words then
+   * their second words, cut to n.
+   */
+  public static Value bitsComposite(Value key, Value counter, int... shape) {
     Tracer t = key.tracer();
     int n = Shape.of(shape).size();
     int m = (n + 1) / 2;
@@ -114,12 +123,12 @@ public final class Threefry {
     return key.tracer().apply(new RandomNormal(Shape.of(shape), dtype), key, counter);
   }
 
-  /** {@code KILN_RNG_COMPOSITE=1} traces the composite instead of the fused primitive (same numbers): for A/B timing. */
+  /** {@code KILN_RNG_COMPOSITE=1}: the composites instead of the fused primitives (same numbers), for A/B timing. */
   private static final boolean COMPOSITE = Flags.RNG_COMPOSITE.isSet();
 
   /** The graph {@link RandomNormal} stands for: the bits of {@link #bits}, then {@link #normalFromBits}. */
   public static Value normalComposite(Value key, Value counter, DType dtype, int... shape) {
-    return normalFromBits(bits(key, counter, shape), dtype);
+    return normalFromBits(bitsComposite(key, counter, shape), dtype);
   }
 
   /**
@@ -178,10 +187,10 @@ public final class Threefry {
 
   /**
    * {@link #block} for the block indices i0, i0+1, ... i0+LANES−1 at once, in vector lanes: the same integer
-   * arithmetic (wrapping adds, rotations, xors), so the same words; y0 and y1 receive each block's two words from
-   * index {@code at}.
+   * arithmetic (wrapping adds, rotations, xors), so the same words; y0 receives the blocks' first words from index
+   * {@code at0}, y1 their second words from {@code at1}.
    */
-  static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int[] y1, int at) {
+  static void blocks(int k0, int k1, int k2, int counter, int i0, int[] y0, int at0, int[] y1, int at1) {
     IntVector x0 = IntVector.broadcast(LANES, counter + k0);
     IntVector x1 = IntVector.broadcast(LANES, i0 + k1).add(IntVector.zero(LANES).addIndex(1));
     for (int group = 1; group <= 5; group++) {
@@ -193,8 +202,8 @@ public final class Threefry {
       x0 = x0.add(keyWord(k0, k1, k2, group % 3));
       x1 = x1.add(keyWord(k0, k1, k2, (group + 1) % 3) + group);
     }
-    x0.intoArray(y0, at);
-    x1.intoArray(y1, at);
+    x0.intoArray(y0, at0);
+    x1.intoArray(y1, at1);
   }
 
   private static int keyWord(int k0, int k1, int k2, int i) {

@@ -1,6 +1,7 @@
 package dev.kiln.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,33 @@ class FloatKernelsTest {
       FloatKernels.centreAndScale(x, 3, mean, scale, y, n);
       for (int i = 0; i < n; i++) yWant[3 + i] = (x[3 + i] - mean[i]) * scale[i];
       assertArrayEquals(yWant, y, "centre and scale n=" + n);
+    }
+  }
+
+  /**
+   * exp and the logistic in double vector lanes against the scalar double-precision formula rounded to float: the
+   * same float but where the vector exponential's last double bit changes the rounding (at most one float ulp), and
+   * NaN, infinities, zeros and overflow exactly.
+   */
+  @Test
+  void expAndLogisticMatchTheScalarDoubleFormula() {
+    Random r = new Random(15);
+    for (int n : new int[] {1, 7, 8, 9, 64, 100_000}) {
+      float[] a = draw(r, n + 3);
+      for (int i = 0; i < n; i += 5) a[3 + i] = (float) (r.nextGaussian() * 40);
+      for (boolean logistic : new boolean[] {false, true}) {
+        float[] got = new float[n + 2];
+        int end = logistic ? FloatKernels.logistic(a, 3, got, 2, n) : FloatKernels.exp(a, 3, got, 2, n);
+        assertTrue(end <= n && n - end < 16, "whole vectors end at " + end + " of " + n);
+        for (int i = 0; i < end; i++) {
+          double x = a[3 + i];
+          float want = (float) (logistic ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x));
+          float g = got[2 + i];
+          boolean same = Float.compare(want, g) == 0
+              || (Float.isFinite(want) && want != 0f && Math.abs(Math.nextUp(want) - want) >= Math.abs(g - want));
+          assertTrue(same, (logistic ? "logistic(" : "exp(") + x + "): " + g + ", scalar " + want);
+        }
+      }
     }
   }
 }

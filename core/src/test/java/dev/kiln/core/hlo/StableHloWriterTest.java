@@ -310,6 +310,11 @@ class StableHloWriterTest {
     g.add(golden("random_normal", body(StableHloWriter.write(ct.build(composite.apply(ct)))),
         t -> out(dev.kiln.core.random.Threefry.normal(p(t, "key", DType.U32, 2), p(t, "counter", DType.U32), DType.F32,
             3, 3))));
+    // RandomBits lowers to exactly the StableHLO of its elementwise composite (the same words: RandomNormalTest).
+    Tracer wt = new Tracer();
+    g.add(golden("random_bits", body(StableHloWriter.write(wt.build(out(dev.kiln.core.random.Threefry.bitsElementwise(
+        p(wt, "key", DType.U32, 2), p(wt, "counter", DType.U32), 3, 3))))),
+        t -> out(dev.kiln.core.random.Threefry.bits(p(t, "key", DType.U32, 2), p(t, "counter", DType.U32), 3, 3))));
     // BatchNormalize lowers to exactly the StableHLO of its composite (their numbers agree: the conformance suite).
     Tracer bt = new Tracer();
     g.add(golden("batch_normalize", body(StableHloWriter.write(bt.build(out(

@@ -90,7 +90,7 @@ class RandomNormalTest {
       for (int[] shape : new int[][] {{1}, {3, 7}, {64, 33}}) {
         Tracer t = new Tracer();
         Value key = t.parameter("key", DType.U32, 2), counter = t.parameter("counter", DType.U32);
-        Graph g = t.build(Threefry.bits(key, counter, shape), Threefry.bitsElementwise(key, counter, shape));
+        Graph g = t.build(Threefry.bitsComposite(key, counter, shape), Threefry.bitsElementwise(key, counter, shape));
         java.util.List<Tensor> out = be.evaluate(g, Tensor.ofUnsigned(new int[] {9, 8}, 2),
             Tensor.ofUnsigned(new int[] {12345}, new int[0]));
         assertArrayEquals(out.get(0).ints(), out.get(1).ints(), java.util.Arrays.toString(shape));

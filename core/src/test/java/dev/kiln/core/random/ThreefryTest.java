@@ -128,7 +128,7 @@ class ThreefryTest {
     int lanes = Threefry.LANES.length();
     int[] y = new int[2], y0 = new int[lanes], y1 = new int[lanes];
     for (int i0 : new int[] {0, 7, Integer.MAX_VALUE - 2, -5}) {
-      Threefry.blocks(0x12345678, 0x9abcdef0, 0x12345678 ^ 0x9abcdef0 ^ Threefry.PARITY, 77, i0, y0, y1, 0);
+      Threefry.blocks(0x12345678, 0x9abcdef0, 0x12345678 ^ 0x9abcdef0 ^ Threefry.PARITY, 77, i0, y0, 0, y1, 0);
       for (int l = 0; l < lanes; l++) {
         Threefry.block(0x12345678, 0x9abcdef0, 0x12345678 ^ 0x9abcdef0 ^ Threefry.PARITY, 77, i0 + l, y);
         org.junit.jupiter.api.Assertions.assertEquals(y[0], y0[l], "word 0, block " + (i0 + l));

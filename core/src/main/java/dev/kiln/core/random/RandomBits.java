@@ -1,0 +1,72 @@
+package dev.kiln.core.random;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.TensorType;
+import dev.kiln.core.cpu.Arena;
+import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.graph.Graph;
+import dev.kiln.core.graph.Primitive;
+import dev.kiln.core.graph.Tracer;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.hlo.HloEmitter;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The random words of Kiln's Threefry stream for (key U32[2], counter U32[]) as one primitive: the same words as
+ * {@link Threefry#bitsComposite}, the graph of some 90 integer primitives it stands for (dropout draws them). The
+ * Java backend hashes the blocks in vector lanes and writes each block's two words straight to their places, where
+ * interpreting the composite passes over the whole draw once per op. It lowers to {@link Threefry#bitsElementwise}:
+ * the same words (tested), computed per element so that XLA fuses the draw into its consumer. No gradient flows.
+ */
+public record RandomBits(Shape shape) implements Primitive {
+  @Override public String name() { return "random_bits"; }
+  @Override public String attributes() { return "shape=" + shape; }
+
+  @Override
+  public TensorType inferType(List<TensorType> in) {
+    if (in.size() != 2 || !in.get(0).equals(new TensorType(DType.U32, Shape.of(2)))
+        || !in.get(1).equals(new TensorType(DType.U32, Shape.scalar()))) {
+      throw error(in, "expects a key U32[2] and a counter U32[]");
+    }
+    return new TensorType(DType.U32, shape);
+  }
+
+  @Override
+  public List<Value> vjp(Value out, Value g) {
+    return Arrays.asList(null, null);
+  }
+
+  @Override
+  public void lower(HloEmitter e, Value out) {
+    Tracer t = new Tracer();
+    Value key = t.parameter("key", DType.U32, 2), counter = t.parameter("counter", DType.U32);
+    Graph sub = t.build(Threefry.bitsElementwise(key, counter, shape.dims()));
+    e.inline(out, sub);
+  }
+
+  /** Word j of n (m = ⌈n/2⌉ blocks): block j's first word below m, block j − m's second from m on. */
+  @Override
+  public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
+    int[] key = in[0].ints();
+    int counter = in[1].ints()[0];
+    int n = shape.size(), m = (n + 1) / 2;
+    int k0 = key[0], k1 = key[1], k2 = k0 ^ k1 ^ Threefry.PARITY;
+    int[] out = (int[]) Arena.uninitialized(DType.U32, n);
+    // With n odd the last block has no second word: the vector loop stops where a vector's second words would pass n.
+    int whole = n % 2 == 0 ? m : m - 1;
+    ctx.parallelFor(m, 8192, (s, e) -> {
+      int vector = Threefry.LANES.length(), i = s;
+      for (; i + vector <= Math.min(e, whole); i += vector) Threefry.blocks(k0, k1, k2, counter, i, out, i, out, m + i);
+      int[] y = new int[2];
+      for (; i < e; i++) {
+        Threefry.block(k0, k1, k2, counter, i, y);
+        out[i] = y[0];
+        if (m + i < n) out[m + i] = y[1];
+      }
+    });
+    return Tensor.wrap(DType.U32, shape, out);
+  }
+}
