@@ -23,6 +23,7 @@ public final class Gemm {
   static final GemmPath PATH =
       GemmPath.choose(Flags.GEMM_PATH.value(), GemmKernels.L, JitFlags.LOOP_STRIP_MINING);
 
+  /** The smallest K block of any path ({@link GemmPath#kc}), which bounds how many blocks a sum is cut into. */
   static final int KC = 256;
   static final int MC = MR * 24;
   private static final int NC = NR * 64;
@@ -100,7 +101,7 @@ public final class Gemm {
     // multiply itself.
     RowBlock rows = new RowBlock(path, a, rowStart, a.cs() == 1, c, ldc);
     // (B packed for all of K per slab: up to 64 MB, beyond which the other order takes it.)
-    if (path.cResident && n > SKINNY_N && k > KC && (long) k * NC_RESIDENT <= 1 << 24) {
+    if (path.cResident && n > SKINNY_N && k > path.kc && (long) k * NC_RESIDENT <= 1 << 24) {
       residentC(ctx, m, n, k, b, rows, cOff);
     } else {
       kBlocksOuter(ctx, m, n, k, b, rows, cOff);
@@ -109,11 +110,11 @@ public final class Gemm {
 
   /**
    * The K block {@code path} takes for an n-column B: a skinny B's long K in large blocks, so that C is written and
-   * the row blocks join once per block; else KC. Each element of C is the sum over its K blocks, each block's one
-   * FMA per step in K's order: two paths with the same K blocks give bit-identical results.
+   * the row blocks join once per block; else the path's own. Each element of C is the sum over its K blocks, each
+   * block's one FMA per step in K's order: two paths with the same K blocks give bit-identical results.
    */
   static int kBlock(GemmPath path, int n, int k, boolean directA) {
-    return n <= SKINNY_N ? Math.min(k, directA ? path.kcSkinny : KC_SKINNY_PACKED) : KC;
+    return n <= SKINNY_N ? Math.min(k, directA ? path.kcSkinny : KC_SKINNY_PACKED) : path.kc;
   }
 
   /** The loop order with K blocks outermost (inside column slabs): each K block's row blocks in parallel. */
@@ -149,7 +150,7 @@ public final class Gemm {
    * order, so the results are bit-identical.
    */
   private static void residentC(CpuContext ctx, int m, int n, int k, F32 b, RowBlock rows, int cOff) {
-    int ncMax = Math.min(NC_RESIDENT, roundUp(n, NR));
+    int kc = rows.path().kc, ncMax = Math.min(NC_RESIDENT, roundUp(n, NR));
     float[] bPack = (float[]) Arena.uninitialized(DType.F32, k * ncMax);
     // Up to MC_RESIDENT rows a block, and as many blocks as a multiple of the threads, so that they end together.
     int threads = ctx.parallelism();
@@ -160,17 +161,17 @@ public final class Gemm {
       int nc = Math.min(NC_RESIDENT, n - jc), panels = (nc + NR - 1) / NR, fjc = jc;
       // K block pc's panels start at pc·panels·NR: the blocks before it hold pc rows of panels·NR floats.
       GemmPacking.panels(ctx, (long) k * nc, panels, (s, e) -> {
-        for (int pc = 0; pc < k; pc += KC) {
-          GemmPacking.packB(b, pc, Math.min(KC, k - pc), fjc, nc, s, e, bPack, pc * panels * NR);
+        for (int pc = 0; pc < k; pc += kc) {
+          GemmPacking.packB(b, pc, Math.min(kc, k - pc), fjc, nc, s, e, bPack, pc * panels * NR);
         }
       });
       ctx.parallelFor(blocks, 1, (s, e) -> {
-        float[] aPack = GemmPacking.aBuffer(rows.directA() ? MR * KC : mcBlock * KC);
+        float[] aPack = GemmPacking.aBuffer(rows.directA() ? MR * kc : mcBlock * kc);
         for (int blk = s; blk < e; blk++) {
           int ic = blk * mcBlock, mc = Math.min(mcBlock, m - ic), cBlock = cOff + ic * rows.ldc() + fjc;
           rows.clear(cBlock, mc, nc);
-          for (int pc = 0; pc < k; pc += KC) {
-            rows.multiply(ic, mc, pc, Math.min(KC, k - pc), nc, aPack, bPack, pc * panels * NR, cBlock);
+          for (int pc = 0; pc < k; pc += kc) {
+            rows.multiply(ic, mc, pc, Math.min(kc, k - pc), nc, aPack, bPack, pc * panels * NR, cBlock);
           }
         }
       });

@@ -12,11 +12,11 @@ import java.util.stream.Collectors;
  */
 enum GemmPath {
   /** {@link GemmKernels#microKernel}: A packed MR values per step of K (AVX-512 is bound by its FMAs, not by reads). */
-  AVX512("avx512", false, false, false, 4096),
+  AVX512("avx512", false, false, false, 1024, 4096),
   /** {@link GemmKernels#microKernelRows}: A rows at unit stride, which alone fits AVX2's 16 registers; C kept in L2. */
-  AVX2("avx2", true, false, true, 1024),
+  AVX2("avx2", true, false, true, 256, 1024),
   /** {@link GemmKernels#microKernelRowsChunked}: AVX2's kernel for JVMs that do not strip-mine loops. */
-  AVX2_CHUNKED("avx2-chunked", true, true, true, 1024);
+  AVX2_CHUNKED("avx2-chunked", true, true, true, 256, 1024);
 
   /** The name {@code -Dkiln.gemm.path} takes. */
   final String flagName;
@@ -36,16 +36,23 @@ enum GemmPath {
    */
   final boolean cResident;
   /**
+   * The K block for B of more than 64 columns. AVX-512's longer tile keeps a 1,024-step A panel and B panel moving
+   * through L2, and C is then read and written once per 1,024 steps of K instead of per 256 (docs/benchmarks.md,
+   * GEMM); AVX2's paths were tuned at 256.
+   */
+  final int kc;
+  /**
    * The K block for a skinny B with A in place: the kernel streams one packed B panel (kcSkinny × NR floats) per tile,
    * which should stay in L2 (docs/benchmarks.md, GEMM).
    */
   final int kcSkinny;
 
-  GemmPath(String flagName, boolean rowPanels, boolean kChunks, boolean cResident, int kcSkinny) {
+  GemmPath(String flagName, boolean rowPanels, boolean kChunks, boolean cResident, int kc, int kcSkinny) {
     this.flagName = flagName;
     this.rowPanels = rowPanels;
     this.kChunks = kChunks;
     this.cResident = cResident;
+    this.kc = kc;
     this.kcSkinny = kcSkinny;
   }
 

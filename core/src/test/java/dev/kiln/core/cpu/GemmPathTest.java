@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
 class GemmPathTest {
   /**
    * m × n × k: a single element; tiles and vectors cut at odd places; n = 1 (the matrix-vector loop, or the kernel for
-   * windows); k = 1; n > 64 over several K blocks (AVX2's C-resident order, with two column slabs at 256 bits); a
-   * skinny B over K = 1,300, whose K blocks differ between AVX-512's path and AVX2's with A in place; more columns
-   * than one slab of the K-outer order.
+   * windows); k = 1; n > 64 over several K blocks (AVX2's C-resident order, with two column slabs at 256 bits), and
+   * over several of AVX-512's longer blocks; a skinny B over K = 1,300, whose K blocks differ between AVX-512's path
+   * and AVX2's with A in place; more columns than one slab of the K-outer order.
    */
   private static final int[][] SIZES = {{1, 1, 1}, {7, 5, 3}, {97, 131, 33}, {13, 1, 300}, {130, 17, 1},
-      {37, 70, 257}, {20, 300, 600}, {50, 64, 1300}, {7, 1030, 20}, {6, 33, 17}};
+      {37, 70, 257}, {20, 300, 600}, {19, 70, 2100}, {50, 64, 1300}, {7, 1030, 20}, {6, 33, 17}};
 
   private static List<Problem> problems() {
     List<Problem> out = new ArrayList<>();
