@@ -153,6 +153,9 @@ public final class Specs {
     cs.add(Spec.of("dot_general permuted batch and two contracting dims", DotGeneral.class,
         v -> Ops.dotGeneral(v.get(0), v.get(1), new int[] {1}, new int[] {1}, new int[] {0, 3}, new int[] {2, 0}),
         uniform(-1, 1, 3, 2, 4, 5), uniform(-1, 1, 5, 2, 3, 6)));
+    cs.add(Spec.of("dot_general with both operands transposed", DotGeneral.class,
+        v -> Ops.dotGeneral(v.get(0), v.get(1), new int[] {0}, new int[] {0}, new int[] {1}, new int[] {2}),
+        uniform(-1, 1, 2, 6, 3), uniform(-1, 1, 2, 5, 6)));
     nonFiniteSpecs(cs);
     cs.add(Spec.forwardOnly("threefry bits", Binary.class,
         v -> Threefry.bits(Threefry.key(v.get(0).tracer(), 42), v.get(0), 33), u32()));

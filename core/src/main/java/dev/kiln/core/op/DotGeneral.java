@@ -138,19 +138,40 @@ public record DotGeneral(int[] lhsBatch, int[] rhsBatch, int[] lhsContract, int[
     int[] lFree = free(l.shape().rank(), lhsBatch, lhsContract);
     int[] rFree = free(r.shape().rank(), rhsBatch, rhsContract);
     int b = prod(l, lhsBatch), m = prod(l, lFree), k = prod(l, lhsContract), n = prod(r, rFree);
-    Object a = Layout.arranged(ctx, l, concat(lhsBatch, lFree, lhsContract));
-    Object bb = Layout.arranged(ctx, r, concat(rhsBatch, rhsContract, rFree));
     Object c = Arena.uninitialized(t.dtype(), b * m * n);
-    for (int i = 0; i < b; i++) {
-      if (t.dtype() == DType.F32) {
-        Gemm.sgemm(ctx, m, n, k, new Gemm.F32((float[]) a, i * m * k, k, 1),
-            new Gemm.F32((float[]) bb, i * k * n, n, 1), (float[]) c, i * m * n, n);
-      } else {
+    if (t.dtype() == DType.F32) {
+      Gemm.F32 a = matrices(ctx, l, lhsBatch, lFree, lhsContract, m, k);
+      Gemm.F32 bb = matrices(ctx, r, rhsBatch, rhsContract, rFree, k, n);
+      for (int i = 0; i < b; i++) {
+        Gemm.sgemm(ctx, m, n, k, new Gemm.F32(a.data(), i * m * k, a.rs(), a.cs()),
+            new Gemm.F32(bb.data(), i * k * n, bb.rs(), bb.cs()), (float[]) c, i * m * n, n);
+      }
+    } else {
+      Object a = Layout.arranged(ctx, l, concat(lhsBatch, lFree, lhsContract));
+      Object bb = Layout.arranged(ctx, r, concat(rhsBatch, rhsContract, rFree));
+      for (int i = 0; i < b; i++) {
         Gemm.dgemm(ctx, m, n, k, new Gemm.F64((double[]) a, i * m * k, k, 1),
             new Gemm.F64((double[]) bb, i * k * n, n, 1), (double[]) c, i * m * n, n);
       }
     }
     return Tensor.wrap(t.dtype(), t.shape(), c);
+  }
+
+  /**
+   * A float32 operand as its batch of rows × cols matrices (the first batch's view): in place when it is stored in
+   * that order, or with rows and columns swapped (a transposed view, which the GEMM's packing reads: a weight
+   * gradient's activations, a data gradient's weights); otherwise copied into that order.
+   */
+  private static Gemm.F32 matrices(CpuContext ctx, Tensor x, int[] batch, int[] rowDims, int[] colDims, int rows,
+      int cols) {
+    if (isIdentity(concat(batch, rowDims, colDims))) return new Gemm.F32((float[]) x.array(), 0, cols, 1);
+    if (isIdentity(concat(batch, colDims, rowDims))) return new Gemm.F32((float[]) x.array(), 0, 1, rows);
+    return new Gemm.F32((float[]) Layout.arranged(ctx, x, concat(batch, rowDims, colDims)), 0, cols, 1);
+  }
+
+  private static boolean isIdentity(int[] order) {
+    for (int i = 0; i < order.length; i++) if (order[i] != i) return false;
+    return true;
   }
 
   private static int prod(Tensor x, int[] dims) {

@@ -215,6 +215,12 @@ class KernelReferenceTest {
         {new int[] {5, 3, 4, 7}, new int[] {7, 3, 5, 6}, new int[] {1}, new int[] {1}, new int[] {0, 3},
             new int[] {2, 0}},
         {new int[] {33, 1}, new int[] {33, 1}, new int[0], new int[0], new int[] {1}, new int[] {1}},
+        // Operands stored transposed (read as views, not copied): a weight gradient's xᵀ·g, a data gradient's g·wᵀ,
+        // both at once, and batched.
+        {new int[] {300, 37}, new int[] {300, 70}, new int[0], new int[0], new int[] {0}, new int[] {0}},
+        {new int[] {41, 90}, new int[] {67, 90}, new int[0], new int[0], new int[] {1}, new int[] {1}},
+        {new int[] {90, 41}, new int[] {67, 90}, new int[0], new int[0], new int[] {0}, new int[] {1}},
+        {new int[] {3, 9, 13}, new int[] {3, 11, 9}, new int[] {0}, new int[] {0}, new int[] {1}, new int[] {2}},
     };
     for (Object[] cs : cases) {
       Tensor a = R.f32(-1, 1, (int[]) cs[0]);
