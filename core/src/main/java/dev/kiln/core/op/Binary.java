@@ -5,6 +5,7 @@ import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.cpu.FloatKernels;
+import dev.kiln.core.cpu.IntKernels;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
@@ -161,10 +162,16 @@ public record Binary(Kind kind) implements Elementwise {
       case XOR -> { for (int i = oo; i < e; i++) o[i] = a[i + da] ^ b[i + db]; }
       // StableHLO: a shift by 32 or more gives 0 (Java would use the amount mod 32).
       case SHIFT_LEFT -> {
-        for (int i = oo; i < e; i++) { int y = b[i + db]; o[i] = (y & ~31) != 0 ? 0 : a[i + da] << y; }
+        for (int i = oo + IntKernels.shiftLeft(a, ao, b, bo, o, oo, n); i < e; i++) {
+          int y = b[i + db];
+          o[i] = (y & ~31) != 0 ? 0 : a[i + da] << y;
+        }
       }
       case SHIFT_RIGHT_LOGICAL -> {
-        for (int i = oo; i < e; i++) { int y = b[i + db]; o[i] = (y & ~31) != 0 ? 0 : a[i + da] >>> y; }
+        for (int i = oo + IntKernels.shiftRightLogical(a, ao, b, bo, o, oo, n); i < e; i++) {
+          int y = b[i + db];
+          o[i] = (y & ~31) != 0 ? 0 : a[i + da] >>> y;
+        }
       }
       default -> {
         for (int i = oo; i < e; i++) {

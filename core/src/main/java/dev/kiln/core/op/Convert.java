@@ -4,6 +4,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.CpuContext;
+import dev.kiln.core.cpu.IntKernels;
 import dev.kiln.core.graph.Primitive;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
@@ -61,7 +62,9 @@ public record Convert(DType to) implements Elementwise {
     } else if (from == DType.U32 && to == DType.F32) {
       int[] x = (int[]) a;
       float[] d = (float[]) out;
-      for (int i = 0; i < n; i++) d[oo + i] = (float) Integer.toUnsignedLong(x[ao + i]);
+      for (int i = IntKernels.unsignedToFloat(x, ao, d, oo, n); i < n; i++) {
+        d[oo + i] = (float) Integer.toUnsignedLong(x[ao + i]);
+      }
     } else {
       for (int i = 0; i < n; i++) {
         double v = Tensor.elementAsDouble(a, from, ao + i);
