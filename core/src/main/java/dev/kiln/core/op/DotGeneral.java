@@ -140,8 +140,9 @@ public record DotGeneral(int[] lhsBatch, int[] rhsBatch, int[] lhsContract, int[
     int b = prod(l, lhsBatch), m = prod(l, lFree), k = prod(l, lhsContract), n = prod(r, rFree);
     Object c = Arena.uninitialized(t.dtype(), b * m * n);
     if (t.dtype() == DType.F32) {
-      Gemm.F32 a = matrices(ctx, l, lhsBatch, lFree, lhsContract, m, k);
-      Gemm.F32 bb = matrices(ctx, r, rhsBatch, rhsContract, rFree, k, n);
+      // A matrix-vector product (n = 1) reads A's rows as contiguous dot products: a transposed A is copied.
+      Gemm.F32 a = matrices(ctx, l, lhsBatch, lFree, lhsContract, m, k, n > 1);
+      Gemm.F32 bb = matrices(ctx, r, rhsBatch, rhsContract, rFree, k, n, true);
       for (int i = 0; i < b; i++) {
         Gemm.sgemm(ctx, m, n, k, new Gemm.F32(a.data(), i * m * k, a.rs(), a.cs()),
             new Gemm.F32(bb.data(), i * k * n, bb.rs(), bb.cs()), (float[]) c, i * m * n, n);
@@ -159,13 +160,15 @@ public record DotGeneral(int[] lhsBatch, int[] rhsBatch, int[] lhsContract, int[
 
   /**
    * A float32 operand as its batch of rows × cols matrices (the first batch's view): in place when it is stored in
-   * that order, or with rows and columns swapped (a transposed view, which the GEMM's packing reads: a weight
-   * gradient's activations, a data gradient's weights); otherwise copied into that order.
+   * that order, or, where {@code transposed} allows, with rows and columns swapped (a view the GEMM's packing reads: a
+   * weight gradient's activations, a data gradient's weights); otherwise copied into that order.
    */
   private static Gemm.F32 matrices(CpuContext ctx, Tensor x, int[] batch, int[] rowDims, int[] colDims, int rows,
-      int cols) {
+      int cols, boolean transposed) {
     if (isIdentity(concat(batch, rowDims, colDims))) return new Gemm.F32((float[]) x.array(), 0, cols, 1);
-    if (isIdentity(concat(batch, colDims, rowDims))) return new Gemm.F32((float[]) x.array(), 0, 1, rows);
+    if (transposed && isIdentity(concat(batch, colDims, rowDims))) {
+      return new Gemm.F32((float[]) x.array(), 0, 1, rows);
+    }
     return new Gemm.F32((float[]) Layout.arranged(ctx, x, concat(batch, rowDims, colDims)), 0, cols, 1);
   }
 

@@ -216,11 +216,12 @@ class KernelReferenceTest {
             new int[] {2, 0}},
         {new int[] {33, 1}, new int[] {33, 1}, new int[0], new int[0], new int[] {1}, new int[] {1}},
         // Operands stored transposed (read as views, not copied): a weight gradient's xᵀ·g, a data gradient's g·wᵀ,
-        // both at once, and batched.
+        // both at once, batched, and a transposed matrix times a vector (copied for the matrix-vector loop).
         {new int[] {300, 37}, new int[] {300, 70}, new int[0], new int[0], new int[] {0}, new int[] {0}},
         {new int[] {41, 90}, new int[] {67, 90}, new int[0], new int[0], new int[] {1}, new int[] {1}},
         {new int[] {90, 41}, new int[] {67, 90}, new int[0], new int[0], new int[] {0}, new int[] {1}},
         {new int[] {3, 9, 13}, new int[] {3, 11, 9}, new int[] {0}, new int[] {0}, new int[] {1}, new int[] {2}},
+        {new int[] {300, 37}, new int[] {300}, new int[0], new int[0], new int[] {0}, new int[] {0}},
     };
     for (Object[] cs : cases) {
       Tensor a = R.f32(-1, 1, (int[]) cs[0]);
