@@ -1,6 +1,7 @@
 package dev.kiln.train.stream;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -34,6 +35,8 @@ public final class PredictServer implements AutoCloseable {
   private final StreamPredictor predictor;
   private final TestSchema schema;
   private final PrintStream log;
+  /** Each answering thread's row, reused: the predictor copies what it keeps. */
+  private final ThreadLocal<TestRow> rows;
 
   private PredictServer(HttpServer http, ExecutorService pool, StreamPredictor predictor, PrintStream log) {
     this.http = http;
@@ -41,6 +44,7 @@ public final class PredictServer implements AutoCloseable {
     this.predictor = predictor;
     this.schema = TestSchema.ofNames(predictor.features());
     this.log = log;
+    this.rows = ThreadLocal.withInitial(() -> new TestRow(predictor.features()));
   }
 
   /**
@@ -105,9 +109,9 @@ public final class PredictServer implements AutoCloseable {
         send(ex, 413, error("the body is over " + MAX_BODY + " bytes; send one row"));
         return;
       }
-      TestRow row = new TestRow(predictor.features());
-      try {
-        schema.parse(JSON.readTree(body), row);
+      TestRow row = rows.get();
+      try (JsonParser p = JSON.createParser(body)) {
+        schema.parse(p, row);
       } catch (JacksonException e) {
         send(ex, 400, error("malformed JSON: " + e.getOriginalMessage()));
         return;

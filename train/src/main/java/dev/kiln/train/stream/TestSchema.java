@@ -1,6 +1,8 @@
 package dev.kiln.train.stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +18,8 @@ public final class TestSchema {
   private final int fields;
   private final int date, weight, tsId;
   private final int[] feature;
+  /** A JSON row's keys: the position of each required name in {@link #required}. */
+  private final Map<String, Integer> slots = new HashMap<>();
 
   private TestSchema(int features, int fields, int date, int weight, int tsId, int[] feature) {
     this.features = features;
@@ -24,6 +28,8 @@ public final class TestSchema {
     this.weight = weight;
     this.tsId = tsId;
     this.feature = feature;
+    List<String> names = required(features);
+    for (int i = 0; i < names.size(); i++) slots.put(names.get(i), i);
   }
 
   /** The names every row must carry, in example_test.csv's order. */
@@ -73,22 +79,38 @@ public final class TestSchema {
     row.tsId = TestRow.whole("ts_id", v[tsId], Long.MIN_VALUE, Long.MAX_VALUE);
   }
 
-  /** Parses a JSON object keyed by column name ({@code null} for NaN) into {@code row}. */
-  public void parse(JsonNode o, TestRow row) {
-    if (o == null || !o.isObject()) throw new IllegalArgumentException("the body is not a JSON object");
-    row.date = (int) TestRow.whole("date", text(o, "date"), Integer.MIN_VALUE, Integer.MAX_VALUE);
-    row.weight = TestRow.number("weight", text(o, "weight"));
-    for (int j = 0; j < features; j++) row.features[j] = TestRow.number("feature_" + j, text(o, "feature_" + j));
-    row.tsId = TestRow.whole("ts_id", text(o, "ts_id"), Long.MIN_VALUE, Long.MAX_VALUE);
-  }
-
-  /** A JSON value as the text a CSV would hold: a number's digits, "" for null; anything else is refused. */
-  private static String text(JsonNode o, String key) {
-    JsonNode v = o.get(key);
-    if (v == null) throw new IllegalArgumentException("column '" + key + "' is missing");
-    if (v.isNull()) return "";
-    if (!v.isNumber()) throw new IllegalArgumentException(key + ": " + clip(v.toString()) + " is not a number or null");
-    return v.asText();
+  /**
+   * Parses one JSON object keyed by column name ({@code null} for NaN) into {@code row}, token by token: a number's
+   * own text is read as a CSV field would be, other keys are skipped, and a repeated key keeps its last value. A value
+   * that is neither a number nor null, or a missing column, is refused by name.
+   */
+  public void parse(JsonParser p, TestRow row) throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) throw new IllegalArgumentException("the body is not a JSON object");
+    List<String> names = required(features);
+    boolean[] seen = new boolean[names.size()];
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String key = p.currentName();
+      JsonToken v = p.nextToken();
+      Integer slot = slots.get(key);
+      if (slot == null) {
+        p.skipChildren();
+        continue;
+      }
+      if (v != JsonToken.VALUE_NULL && !v.isNumeric()) {
+        throw new IllegalArgumentException(key + ": " + clip(p.readValueAsTree().toString())
+            + " is not a number or null");
+      }
+      String text = v == JsonToken.VALUE_NULL ? "" : p.getText();
+      int s = slot;
+      if (s == 0) row.date = (int) TestRow.whole("date", text, Integer.MIN_VALUE, Integer.MAX_VALUE);
+      else if (s == 1) row.weight = TestRow.number("weight", text);
+      else if (s == features + 2) row.tsId = TestRow.whole("ts_id", text, Long.MIN_VALUE, Long.MAX_VALUE);
+      else row.features[s - 2] = TestRow.number(key, text);
+      seen[s] = true;
+    }
+    for (int s = 0; s < seen.length; s++) {
+      if (!seen[s]) throw new IllegalArgumentException("column '" + names.get(s) + "' is missing");
+    }
   }
 
   private static String clip(String s) {
