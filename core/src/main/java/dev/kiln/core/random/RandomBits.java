@@ -6,9 +6,7 @@ import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
-import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Primitive;
-import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
 import java.util.Arrays;
@@ -27,10 +25,7 @@ public record RandomBits(Shape shape) implements Primitive {
 
   @Override
   public TensorType inferType(List<TensorType> in) {
-    if (in.size() != 2 || !in.get(0).equals(new TensorType(DType.U32, Shape.of(2)))
-        || !in.get(1).equals(new TensorType(DType.U32, Shape.scalar()))) {
-      throw error(in, "expects a key U32[2] and a counter U32[]");
-    }
+    if (!Threefry.keyAndCounter(in)) throw error(in, "expects a key U32[2] and a counter U32[]");
     return new TensorType(DType.U32, shape);
   }
 
@@ -41,10 +36,7 @@ public record RandomBits(Shape shape) implements Primitive {
 
   @Override
   public void lower(HloEmitter e, Value out) {
-    Tracer t = new Tracer();
-    Value key = t.parameter("key", DType.U32, 2), counter = t.parameter("counter", DType.U32);
-    Graph sub = t.build(Threefry.bitsElementwise(key, counter, shape.dims()));
-    e.inline(out, sub);
+    Threefry.lowerAs(e, out, (key, counter) -> Threefry.bitsElementwise(key, counter, shape.dims()));
   }
 
   /** Word j of n (m = ⌈n/2⌉ blocks): block j's first word below m, block j − m's second from m on. */

@@ -7,9 +7,7 @@ import dev.kiln.core.TensorType;
 import dev.kiln.core.cpu.Arena;
 import dev.kiln.core.cpu.CpuContext;
 import dev.kiln.core.cpu.VectorLog;
-import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Primitive;
-import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.hlo.HloEmitter;
 import jdk.incubator.vector.DoubleVector;
@@ -36,10 +34,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
 
   @Override
   public TensorType inferType(List<TensorType> in) {
-    if (in.size() != 2 || !in.get(0).equals(new TensorType(DType.U32, Shape.of(2)))
-        || !in.get(1).equals(new TensorType(DType.U32, Shape.scalar()))) {
-      throw error(in, "expects a key U32[2] and a counter U32[]");
-    }
+    if (!Threefry.keyAndCounter(in)) throw error(in, "expects a key U32[2] and a counter U32[]");
     if (dtype != DType.F32 && dtype != DType.F64) throw error(in, "draws F32 or F64");
     return new TensorType(dtype, shape);
   }
@@ -51,10 +46,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
 
   @Override
   public void lower(HloEmitter e, Value out) {
-    Tracer t = new Tracer();
-    Value key = t.parameter("key", DType.U32, 2), counter = t.parameter("counter", DType.U32);
-    Graph sub = t.build(Threefry.normalElementwise(key, counter, dtype, shape.dims()));
-    e.inline(out, sub);
+    Threefry.lowerAs(e, out, (key, counter) -> Threefry.normalElementwise(key, counter, dtype, shape.dims()));
   }
 
   @Override

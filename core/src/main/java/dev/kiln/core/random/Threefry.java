@@ -7,11 +7,13 @@ import dev.kiln.core.Tensor;
 import dev.kiln.core.TensorType;
 import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
+import dev.kiln.core.hlo.HloEmitter;
 import dev.kiln.core.op.Ops;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import java.util.List;
+import java.util.function.BinaryOperator;
 
 /**
  * Counter-based random numbers written with Kiln's integer primitives, so every backend draws the same bits:
@@ -180,6 +182,19 @@ public final class Threefry {
     x0 += k2; x1 += k0 + 5;
     y[0] = x0;
     y[1] = x1;
+  }
+
+  /** Whether a draw primitive's inputs are a key U32[2] and a counter U32[]. */
+  static boolean keyAndCounter(List<TensorType> in) {
+    return in.size() == 2 && in.get(0).equals(new TensorType(DType.U32, Shape.of(2)))
+        && in.get(1).equals(new TensorType(DType.U32, Shape.scalar()));
+  }
+
+  /** Lowers a draw primitive as the graph {@code composite} traces from a key and a counter. */
+  static void lowerAs(HloEmitter e, Value out, BinaryOperator<Value> composite) {
+    Tracer t = new Tracer();
+    Value key = t.parameter("key", DType.U32, 2), counter = t.parameter("counter", DType.U32);
+    e.inline(out, t.build(composite.apply(key, counter)));
   }
 
   /** The integer vector shape {@link #blocks} computes at once. */
