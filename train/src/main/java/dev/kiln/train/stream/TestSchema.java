@@ -18,7 +18,8 @@ public final class TestSchema {
   private final int fields;
   private final int date, weight, tsId;
   private final int[] feature;
-  /** A JSON row's keys: the position of each required name in {@link #required}. */
+  /** A JSON row's keys ({@link #required}), and the position of each. */
+  private final List<String> keys;
   private final Map<String, Integer> slots = new HashMap<>();
 
   private TestSchema(int features, int fields, int date, int weight, int tsId, int[] feature) {
@@ -28,8 +29,8 @@ public final class TestSchema {
     this.weight = weight;
     this.tsId = tsId;
     this.feature = feature;
-    List<String> names = required(features);
-    for (int i = 0; i < names.size(); i++) slots.put(names.get(i), i);
+    this.keys = required(features);
+    for (int i = 0; i < keys.size(); i++) slots.put(keys.get(i), i);
   }
 
   /** The names every row must carry, in example_test.csv's order. */
@@ -86,8 +87,7 @@ public final class TestSchema {
    */
   public void parse(JsonParser p, TestRow row) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) throw new IllegalArgumentException("the body is not a JSON object");
-    List<String> names = required(features);
-    boolean[] seen = new boolean[names.size()];
+    boolean[] seen = new boolean[keys.size()];
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String key = p.currentName();
       JsonToken v = p.nextToken();
@@ -109,7 +109,7 @@ public final class TestSchema {
       seen[s] = true;
     }
     for (int s = 0; s < seen.length; s++) {
-      if (!seen[s]) throw new IllegalArgumentException("column '" + names.get(s) + "' is missing");
+      if (!seen[s]) throw new IllegalArgumentException("column '" + keys.get(s) + "' is missing");
     }
   }
 
