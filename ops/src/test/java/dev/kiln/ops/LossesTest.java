@@ -1,14 +1,26 @@
 package dev.kiln.ops;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.kiln.core.DType;
+import dev.kiln.core.Shape;
+import dev.kiln.core.Tensor;
+import dev.kiln.core.cpu.JavaBackend;
+import dev.kiln.core.graph.Tracer;
+import dev.kiln.core.graph.Value;
+import dev.kiln.core.random.Threefry;
 import dev.kiln.ops.keras.KerasModels;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.Losses.Kind;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Which losses a model's outputs take, and every misuse refused in one line naming the output. */
@@ -29,8 +41,8 @@ class LossesTest {
   void theAutoencoderTrainsWithADecoderLossAndTwoBinaryCrossEntropies() throws IOException {
     Losses l = Losses.of(autoencoder(), new Losses.Spec(Map.of("decoder", Kind.MAE), Map.of("decoder", 0.5), 0.01,
         null), 5, 130);
-    assertEquals(List.of(new Losses.Head("decoder", 0, Kind.MAE, 0.5, 130), new Losses.Head("ae_action", 1, Kind.BCE,
-        1, 5), new Losses.Head("action", 2, Kind.BCE, 1, 5)), l.heads());
+    assertEquals(List.of(new Losses.Head("decoder", 0, Kind.MAE, 0.5, 130, 0), new Losses.Head("ae_action", 1,
+        Kind.BCE, 1, 5, 0.01), new Losses.Head("action", 2, Kind.BCE, 1, 5, 0.01)), l.heads());
     assertEquals("action", l.action().name(), "the last sigmoid output by default");
     assertEquals("ae_action", Losses.of(autoencoder(), new Losses.Spec(Map.of("decoder", Kind.MSE), Map.of(), 0,
         "ae_action"), 5, 130).action().name());
@@ -69,5 +81,48 @@ class LossesTest {
         () -> new Losses.Spec(Map.of(), Map.of(), 1.5, null)).getMessage());
     assertEquals("--loss-weights action=-1.0: a weight must be a finite number >= 0", assertThrows(
         IllegalArgumentException.class, () -> new Losses.Spec(Map.of(), Map.of("action", -1.0), 0, null)).getMessage());
+  }
+
+  /**
+   * Each output's own label smoothing: the heads carry it, and each head's losses are those of a run that gives every
+   * output that head's value.
+   */
+  @Test
+  void eachOutputTakesItsOwnLabelSmoothing() throws IOException {
+    Model m = autoencoder();
+    Map<String, Kind> mse = Map.of("decoder", Kind.MSE);
+    Losses each = Losses.of(m, new Losses.Spec(mse, Map.of(), 0, Map.of("ae_action", 0.05, "action", 0.2), null), 5,
+        130);
+    assertEquals(List.of(0.0, 0.05, 0.2), each.heads().stream().map(Losses.Head::smoothing).toList());
+    List<Tensor> per = elementwise(m, each);
+    List<Tensor> five = elementwise(m, Losses.of(m, new Losses.Spec(mse, Map.of(), 0.05, null), 5, 130));
+    List<Tensor> twenty = elementwise(m, Losses.of(m, new Losses.Spec(mse, Map.of(), 0.2, null), 5, 130));
+    assertArrayEquals(five.get(1).doubles(), per.get(1).doubles());
+    assertArrayEquals(twenty.get(2).doubles(), per.get(2).doubles());
+    assertFalse(Arrays.equals(five.get(2).doubles(), per.get(2).doubles()), "the two smoothings differ");
+    assertEquals("label smoothing of action must be in [0, 1], got 1.5", assertThrows(IllegalArgumentException.class,
+        () -> new Losses.Spec(mse, Map.of(), 0, Map.of("action", 1.5), null)).getMessage());
+  }
+
+  /** Each output's losses per unit in float64, inference mode, on fixed rows and labels. */
+  private static List<Tensor> elementwise(Model m, Losses losses) {
+    Tracer t = new Tracer();
+    Map<String, Value> vars = new LinkedHashMap<>();
+    Random r = new Random(5);
+    for (Variable v : m.variables()) {
+      double[] d = new double[v.size()];
+      for (int i = 0; i < d.length; i++) d[i] = v.name().endsWith("variance") ? 1 : r.nextGaussian() * 0.3;
+      vars.put(v.name(), t.constant(Tensor.wrap(DType.F64, v.shape(), d)));
+    }
+    double[] xd = new double[4 * 130], yd = new double[4 * 5];
+    for (int i = 0; i < xd.length; i++) xd[i] = r.nextGaussian();
+    for (int i = 0; i < yd.length; i++) yd[i] = r.nextInt(2);
+    Value x = t.constant(Tensor.wrap(DType.F64, Shape.of(4, 130), xd));
+    Value y = t.constant(Tensor.wrap(DType.F64, Shape.of(4, 5), yd));
+    LayerContext ctx = new LayerContext(vars, false, Threefry.key(t, 1),
+        t.constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {3})), 1, 0);
+    try (JavaBackend be = new JavaBackend()) {
+      return be.evaluate(t.build(losses.elementwise(m.forwardAll(ctx, x), x, y).toArray(new Value[0])));
+    }
   }
 }

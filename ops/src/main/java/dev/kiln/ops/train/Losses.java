@@ -33,8 +33,11 @@ public final class Losses {
     }
   }
 
-  /** One output: its layer name, its position in the model's outputs, its loss, the loss's weight, its units. */
-  public record Head(String name, int index, Kind kind, double weight, int units) {
+  /**
+   * One output: its layer name, its position in the model's outputs, its loss, the loss's weight, its units, and the
+   * label smoothing of its binary cross-entropy.
+   */
+  public record Head(String name, int index, Kind kind, double weight, int units, double smoothing) {
     public boolean sigmoid() {
       return kind == Kind.BCE;
     }
@@ -42,17 +45,30 @@ public final class Losses {
 
   /**
    * What the run asks for, before the model is known: each output's loss and weight by name (absent: bce for a
-   * sigmoid output, weight 1), the label smoothing of every binary cross-entropy, and the action output (null: the
-   * last sigmoid output).
+   * sigmoid output, weight 1), the label smoothing of every binary cross-entropy and of named outputs (a model.h5's
+   * compile may give each output its own), and the action output (null: the last sigmoid output).
    */
-  public record Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing, String action) {
+  public record Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing,
+      Map<String, Double> smoothing, String action) {
     public static final Spec DEFAULT = new Spec(Map.of(), Map.of(), 0, null);
+
+    /** One label smoothing for every binary cross-entropy. */
+    public Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing, String action) {
+      this(loss, weights, labelSmoothing, Map.of(), action);
+    }
 
     public Spec {
       loss = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(loss));
       weights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+      smoothing = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(smoothing));
       if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
         throw new IllegalArgumentException("--label-smoothing must be in [0, 1], got " + labelSmoothing);
+      }
+      for (var e : smoothing.entrySet()) {
+        if (!(e.getValue() >= 0 && e.getValue() <= 1)) {
+          throw new IllegalArgumentException("label smoothing of " + e.getKey() + " must be in [0, 1], got "
+              + e.getValue());
+        }
       }
       for (var w : weights.entrySet()) {
         if (!(w.getValue() >= 0) || Double.isInfinite(w.getValue())) {
@@ -68,27 +84,26 @@ public final class Losses {
 
     /**
      * The spec as the flags give it, for checkpoints' settings (a resume must ask for the same): e.g.
-     * {@code decoder=mse; weights decoder=0.5; label smoothing 0.01; action output default}.
+     * {@code decoder=mse; weights decoder=0.5; label smoothing 0.01 (ae_action=0.05); action output default}.
      */
     public String describe() {
       List<String> l = new ArrayList<>(), w = new ArrayList<>();
       loss.forEach((k, v) -> l.add(k + "=" + v.flag()));
       weights.forEach((k, v) -> w.add(k + "=" + v));
       return (l.isEmpty() ? "default" : String.join(",", l)) + "; weights " + (w.isEmpty() ? "default"
-          : String.join(",", w)) + "; label smoothing " + labelSmoothing + "; action output "
-          + (action == null ? "default" : action);
+          : String.join(",", w)) + "; label smoothing " + labelSmoothing + (smoothing.isEmpty() ? ""
+          : " (" + String.join(",", smoothing.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+          + ")") + "; action output " + (action == null ? "default" : action);
     }
   }
 
   private final List<Head> heads;
-  private final double labelSmoothing;
   private final int action;
   private final boolean multi;
   private final int targets;
 
-  private Losses(List<Head> heads, double labelSmoothing, int action, boolean multi, int targets) {
+  private Losses(List<Head> heads, int action, boolean multi, int targets) {
     this.heads = List.copyOf(heads);
-    this.labelSmoothing = labelSmoothing;
     this.action = action;
     this.multi = multi;
     this.targets = targets;
@@ -98,7 +113,7 @@ public final class Losses {
   public static Losses of(Model model) {
     if (model.outputs().size() == 1) {
       Model.Node o = model.output();
-      return new Losses(List.of(new Head(o.layer().name(), 0, Kind.BCE, 1, units(o))), 0, 0, false, units(o));
+      return new Losses(List.of(new Head(o.layer().name(), 0, Kind.BCE, 1, units(o), 0)), 0, false, units(o));
     }
     int k = -1;
     for (Model.Node o : model.outputs()) if (KerasModels.isSigmoid(o)) k = units(o);
@@ -114,6 +129,7 @@ public final class Losses {
     List<String> names = model.outputNames();
     for (String n : spec.loss().keySet()) unknown("--loss", n, names);
     for (String n : spec.weights().keySet()) unknown("--loss-weights", n, names);
+    for (String n : spec.smoothing().keySet()) unknown("label smoothing", n, names);
     if (spec.action() != null) unknown("--action-output", spec.action(), names);
     List<Head> heads = new ArrayList<>();
     int action = -1;
@@ -124,7 +140,8 @@ public final class Losses {
       Kind kind = spec.loss().getOrDefault(n, sigmoid ? Kind.BCE : null);
       String problem = problem(model, o, kind, sigmoid, targets, features);
       if (problem != null) throw new IllegalArgumentException(problem);
-      heads.add(new Head(n, i, kind, spec.weights().getOrDefault(n, 1.0), units(o)));
+      double smoothing = kind == Kind.BCE ? spec.smoothing().getOrDefault(n, spec.labelSmoothing()) : 0;
+      heads.add(new Head(n, i, kind, spec.weights().getOrDefault(n, 1.0), units(o), smoothing));
       if (sigmoid && (spec.action() == null || spec.action().equals(n))) action = i;
     }
     if (action < 0) {
@@ -132,7 +149,7 @@ public final class Losses {
           + "is taken on probabilities (the sigmoid outputs: " + heads.stream().filter(Head::sigmoid)
           .map(Head::name).toList() + ")");
     }
-    return new Losses(heads, spec.labelSmoothing(), action, names.size() > 1, targets);
+    return new Losses(heads, action, names.size() > 1, targets);
   }
 
   private static void unknown(String flag, String name, List<String> names) {
@@ -191,10 +208,6 @@ public final class Losses {
     return targets;
   }
 
-  public double labelSmoothing() {
-    return labelSmoothing;
-  }
-
   /** The action output: the one validation's probabilities, the utility score and the plots come from. */
   public Head action() {
     return heads.get(action);
@@ -209,8 +222,8 @@ public final class Losses {
     for (Head h : heads) {
       Model.Outputs o = outs.get(h.index());
       l.add(switch (h.kind()) {
-        case BCE -> Metrics.bceFromLogits(o.logits(), labelSmoothing > 0
-            ? y.mul(1 - labelSmoothing).add(0.5 * labelSmoothing) : y);
+        case BCE -> Metrics.bceFromLogits(o.logits(), h.smoothing() > 0
+            ? y.mul(1 - h.smoothing()).add(0.5 * h.smoothing()) : y);
         case MSE -> {
           Value d = o.output().sub(x);
           yield d.mul(d);

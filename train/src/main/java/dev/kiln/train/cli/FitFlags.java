@@ -165,7 +165,7 @@ public final class FitFlags {
     }
     this.logNames = logNames;
     Losses.Spec spec = new Losses.Spec(savedLosses.loss(), savedLosses.weights(), savedLosses.labelSmoothing(),
-        actionOutput);
+        savedLosses.smoothing(), actionOutput);
     return new FitOptions(saved, earlyStopping(), reduceLr(), saveBest(), spec, tensorboard);
   }
 

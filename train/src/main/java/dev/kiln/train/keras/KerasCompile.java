@@ -23,12 +23,12 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * The losses as Kiln's spec: each output's kind and weight, and the one label smoothing Kiln gives every binary
-   * cross-entropy (outputs that disagree, or from_logits, are refused by path).
+   * The losses as Kiln's spec: each output's kind, weight and label smoothing (one value for all when they agree);
+   * from_logits is refused by path.
    */
   public dev.kiln.ops.train.Losses.Spec spec() {
     Map<String, dev.kiln.ops.train.Losses.Kind> kinds = new LinkedHashMap<>();
-    Double smoothing = null;
+    Map<String, Double> smoothing = new LinkedHashMap<>();
     for (var e : losses.entrySet()) {
       Loss l = e.getValue();
       if (l.fromLogits()) {
@@ -36,15 +36,15 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
             + "output must be a sigmoid");
       }
       kinds.put(e.getKey(), dev.kiln.ops.train.Losses.Kind.valueOf(l.kind().toUpperCase(java.util.Locale.ROOT)));
-      if (!l.kind().equals("bce")) continue;
-      if (smoothing != null && smoothing != l.labelSmoothing()) {
-        throw new IllegalArgumentException(PATH + ".loss: label_smoothing " + smoothing + " and " + l.labelSmoothing()
-            + " on different outputs; Kiln gives every binary cross-entropy the same");
-      }
-      smoothing = l.labelSmoothing();
+      if (l.kind().equals("bce")) smoothing.put(e.getKey(), l.labelSmoothing());
     }
-    return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, smoothing == null ? 0 : smoothing, null);
+    if (new java.util.HashSet<>(smoothing.values()).size() <= 1) {
+      double all = smoothing.isEmpty() ? 0 : smoothing.values().iterator().next();
+      return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, all, null);
+    }
+    return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, 0, smoothing, null);
   }
+
   private static final String PATH = "training_config";
 
   /** Reads the JSON text of {@code training_config} for a model whose outputs are {@code outputs}, in order. */

@@ -123,4 +123,19 @@ class KerasSavedModelTest {
     Files.write(weightsOnly, new byte[] {1, 2, 3});
     assertThrows(IOException.class, () -> KerasSavedModel.read(weightsOnly));
   }
+
+  /** Each output's BinaryCrossentropy keeps its own label_smoothing; when they agree, one value serves them all. */
+  @Test
+  void eachOutputKeepsItsLabelSmoothing() {
+    String bce = "{\"class_name\": \"BinaryCrossentropy\", \"config\": {\"label_smoothing\": %s}}";
+    String opt = "{\"optimizer_config\": {\"class_name\": \"SGD\", \"config\": {}}, \"loss\": {";
+    List<String> outs = List.of("decoder", "ae_action", "action");
+    KerasCompile differ = KerasCompile.read(opt + "\"decoder\": \"mse\", \"ae_action\": " + bce.formatted("0.05")
+        + ", \"action\": " + bce.formatted("0.2") + "}}", outs);
+    assertEquals(java.util.Map.of("ae_action", 0.05, "action", 0.2), differ.spec().smoothing());
+    KerasCompile agree = KerasCompile.read(opt + "\"decoder\": \"mse\", \"ae_action\": " + bce.formatted("0.01")
+        + ", \"action\": " + bce.formatted("0.01") + "}}", outs);
+    assertEquals(0.01, agree.spec().labelSmoothing());
+    assertEquals(java.util.Map.of(), agree.spec().smoothing());
+  }
 }
