@@ -43,45 +43,7 @@ public final class Specs {
 
   public static List<Spec> all() {
     List<Spec> cs = new ArrayList<>();
-    for (Unary.Kind k : Unary.Kind.values()) {
-      if (k == Unary.Kind.NOT) continue;
-      Spec.Input x = switch (k) {
-        case LOG, SQRT, RSQRT -> uniform(0.5, 3, 3, 5);
-        case LOG1P -> uniform(-0.5, 2, 3, 5);
-        case ABS, SIGN -> away(0.1, 2, 3, 5);
-        default -> uniform(-2, 2, 3, 5);
-      };
-      cs.add(Spec.of("unary " + k.name().toLowerCase(), Unary.class, v -> apply(new Unary(k), v), x));
-    }
-    cs.add(Spec.forwardOnly("unary not (u32, pred)", Unary.class,
-        v -> Ops.convert(Ops.not(Ops.compare(Ops.not(v.get(0)), Ops.Cmp.EQ, v.get(0))), DType.S32), u32(7)));
-    for (Binary.Kind k : List.of(Binary.Kind.ADD, Binary.Kind.SUBTRACT, Binary.Kind.MULTIPLY, Binary.Kind.DIVIDE,
-        Binary.Kind.MAXIMUM, Binary.Kind.MINIMUM, Binary.Kind.POWER)) {
-      Spec.Input a = k == Binary.Kind.POWER ? uniform(0.5, 2, 4, 3) : uniform(-2, 2, 4, 3);
-      Spec.Input b = k == Binary.Kind.DIVIDE ? away(0.5, 2, 4, 3) : uniform(-2, 2, 4, 3);
-      cs.add(Spec.of("binary " + k.name().toLowerCase(), Binary.class, v -> apply(new Binary(k), v), a, b));
-    }
-    for (Binary.Kind k : List.of(Binary.Kind.AND, Binary.Kind.OR, Binary.Kind.XOR, Binary.Kind.SHIFT_LEFT,
-        Binary.Kind.SHIFT_RIGHT_LOGICAL, Binary.Kind.ADD, Binary.Kind.MULTIPLY, Binary.Kind.MAXIMUM)) {
-      cs.add(Spec.forwardOnly("u32 " + k.name().toLowerCase(), Binary.class, v -> {
-        Value b = k == Binary.Kind.SHIFT_LEFT || k == Binary.Kind.SHIFT_RIGHT_LOGICAL
-            ? Ops.and(v.get(1), v.get(1).tracer().constant(dev.kiln.core.Tensor.wrap(DType.U32, Shape.scalar(),
-                new int[] {31}))) : v.get(1);
-        if (b != v.get(1)) b = Ops.broadcastTo(b, v.get(0).shape().dims());
-        return apply(new Binary(k), List.of(v.get(0), b));
-      }, u32(9), u32(9)));
-    }
-    cs.add(Spec.of("broadcasting add [3,1] + [4]", Binary.class, v -> v.get(0).add(v.get(1)),
-        uniform(-1, 1, 3, 1), uniform(-1, 1, 4)));
-    for (Ops.Cmp c : Ops.Cmp.values()) {
-      cs.add(Spec.forwardOnly("compare " + c.name().toLowerCase(), Compare.class,
-          v -> Ops.convert(Ops.compare(v.get(0), c, Ops.select(v.get(2), v.get(0), v.get(1))), DType.S32),
-          uniform(-1, 1, 11), uniform(-1, 1, 11), pred(11)));
-    }
-    cs.add(Spec.forwardOnly("compare s32 lt", Compare.class,
-        v -> Ops.convert(Ops.compare(v.get(0), Ops.Cmp.LT, v.get(1)), DType.S32), s32(-5, 5, 9), s32(-5, 5, 9)));
-    cs.add(Spec.of("select", Select.class, v -> Ops.select(v.get(0), v.get(1), v.get(2)),
-        pred(3, 4), uniform(-1, 1, 3, 4), uniform(-1, 1, 3, 4)));
+    elementwiseSpecs(cs);
     cs.add(Spec.of("convert between float widths", Convert.class,
         v -> Ops.convert(Ops.convert(v.get(0), v.get(0).dtype() == DType.F64 ? DType.F32 : DType.F64),
             v.get(0).dtype()), uniform(-1, 1, 3, 3)).withFiniteDifference(1e-2, 1e-3));
@@ -123,6 +85,60 @@ public final class Specs {
         v -> Ops.convert(Ops.replicaId(v.get(0).tracer()), v.get(0).dtype()).add(v.get(0)), uniform(-1, 1, 2)));
     cs.add(Spec.of("stop_gradient", StopGradient.class,
         v -> v.get(0).mul(Ops.stopGradient(v.get(0))), uniform(-1, 1, 5)).withFiniteDifference(0, 0));
+    contractionSpecs(cs);
+    nonFiniteSpecs(cs);
+    cs.add(Spec.forwardOnly("threefry bits", dev.kiln.core.random.RandomBits.class,
+        v -> Threefry.bits(Threefry.key(v.get(0).tracer(), 42), v.get(0), 33), u32()));
+    cs.add(Spec.forwardOnly("normal draws", dev.kiln.core.random.RandomNormal.class,
+        v -> Threefry.normal(Threefry.key(v.get(0).tracer(), 7), v.get(0), DType.F32, 4, 8), u32()));
+    return cs;
+  }
+
+  /** Unary and binary kinds (float and U32), broadcasting, comparisons and select. */
+  private static void elementwiseSpecs(List<Spec> cs) {
+    for (Unary.Kind k : Unary.Kind.values()) {
+      if (k == Unary.Kind.NOT) continue;
+      Spec.Input x = switch (k) {
+        case LOG, SQRT, RSQRT -> uniform(0.5, 3, 3, 5);
+        case LOG1P -> uniform(-0.5, 2, 3, 5);
+        case ABS, SIGN -> away(0.1, 2, 3, 5);
+        default -> uniform(-2, 2, 3, 5);
+      };
+      cs.add(Spec.of("unary " + k.name().toLowerCase(), Unary.class, v -> apply(new Unary(k), v), x));
+    }
+    cs.add(Spec.forwardOnly("unary not (u32, pred)", Unary.class,
+        v -> Ops.convert(Ops.not(Ops.compare(Ops.not(v.get(0)), Ops.Cmp.EQ, v.get(0))), DType.S32), u32(7)));
+    for (Binary.Kind k : List.of(Binary.Kind.ADD, Binary.Kind.SUBTRACT, Binary.Kind.MULTIPLY, Binary.Kind.DIVIDE,
+        Binary.Kind.MAXIMUM, Binary.Kind.MINIMUM, Binary.Kind.POWER)) {
+      Spec.Input a = k == Binary.Kind.POWER ? uniform(0.5, 2, 4, 3) : uniform(-2, 2, 4, 3);
+      Spec.Input b = k == Binary.Kind.DIVIDE ? away(0.5, 2, 4, 3) : uniform(-2, 2, 4, 3);
+      cs.add(Spec.of("binary " + k.name().toLowerCase(), Binary.class, v -> apply(new Binary(k), v), a, b));
+    }
+    for (Binary.Kind k : List.of(Binary.Kind.AND, Binary.Kind.OR, Binary.Kind.XOR, Binary.Kind.SHIFT_LEFT,
+        Binary.Kind.SHIFT_RIGHT_LOGICAL, Binary.Kind.ADD, Binary.Kind.MULTIPLY, Binary.Kind.MAXIMUM)) {
+      cs.add(Spec.forwardOnly("u32 " + k.name().toLowerCase(), Binary.class, v -> {
+        Value b = k == Binary.Kind.SHIFT_LEFT || k == Binary.Kind.SHIFT_RIGHT_LOGICAL
+            ? Ops.and(v.get(1), v.get(1).tracer().constant(dev.kiln.core.Tensor.wrap(DType.U32, Shape.scalar(),
+                new int[] {31}))) : v.get(1);
+        if (b != v.get(1)) b = Ops.broadcastTo(b, v.get(0).shape().dims());
+        return apply(new Binary(k), List.of(v.get(0), b));
+      }, u32(9), u32(9)));
+    }
+    cs.add(Spec.of("broadcasting add [3,1] + [4]", Binary.class, v -> v.get(0).add(v.get(1)),
+        uniform(-1, 1, 3, 1), uniform(-1, 1, 4)));
+    for (Ops.Cmp c : Ops.Cmp.values()) {
+      cs.add(Spec.forwardOnly("compare " + c.name().toLowerCase(), Compare.class,
+          v -> Ops.convert(Ops.compare(v.get(0), c, Ops.select(v.get(2), v.get(0), v.get(1))), DType.S32),
+          uniform(-1, 1, 11), uniform(-1, 1, 11), pred(11)));
+    }
+    cs.add(Spec.forwardOnly("compare s32 lt", Compare.class,
+        v -> Ops.convert(Ops.compare(v.get(0), Ops.Cmp.LT, v.get(1)), DType.S32), s32(-5, 5, 9), s32(-5, 5, 9)));
+    cs.add(Spec.of("select", Select.class, v -> Ops.select(v.get(0), v.get(1), v.get(2)),
+        pred(3, 4), uniform(-1, 1, 3, 4), uniform(-1, 1, 3, 4)));
+  }
+
+  /** Convolutions (the seed's and XLA's general forms) and dot_general (batched, permuted, operands transposed). */
+  private static void contractionSpecs(List<Spec> cs) {
     Convolution.Dims nwc = Convolution.Dims.channelsLast(1);
     cs.add(Spec.of("conv1d same (seed layer)", Convolution.class,
         v -> Ops.convolution(v.get(0), v.get(1), Convolution.of(new int[] {1}, new int[] {2}, new int[] {2}, nwc)),
@@ -156,12 +172,6 @@ public final class Specs {
     cs.add(Spec.of("dot_general with both operands transposed", DotGeneral.class,
         v -> Ops.dotGeneral(v.get(0), v.get(1), new int[] {0}, new int[] {0}, new int[] {1}, new int[] {2}),
         uniform(-1, 1, 2, 6, 3), uniform(-1, 1, 2, 5, 6)));
-    nonFiniteSpecs(cs);
-    cs.add(Spec.forwardOnly("threefry bits", Binary.class,
-        v -> Threefry.bits(Threefry.key(v.get(0).tracer(), 42), v.get(0), 33), u32()));
-    cs.add(Spec.forwardOnly("normal draws", Binary.class,
-        v -> Threefry.normal(Threefry.key(v.get(0).tracer(), 7), v.get(0), DType.F32, 4, 8), u32()));
-    return cs;
   }
 
   /**
