@@ -10,7 +10,8 @@
 # and pjrt:cpu, and the JVM's JIT compile for the Java backend, which goes on for several seconds (with too few
 # warm-up steps the first timed steps still run the Vector API's interpreted fallbacks; docs/benchmarks.md).
 # --isa avx2 runs every engine with AVX2's instructions only, whatever this CPU has: the JVM with -XX:UseAVX=2, XLA
-# (JAX and the pjrt:cpu plugin) with --xla_cpu_max_isa=AVX2, OpenBLAS with its Haswell kernels. On an AVX-512 machine
+# (JAX and the pjrt:cpu plugin) with --xla_cpu_max_isa=AVX2, OpenBLAS with its Haswell kernels, TensorFlow's oneDNN
+# with ONEDNN_MAX_CPU_ISA=AVX2. On an AVX-512 machine
 # that stands in for the project's AVX2-only machines (same code paths and register count; not the same cache sizes
 # or clocks).
 # --model starter times the competitors' starter MLP instead of the seed (ops/src/test/resources/keras/starter_mlp.json:
@@ -57,7 +58,8 @@ case "$isa" in
   avx2)
     export KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-} -XX:UseAVX=2"
     export XLA_FLAGS="${XLA_FLAGS:-} --xla_cpu_max_isa=AVX2"
-    export OPENBLAS_CORETYPE=Haswell ;;
+    export OPENBLAS_CORETYPE=Haswell
+    export ONEDNN_MAX_CPU_ISA=AVX2 ;;
   *) echo "$0: --isa takes avx2, not '$isa'" >&2; exit 2 ;;
 esac
 py="$("$root/scripts/jax-venv.sh")"
