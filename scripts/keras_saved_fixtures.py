@@ -14,13 +14,25 @@ import tf_keras as keras  # noqa: E402
 from tf_keras import layers  # noqa: E402
 
 
-def row_mlp():
+def row_mlp(activation="sigmoid"):
     inp = layers.Input(shape=(130,))
     x = layers.BatchNormalization()(inp)
     x = layers.Dense(16, activation="swish")(x)
     x = layers.Dropout(0.2)(x)
-    out = layers.Dense(5, activation="sigmoid", name="action")(x)
+    out = layers.Dense(5, activation=activation, name="action")(x)
     return keras.Model(inp, out)
+
+
+def logits_check(m, out, name):
+    """Rows, labels, the model's logits on them (inference) and Keras's from-logits loss, for Kiln to reproduce."""
+    import numpy as np
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6, 130)).astype("float32")
+    y = (rng.random((6, 5)) < 0.5).astype("float32")
+    logits = m(x, training=False).numpy()
+    loss = float(m.loss(y, logits).numpy())
+    with open(os.path.join(out, name + ".check.json"), "w") as f:
+        json.dump({"x": x.tolist(), "y": y.tolist(), "logits": logits.tolist(), "loss": loss}, f)
 
 
 def save(m, out, name):
@@ -52,6 +64,17 @@ def main():
     save(m, out, "accuracy")
     m = row_mlp()
     save(m, out, "uncompiled")
+    m = row_mlp("linear")
+    m.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.01),
+              metrics=[keras.metrics.AUC(from_logits=True)])
+    save(m, out, "logits")
+    logits_check(m, out, "logits")
+    m = row_mlp("linear")
+    m.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["AUC"])
+    save(m, out, "logits_auc")
+    m = row_mlp("relu")
+    m.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    save(m, out, "logits_relu")
     print("keras_saved_fixtures: OK")
 
 

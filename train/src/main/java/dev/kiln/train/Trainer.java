@@ -515,12 +515,13 @@ public final class Trainer {
    * 0), which keeps its adaptation on the training folds.
    */
   private void savedWeights(Map<String, Tensor> state) {
-    Map<String, Tensor> saved;
+    dev.kiln.train.keras.KerasSavedModel file;
     try {
-      saved = dev.kiln.train.keras.KerasSavedModel.read(o.modelFile()).weights();
+      file = dev.kiln.train.keras.KerasSavedModel.read(o.modelFile());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+    Map<String, Tensor> saved = file.weights();
     List<String> unadapted = new ArrayList<>();
     for (var e : saved.entrySet()) {
       String n = e.getKey();
@@ -534,6 +535,10 @@ public final class Trainer {
     }
     out.println("starting from the " + taken + " weights of " + o.modelFile()
         + (unadapted.isEmpty() ? "" : " (normalization adapted here: the file's was not)"));
+    for (String name : file.logitOutputs()) {
+      out.println("output '" + name + "' is compiled from logits: trained on them as Keras does, and given a sigmoid, "
+          + "so the model this run saves answers its probabilities");
+    }
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */

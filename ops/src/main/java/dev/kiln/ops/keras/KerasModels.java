@@ -101,6 +101,41 @@ public final class KerasModels {
   }
 
   /** The layers {@code output_layers} names, in order: each [name, 0, 0], no layer twice. */
+  /** The output layers' names a model.json lists ({@code config.output_layers}), in order. */
+  public static List<String> outputNames(String json) {
+    try {
+      return outputNames(new ObjectMapper().readTree(json).path("config").path("output_layers"));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The model.json with each output in {@code names}, a Dense with a linear activation whose loss takes its logits,
+   * given a sigmoid instead: Kiln trains binary labels on a sigmoid output, from its logits, so the loss is Keras's
+   * from_logits one, and the model then gives probabilities. Any other layer is refused by name.
+   */
+  public static String withSigmoidOutputs(String json, java.util.Set<String> names) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(json);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getMessage());
+    }
+    for (JsonNode l : root.path("config").path("layers")) {
+      String name = l.path("name").asText(l.path("config").path("name").asText());
+      if (!names.contains(name)) continue;
+      String activation = l.path("config").path("activation").asText("");
+      if (!l.path("class_name").asText().equals("Dense") || !activation.equals("linear")) {
+        throw new IllegalArgumentException("output '" + name + "' is trained from logits (from_logits=True) but is "
+            + l.path("class_name").asText() + (activation.isEmpty() ? "" : " with activation " + activation)
+            + "; Kiln takes logits from a Dense output with a linear activation");
+      }
+      ((com.fasterxml.jackson.databind.node.ObjectNode) l.path("config")).put("activation", "sigmoid");
+    }
+    return root.toString();
+  }
+
   private static List<String> outputNames(JsonNode list) {
     if (!list.isArray() || list.isEmpty()) {
       throw new IllegalArgumentException("output_layers must name at least one layer, got " + list);

@@ -23,18 +23,15 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * The losses as Kiln's spec: each output's kind, weight and label smoothing (one value for all when they agree);
-   * from_logits is refused by path.
+   * The losses as Kiln's spec: each output's kind, weight and label smoothing (one value for all when they agree). An
+   * output compiled from logits is read with its sigmoid ({@link KerasSavedModel}), and Kiln's binary cross-entropy
+   * takes that sigmoid's input: Keras's loss on the logits.
    */
   public dev.kiln.ops.train.Losses.Spec spec() {
     Map<String, dev.kiln.ops.train.Losses.Kind> kinds = new LinkedHashMap<>();
     Map<String, Double> smoothing = new LinkedHashMap<>();
     for (var e : losses.entrySet()) {
       Loss l = e.getValue();
-      if (l.fromLogits()) {
-        throw new IllegalArgumentException(PATH + ".loss (" + e.getKey() + "): from_logits=True is not supported; the "
-            + "output must be a sigmoid");
-      }
       kinds.put(e.getKey(), dev.kiln.ops.train.Losses.Kind.valueOf(l.kind().toUpperCase(java.util.Locale.ROOT)));
       if (l.kind().equals("bce")) smoothing.put(e.getKey(), l.labelSmoothing());
     }
@@ -65,10 +62,35 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
       if (!v.isNumber() || !(v.doubleValue() >= 0)) throw new IllegalArgumentException(p + " is " + v + ", not a number >= 0");
       return v.doubleValue();
     });
-    metrics(f.get("metrics"), f.path("metrics"));
+    metrics(f.get("metrics"), f.path("metrics"), logits(losses));
     f.require("weighted_metrics", "weighted metrics are not supported");
     f.finish();
     return new KerasCompile(optimization, losses, weights);
+  }
+
+  /** Whether the binary cross-entropies are all from logits (TRUE), none (FALSE), or some (null). */
+  private static Boolean logits(Map<String, Loss> losses) {
+    long bce = losses.values().stream().filter(l -> l.kind().equals("bce")).count();
+    long fromLogits = losses.values().stream().filter(Loss::fromLogits).count();
+    return fromLogits == 0 ? Boolean.FALSE : fromLogits == bce ? Boolean.TRUE : null;
+  }
+
+  /**
+   * The outputs whose loss is a BinaryCrossentropy from logits in {@code trainingConfig} (none when it does not read:
+   * {@link #read} then says why).
+   */
+  public static java.util.Set<String> logitOutputs(String trainingConfig, List<String> outputs) {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    try {
+      JsonNode loss = JSON.readTree(trainingConfig).get("loss");
+      perOutput(loss, PATH + ".loss", outputs, (v, p) -> v.path("class_name").asText().equals("BinaryCrossentropy")
+          && v.path("config").path("from_logits").asBoolean(false)).forEach((o, l) -> {
+            if (l) out.add(o);
+          });
+    } catch (com.fasterxml.jackson.core.JacksonException | IllegalArgumentException e) {
+      return java.util.Set.of();
+    }
+    return out;
   }
 
   private interface Reader<T> {
@@ -134,11 +156,15 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
   private record Metric(JsonNode value, String path) {}
 
   /** Checks the metrics: each must be one Kiln computes, with Kiln's settings. */
-  private static void metrics(JsonNode v, String path) {
+  private static void metrics(JsonNode v, String path, Boolean logits) {
     if (v == null) return;
     List<Metric> all = new ArrayList<>();
     collect(v, path, all);
-    for (Metric m : all) metric(m.value(), m.path());
+    if (logits == null && !all.isEmpty()) {
+      throw new IllegalArgumentException(path + ": some outputs are trained from logits and some from probabilities; "
+          + "Kiln reports each output's metrics on its probabilities, so compile them without metrics or alike");
+    }
+    for (Metric m : all) metric(m.value(), m.path(), logits);
   }
 
   private static void collect(JsonNode v, String path, List<Metric> out) {
@@ -154,24 +180,38 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
     }
   }
 
-  private static void metric(JsonNode v, String path) {
+  private static void metric(JsonNode v, String path, boolean logits) {
     String cls = v.isTextual() ? v.textValue() : v.path("class_name").asText();
     switch (cls) {
-      case "AUC", "auc" -> { if (v.isObject()) auc(v, path); }
-      case "Precision", "precision", "Recall", "recall" -> { if (v.isObject()) threshold(v, path); }
+      case "AUC", "auc" -> {
+        if (v.isObject()) auc(v, path, logits);
+        else if (logits) throw new IllegalArgumentException(path + " is '" + cls + "' on outputs trained from logits, "
+            + "which Keras's AUC reads as probabilities; compile AUC(from_logits=True)");
+      }
+      case "Precision", "precision", "Recall", "recall" -> {
+        if (logits) {
+          throw new IllegalArgumentException(path + " is " + cls + " on outputs trained from logits: Keras thresholds "
+              + "the logits at 0.5, Kiln the probabilities (it reports precision and recall anyway)");
+        }
+        if (v.isObject()) threshold(v, path);
+      }
       default -> throw new IllegalArgumentException(path + " is " + (v.isTextual() ? "'" + cls + "'"
           : cls + " '" + v.path("config").path("name").asText() + "'")
           + "; Kiln reports AUC, Precision and Recall (as auc, precision, recall)");
     }
   }
 
-  private static void auc(JsonNode v, String path) {
+  private static void auc(JsonNode v, String path, boolean logits) {
     JsonFields c = config(v, path);
     c.require("num_thresholds", "Kiln's AUC uses Keras's default 200 thresholds", 200);
     c.require("curve", "Kiln's AUC is the ROC curve's", "ROC");
     c.require("summation_method", "Kiln sums as Keras's default", "interpolation");
     c.require("multi_label", "Kiln's AUC flattens the labels (multi_label=False)", false);
-    c.require("from_logits", "Kiln's AUC reads probabilities", false);
+    if (c.bool("from_logits", false) != logits) {
+      throw new IllegalArgumentException(c.path("from_logits") + " is " + !logits + " but the outputs are trained "
+          + (logits ? "from logits" : "from probabilities") + "; Kiln's AUC reads each output's probabilities, as "
+          + "Keras's AUC(from_logits=" + (logits ? "True" : "False") + ") does");
+    }
     c.require("num_labels", "Kiln's AUC flattens the labels");
     c.require("label_weights", "Kiln's AUC flattens the labels");
     c.require("thresholds", "Kiln's AUC uses Keras's default thresholds");

@@ -16,15 +16,19 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A Keras {@code model.save("model.h5")} file: the architecture ({@code model_config}, read as a {@code model.json}
  * is), the weights under {@code model_weights} (each checked against the model's variable shape before its data is
  * read), and the text of {@code training_config} when the model was compiled (null otherwise). The optimizer's saved
  * state ({@code optimizer_weights}) is not read: training starts its slots afresh, as Keras does after
- * {@code load_weights}.
+ * {@code load_weights}. An output compiled with {@code BinaryCrossentropy(from_logits=True)} (a linear Dense) is read
+ * with a sigmoid ({@code logitOutputs}): Kiln's binary cross-entropy takes the sigmoid's input, so training is
+ * Keras's, and the model Kiln saves gives that output's probabilities.
  */
-public record KerasSavedModel(Model model, Map<String, Tensor> weights, String trainingConfig) {
+public record KerasSavedModel(Model model, Map<String, Tensor> weights, String trainingConfig,
+    Set<String> logitOutputs) {
   public static KerasSavedModel read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
     try (HdfFile h5 = new HdfFile(file)) {
@@ -33,13 +37,16 @@ public record KerasSavedModel(Model model, Map<String, Tensor> weights, String t
         throw new IOException(file + ": no model_config attribute: not a Keras model.save() file (a save_weights() "
             + "file holds weights only; pass its model.json)");
       }
+      String training = text(h5, "training_config", file);
       Model model;
+      Set<String> logits;
       try {
-        model = KerasModels.fromJson(config);
+        logits = training == null ? Set.of() : KerasCompile.logitOutputs(training, KerasModels.outputNames(config));
+        model = KerasModels.fromJson(logits.isEmpty() ? config : KerasModels.withSigmoidOutputs(config, logits));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": model_config: " + e.getMessage(), e);
       }
-      return new KerasSavedModel(model, weights(h5, model, file), text(h5, "training_config", file));
+      return new KerasSavedModel(model, weights(h5, model, file), training, logits);
     } catch (io.jhdf.exceptions.HdfException e) {
       throw new IOException(file + ": not a readable HDF5 file: " + e.getMessage(), e);
     }

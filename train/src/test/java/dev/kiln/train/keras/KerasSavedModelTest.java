@@ -138,4 +138,71 @@ class KerasSavedModelTest {
     assertEquals(0.01, agree.spec().labelSmoothing());
     assertEquals(java.util.Map.of(), agree.spec().smoothing());
   }
+
+  /**
+   * A linear output compiled with BinaryCrossentropy(from_logits=True): read with a sigmoid, so its answers are the
+   * sigmoid of Keras's logits on the same rows, and Kiln's loss on them is Keras's from-logits loss (label smoothing
+   * included). Metrics that would read logits as probabilities, and a from-logits output that is not linear, are
+   * refused by path.
+   */
+  @Test
+  void anOutputCompiledFromLogitsTrainsOnThemAndAnswersProbabilities() throws IOException {
+    KerasSavedModel m = KerasSavedModel.read(dir.resolve("logits.h5"));
+    assertEquals(java.util.Set.of("action"), m.logitOutputs());
+    org.junit.jupiter.api.Assertions.assertTrue(dev.kiln.ops.keras.KerasModels.isSigmoid(m.model().output()));
+    dev.kiln.ops.train.Losses losses = dev.kiln.ops.train.Losses.of(m.model(), m.compile(List.of("action")).spec(),
+        5, 130);
+    JsonNode check = new ObjectMapper().readTree(dir.resolve("logits.check.json").toFile());
+    int n = check.get("x").size();
+    dev.kiln.core.graph.Tracer t = new dev.kiln.core.graph.Tracer();
+    java.util.Map<String, dev.kiln.core.graph.Value> vars = new java.util.LinkedHashMap<>();
+    m.weights().forEach((k, v) -> vars.put(k, t.constant(v)));
+    dev.kiln.core.graph.Value x = t.constant(rows(check.get("x"), n, 130));
+    dev.kiln.core.graph.Value y = t.constant(rows(check.get("y"), n, 5));
+    dev.kiln.core.graph.Value w = t.constant(Tensor.wrap(dev.kiln.core.DType.F32, dev.kiln.core.Shape.of(n, 1),
+        filled(n, 1f)));
+    dev.kiln.ops.LayerContext ctx = new dev.kiln.ops.LayerContext(vars, false,
+        dev.kiln.core.random.Threefry.key(t, 1), t.constant(Tensor.ofUnsigned(new int[] {1}, new int[0])), 1, 0);
+    List<dev.kiln.ops.Model.Outputs> outs = m.model().forwardAll(ctx, x);
+    dev.kiln.core.graph.Value loss = losses.total(losses.weighted(losses.elementwise(outs, x, y), w), n);
+    try (dev.kiln.core.cpu.JavaBackend be = new dev.kiln.core.cpu.JavaBackend()) {
+      List<Tensor> got = be.evaluate(t.build(outs.get(0).output(), loss));
+      float[] p = got.get(0).floats();
+      for (int i = 0; i < n * 5; i++) {
+        double logit = check.get("logits").get(i / 5).get(i % 5).asDouble();
+        assertEquals(1 / (1 + Math.exp(-logit)), p[i], 1e-5, "probability " + i);
+      }
+      double want = check.get("loss").asDouble();
+      assertEquals(want, got.get(1).item(), 1e-5 * want, "the from-logits loss");
+    }
+    Path data = dir.resolve("logits-data");
+    dev.kiln.io.dataset.SyntheticMarket.generate(data,
+        new dev.kiln.io.dataset.SyntheticMarket.Settings(5, 60, 3, 5, 1, -100f, 1.0, 1), null);
+    String[] r = kiln("train", "--data", data.toString(), "--out", dir.resolve("logits-run").toString(), "--model",
+        dir.resolve("logits.h5").toString(), "--targets", "resp_1,resp_2,resp_3,resp,resp_4", "--epochs", "1",
+        "--batch-size", "32");
+    assertEquals("0", r[0], r[1] + r[2]);
+    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is compiled from logits: trained on them "
+        + "as Keras does, and given a sigmoid, so the model this run saves answers its probabilities"), r[2]);
+    IllegalArgumentException auc = assertThrows(IllegalArgumentException.class,
+        () -> KerasSavedModel.read(dir.resolve("logits_auc.h5")).compile(List.of("action")));
+    assertEquals("training_config.metrics[0][0].config.from_logits is false but the outputs are trained from logits; "
+        + "Kiln's AUC reads each output's probabilities, as Keras's AUC(from_logits=True) does", auc.getMessage());
+    Path relu = dir.resolve("logits_relu.h5");
+    assertEquals(relu + ": model_config: output 'action' is trained from logits (from_logits=True) but is Dense with "
+        + "activation relu; Kiln takes logits from a Dense output with a linear activation",
+        assertThrows(IllegalArgumentException.class, () -> KerasSavedModel.read(relu)).getMessage());
+  }
+
+  private static Tensor rows(JsonNode a, int n, int k) {
+    float[] f = new float[n * k];
+    for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) f[i * k + j] = (float) a.get(i).get(j).asDouble();
+    return Tensor.wrap(dev.kiln.core.DType.F32, dev.kiln.core.Shape.of(n, k), f);
+  }
+
+  private static float[] filled(int n, float v) {
+    float[] f = new float[n];
+    java.util.Arrays.fill(f, v);
+    return f;
+  }
 }
