@@ -278,7 +278,9 @@ public final class KerasModels {
       throw new IllegalArgumentException("the output layer '" + out.layer().name() + "' (" + out.layer().className()
           + ") gives " + java.util.Arrays.toString(out.shape()) + (sigmoid ? "" : " without a sigmoid")
           + "; training for binary labels needs one sigmoid output of shape [None, k], one unit per target "
-          + "(Dense(k, activation='sigmoid') or Activation('sigmoid') on k units)");
+          + "(Dense(k, activation='sigmoid') or Activation('sigmoid') on k units)"
+          + (flat && out.layer() instanceof Dense d && d.activation().equals("linear") ? "; a linear output trained "
+          + "with BinaryCrossentropy(from_logits=True) comes in its compiled model.h5, whose loss Kiln reads" : ""));
     }
   }
 }
