@@ -154,8 +154,8 @@ class KerasModelsTest {
   void theOutputMustBeSigmoidUnits() throws IOException {
     String linear = error(edited("dense_2", l -> ((ObjectNode) l.get("config")).put("activation", "linear")));
     assertTrue(linear.contains("the output layer 'dense_2' (Dense) gives [1] without a sigmoid"), linear);
-    assertTrue(linear.endsWith("; a linear output trained with BinaryCrossentropy(from_logits=True) comes in its "
-        + "compiled model.h5, whose loss Kiln reads"), linear);
+    assertTrue(linear.endsWith("; a linear output trained from logits takes --from-logits dense_2 (a compiled "
+        + "model.h5 says so itself)"), linear);
     assertTrue(linear.contains("one sigmoid output of shape [None, k], one unit per target"), linear);
     // k sigmoid units: one per target.
     String wide = edited("dense_2", l -> ((ObjectNode) l.get("config")).put("units", 3));

@@ -175,14 +175,15 @@ public final class Trainer {
    * The seed's model, or the one in {@code --model}: its input must be [130] (it takes rows; --window 1) or
    * [--window, 130] (it takes windows).
    */
-  static Model model(TrainOptions o) throws IOException {
+  private Model model(TrainOptions o) throws IOException {
     if (o.modelFile() == null) {
       Model seed = Model.seed(o.window(), FEATURES, o.noise());
       String problem = targetsProblem(seed, o.targets());
       if (problem != null) throw new IllegalArgumentException("the seed's model: " + problem);
       return seed;
     }
-    Model m = dev.kiln.train.keras.ModelSource.read(o.modelFile());
+    Model m = dev.kiln.train.keras.ModelSource.read(o.modelFile(), fit.losses().fromLogits());
+    for (String name : fit.losses().fromLogits()) logitsLine(name);
     String problem = inputProblem(m, o.window());
     // A model with several outputs has its targets checked output by output with its losses.
     if (problem == null && m.outputs().size() == 1) problem = targetsProblem(m, o.targets());
@@ -535,10 +536,12 @@ public final class Trainer {
     }
     out.println("starting from the " + taken + " weights of " + o.modelFile()
         + (unadapted.isEmpty() ? "" : " (normalization adapted here: the file's was not)"));
-    for (String name : file.logitOutputs()) {
-      out.println("output '" + name + "' is compiled from logits: trained on them as Keras does, and given a sigmoid, "
-          + "so the model this run saves answers its probabilities");
-    }
+    for (String name : file.logitOutputs()) logitsLine(name);
+  }
+
+  private void logitsLine(String output) {
+    out.println("output '" + output + "' is trained from logits, as Keras does, and given a sigmoid, so the model "
+        + "this run saves answers its probabilities");
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */

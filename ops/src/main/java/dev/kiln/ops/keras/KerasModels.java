@@ -32,6 +32,11 @@ public final class KerasModels {
 
   /** Reads {@code file}. */
   public static Model read(Path file) throws IOException {
+    return read(file, java.util.Set.of());
+  }
+
+  /** As {@link #read(Path)}, with the outputs in {@code logits} trained from logits ({@link #withSigmoidOutputs}). */
+  public static Model read(Path file, java.util.Set<String> logits) throws IOException {
     String text;
     try {
       text = Files.readString(file);
@@ -39,7 +44,7 @@ public final class KerasModels {
       throw new IllegalArgumentException(file + ": not a model.json: the file is not UTF-8 text", e);
     }
     try {
-      return fromJson(text);
+      return fromJson(logits.isEmpty() ? text : withSigmoidOutputs(text, logits));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
@@ -121,6 +126,13 @@ public final class KerasModels {
       root = new ObjectMapper().readTree(json);
     } catch (IOException e) {
       throw new IllegalArgumentException("not valid JSON: " + e.getMessage());
+    }
+    List<String> outputs = outputNames(root.path("config").path("output_layers"));
+    for (String name : names) {
+      if (!outputs.contains(name)) {
+        throw new IllegalArgumentException("'" + name + "' is trained from logits but is not an output of the model "
+            + "(its outputs: " + String.join(", ", outputs) + ")");
+      }
     }
     for (JsonNode l : root.path("config").path("layers")) {
       String name = l.path("name").asText(l.path("config").path("name").asText());
@@ -280,7 +292,7 @@ public final class KerasModels {
           + "; training for binary labels needs one sigmoid output of shape [None, k], one unit per target "
           + "(Dense(k, activation='sigmoid') or Activation('sigmoid') on k units)"
           + (flat && out.layer() instanceof Dense d && d.activation().equals("linear") ? "; a linear output trained "
-          + "with BinaryCrossentropy(from_logits=True) comes in its compiled model.h5, whose loss Kiln reads" : ""));
+          + "from logits takes --from-logits " + out.layer().name() + " (a compiled model.h5 says so itself)" : ""));
     }
   }
 }

@@ -46,21 +46,29 @@ public final class Losses {
   /**
    * What the run asks for, before the model is known: each output's loss and weight by name (absent: bce for a
    * sigmoid output, weight 1), the label smoothing of every binary cross-entropy and of named outputs (a model.h5's
-   * compile may give each output its own), and the action output (null: the last sigmoid output).
+   * compile may give each output its own), the action output (null: the last sigmoid output), and the outputs of a
+   * model.json trained from logits (each a linear Dense the model is read with a sigmoid on).
    */
   public record Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing,
-      Map<String, Double> smoothing, String action) {
+      Map<String, Double> smoothing, String action, java.util.Set<String> fromLogits) {
     public static final Spec DEFAULT = new Spec(Map.of(), Map.of(), 0, null);
 
     /** One label smoothing for every binary cross-entropy. */
     public Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing, String action) {
-      this(loss, weights, labelSmoothing, Map.of(), action);
+      this(loss, weights, labelSmoothing, Map.of(), action, java.util.Set.of());
+    }
+
+    /** Each output's label smoothing where given. */
+    public Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing,
+        Map<String, Double> smoothing, String action) {
+      this(loss, weights, labelSmoothing, smoothing, action, java.util.Set.of());
     }
 
     public Spec {
       loss = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(loss));
       weights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weights));
       smoothing = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(smoothing));
+      fromLogits = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(fromLogits));
       if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
         throw new IllegalArgumentException("--label-smoothing must be in [0, 1], got " + labelSmoothing);
       }
@@ -93,7 +101,8 @@ public final class Losses {
       return (l.isEmpty() ? "default" : String.join(",", l)) + "; weights " + (w.isEmpty() ? "default"
           : String.join(",", w)) + "; label smoothing " + labelSmoothing + (smoothing.isEmpty() ? ""
           : " (" + String.join(",", smoothing.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
-          + ")") + "; action output " + (action == null ? "default" : action);
+          + ")") + "; action output " + (action == null ? "default" : action)
+          + (fromLogits.isEmpty() ? "" : "; from logits " + String.join(",", fromLogits));
     }
   }
 

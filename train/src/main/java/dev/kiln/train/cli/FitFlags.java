@@ -123,6 +123,11 @@ public final class FitFlags {
       description = "Label smoothing of every bce, as Keras's BinaryCrossentropy(label_smoothing=S) (default 0).")
   Double labelSmoothing;
 
+  @Option(names = "--from-logits", paramLabel = "OUT[,OUT...]", split = ",", description = "Outputs whose bce takes "
+      + "logits, as Keras's BinaryCrossentropy(from_logits=True): each a Dense with a linear activation in the "
+      + "model.json, trained on its logits and given a sigmoid, so the run's saved model answers probabilities.")
+  List<String> fromLogits;
+
   @Option(names = "--action-output", paramLabel = "NAME", description = "With several outputs: the sigmoid output "
       + "whose probabilities give the utility score, the plots and metrics.json's val_auc (default the last sigmoid "
       + "output).")
@@ -156,6 +161,7 @@ public final class FitFlags {
     more.put("--loss", loss);
     more.put("--loss-weights", lossWeights);
     more.put("--label-smoothing", labelSmoothing);
+    more.put("--from-logits", fromLogits);
     more.forEach((k, v) -> {
       if (v != null) clash.add(k);
     });
@@ -187,7 +193,8 @@ public final class FitFlags {
         throw new IllegalArgumentException("--loss-weights " + out + "=" + w + ": not a number");
       }
     });
-    return new Losses.Spec(kinds, weights, labelSmoothing == null ? 0 : labelSmoothing, actionOutput);
+    return new Losses.Spec(kinds, weights, labelSmoothing == null ? 0 : labelSmoothing, Map.of(), actionOutput,
+        fromLogits == null ? java.util.Set.of() : new java.util.LinkedHashSet<>(fromLogits));
   }
 
   /** NAME=VALUE pairs separated by commas (null: none); a malformed or repeated name is refused in one line. */

@@ -81,6 +81,8 @@ public final class RunFlags {
   /** --model as read, once (and, for a model.h5 file, the file with its weights and compile settings). */
   private dev.kiln.ops.Model read;
   private dev.kiln.train.keras.KerasSavedModel saved;
+  /** The model.json outputs --from-logits names (a model.h5 names its own). */
+  private java.util.Set<String> logits = java.util.Set.of();
 
   /**
    * The fit {@code flags} ask for, checked against the model's outputs and logs (a monitor must be one of its logs:
@@ -88,6 +90,10 @@ public final class RunFlags {
    */
   FitOptions fit(FitFlags flags) throws java.io.IOException {
     checkTargets();
+    logits = flags.lossSpec().fromLogits();
+    if (!logits.isEmpty() && model == null) {
+      throw new IllegalArgumentException("--from-logits needs --model: the seed's output is a sigmoid");
+    }
     // The seed's outputs do not depend on --window or --noise, which TrainOptions checks.
     dev.kiln.ops.Model built = model != null ? model() : dev.kiln.ops.Model.seed(1, Trainer.FEATURES, 0);
     if (saved != null) {
@@ -127,7 +133,7 @@ public final class RunFlags {
         saved = dev.kiln.train.keras.KerasSavedModel.read(model);
         read = saved.model();
       } else {
-        read = dev.kiln.ops.keras.KerasModels.read(model);
+        read = dev.kiln.ops.keras.KerasModels.read(model, logits);
       }
     }
     return read;

@@ -182,8 +182,8 @@ class KerasSavedModelTest {
         dir.resolve("logits.h5").toString(), "--targets", "resp_1,resp_2,resp_3,resp,resp_4", "--epochs", "1",
         "--batch-size", "32");
     assertEquals("0", r[0], r[1] + r[2]);
-    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is compiled from logits: trained on them "
-        + "as Keras does, and given a sigmoid, so the model this run saves answers its probabilities"), r[2]);
+    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is trained from logits, as Keras does, "
+        + "and given a sigmoid, so the model this run saves answers its probabilities"), r[2]);
     IllegalArgumentException auc = assertThrows(IllegalArgumentException.class,
         () -> KerasSavedModel.read(dir.resolve("logits_auc.h5")).compile(List.of("action")));
     assertEquals("training_config.metrics[0][0].config.from_logits is false but the outputs are trained from logits; "
@@ -204,5 +204,40 @@ class KerasSavedModelTest {
     float[] f = new float[n];
     java.util.Arrays.fill(f, v);
     return f;
+  }
+
+  /**
+   * The same model as a model.json (no compile settings) with --from-logits: trained from logits and saved with its
+   * sigmoid; the flag's misuses are one line each.
+   */
+  @Test
+  void fromLogitsFlagTrainsAModelJsonsLinearOutput() throws IOException {
+    Path json = dir.resolve("logits.json");
+    try (io.jhdf.HdfFile h5 = new io.jhdf.HdfFile(dir.resolve("logits.h5"))) {
+      Files.writeString(json, (String) h5.getAttribute("model_config").getData());
+    }
+    Path data = dir.resolve("flag-data"), run = dir.resolve("flag-run");
+    dev.kiln.io.dataset.SyntheticMarket.generate(data,
+        new dev.kiln.io.dataset.SyntheticMarket.Settings(5, 60, 3, 5, 1, -100f, 1.0, 1), null);
+    String five = "resp_1,resp_2,resp_3,resp,resp_4";
+    String[] r = kiln("train", "--data", data.toString(), "--out", run.toString(), "--model", json.toString(),
+        "--targets", five, "--from-logits", "action", "--epochs", "1", "--batch-size", "32");
+    assertEquals("0", r[0], r[1] + r[2]);
+    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is trained from logits, as Keras does, "
+        + "and given a sigmoid, so the model this run saves answers its probabilities"), r[2]);
+    org.junit.jupiter.api.Assertions.assertTrue(dev.kiln.ops.keras.KerasModels.isSigmoid(
+        dev.kiln.ops.keras.KerasModels.read(run.resolve("model.json")).output()), "the saved model's output");
+    r = kiln("train", "--data", data.toString(), "--out", dir.resolve("flag-run2").toString(), "--model",
+        json.toString(), "--targets", five, "--from-logits", "dense");
+    assertEquals("1", r[0]);
+    assertEquals("kiln train: error: " + json + ": 'dense' is trained from logits but is not an output of the model "
+        + "(its outputs: action)", r[1]);
+    r = kiln("train", "--data", data.toString(), "--out", dir.resolve("flag-run3").toString(), "--model",
+        dir.resolve("logits.h5").toString(), "--targets", five, "--from-logits", "action");
+    assertEquals("kiln train: error: --from-logits: the model.h5 file's training_config sets the optimizer and "
+        + "losses; drop the flag, or pass the architecture as a model.json", r[1]);
+    r = kiln("train", "--data", data.toString(), "--out", dir.resolve("flag-run4").toString(), "--from-logits",
+        "action");
+    assertEquals("kiln train: error: --from-logits needs --model: the seed's output is a sigmoid", r[1]);
   }
 }
