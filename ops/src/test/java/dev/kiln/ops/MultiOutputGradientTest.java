@@ -3,18 +3,12 @@ package dev.kiln.ops;
 import dev.kiln.core.DType;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
-import dev.kiln.core.cpu.JavaBackend;
-import dev.kiln.core.graph.Autodiff;
-import dev.kiln.core.graph.Graph;
 import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
-import dev.kiln.core.op.Ops;
 import dev.kiln.core.random.Threefry;
 import dev.kiln.ops.keras.KerasModels;
 import dev.kiln.ops.train.Losses;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -38,19 +32,9 @@ class MultiOutputGradientTest {
   }
 
   private static void check(Model model, Losses losses, int b) {
-    long seed = Long.getLong("kiln.test.seed", new Random().nextLong());
-    Random r = new Random(seed);
-    Tracer t = new Tracer();
-    Map<String, Value> vars = new LinkedHashMap<>();
-    Map<String, Tensor> values = new LinkedHashMap<>();
-    for (Variable v : model.variables()) {
-      double[] d = new double[v.size()];
-      for (int i = 0; i < d.length; i++) {
-        d[i] = v.name().endsWith("variance") ? 0.5 + r.nextDouble() : r.nextGaussian() * 0.4;
-      }
-      values.put(v.name(), Tensor.wrap(DType.F64, v.shape(), d));
-      vars.put(v.name(), t.parameter(v.name(), DType.F64, v.shape().dims()));
-    }
+    ModelGradientCheck c = new ModelGradientCheck(model);
+    Random r = c.random;
+    Tracer t = c.tracer;
     int features = model.features(), k = losses.targets();
     double[] xd = new double[b * features], yd = new double[b * k], wd = new double[b];
     for (int i = 0; i < xd.length; i++) xd[i] = r.nextGaussian();
@@ -59,28 +43,9 @@ class MultiOutputGradientTest {
     Value x = t.constant(Tensor.wrap(DType.F64, Shape.of(b, features), xd));
     Value y = t.constant(Tensor.wrap(DType.F64, Shape.of(b, k), yd));
     Value w = t.constant(Tensor.wrap(DType.F64, Shape.of(b, 1), wd));
-    LayerContext ctx = new LayerContext(vars, true, Threefry.key(t, 1),
+    LayerContext ctx = new LayerContext(c.vars, true, Threefry.key(t, 1),
         t.constant(Tensor.wrap(DType.U32, Shape.scalar(), new int[] {3})), 1, 0);
     List<Value> each = losses.weighted(losses.elementwise(model.forwardAll(ctx, x), x, y), w);
-    Value loss = losses.total(each, b);
-    List<Variable> trainable = model.variables().stream().filter(Variable::trainable).toList();
-    List<Value> grads = Autodiff.grad(loss, trainable.stream().map(v -> vars.get(v.name())).toList());
-    Graph g = t.build(grads.toArray(new Value[0]));
-    Graph lossOnly = t.build(loss);
-    try (JavaBackend be = new JavaBackend()) {
-      Tensor[] args = values.values().toArray(new Tensor[0]);
-      List<Tensor> analytic = be.evaluate(g, args);
-      FiniteDifference fd = new FiniteDifference(be, be.compile(lossOnly), args);
-      List<String> names = new ArrayList<>(values.keySet());
-      for (int v = 0; v < trainable.size(); v++) {
-        String name = trainable.get(v).name();
-        int idx = names.indexOf(name);
-        double[] base = values.get(name).doubles();
-        for (int s = 0; s < 3; s++) {
-          int j = r.nextInt(base.length);
-          fd.check(idx, j, analytic.get(v).doubles()[j], name + "[" + j + "] (seed " + seed + ")");
-        }
-      }
-    }
+    c.check(losses.total(each, b), 3);
   }
 }
