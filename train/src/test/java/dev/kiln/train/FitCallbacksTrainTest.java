@@ -12,8 +12,6 @@ import dev.kiln.io.dataset.SyntheticMarket;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.train.report.SafeTensors;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,11 +41,8 @@ class FitCallbacksTrainTest {
     List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--batch-size", "64",
         "--steps-per-epoch", "4", "--backend", "java"));
     args.addAll(List.of(flags));
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err, true));
-    int rc = cl.execute(args.toArray(String[]::new));
-    return new Object[] {rc, err.toString()};
+    KilnCli.Result r = KilnCli.run(args);
+    return new Object[] {r.code(), r.err()};
   }
 
   private static void ok(String... flags) {

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.io.dataset.SyntheticMarket;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +46,8 @@ class TensorBoardTrainTest {
     List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--batch-size", "64",
         "--steps-per-epoch", String.valueOf(STEPS), "--backend", "java"));
     args.addAll(List.of(flags));
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err, true));
-    int rc = cl.execute(args.toArray(String[]::new));
-    return new Object[] {rc, err.toString()};
+    KilnCli.Result r = KilnCli.run(args);
+    return new Object[] {r.code(), r.err()};
   }
 
   @Test

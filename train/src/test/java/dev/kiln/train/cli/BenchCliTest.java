@@ -1,6 +1,5 @@
 package dev.kiln.train.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -14,13 +13,7 @@ class BenchCliTest {
     String[] all = new String[args.length + 1];
     all[0] = "bench";
     System.arraycopy(args, 0, all, 1, args.length);
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cl = dev.kiln.train.Main.commandLine();
-    cl.setErr(new java.io.PrintWriter(err, true));
-    cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-    assertEquals(1, cl.execute(all), err.toString());
-    assertEquals(1, err.toString().strip().lines().count(), err.toString());
-    return err.toString().strip();
+    return dev.kiln.train.KilnCli.oneLineError(all);
   }
 
   private static final String STARTER = RowsAndTargetsCliTest.fixture("starter_mlp");

@@ -8,12 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.io.dataset.SyntheticMarket;
-import dev.kiln.train.Main;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,18 +42,8 @@ class CvCommandTest {
         "--steps-per-epoch", "2", "--backend", "java"));
     args.addAll(List.of(flags));
     if (!args.contains("--epochs")) args.addAll(List.of("--epochs", "1"));
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setErr(new PrintWriter(err, true));
-    PrintStream was = System.out;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true));
-    try {
-      int rc = cl.execute(args.toArray(String[]::new));
-      return new Object[] {rc, out.toString(), err.toString()};
-    } finally {
-      System.setOut(was);
-    }
+    dev.kiln.train.KilnCli.Result r = dev.kiln.train.KilnCli.run(args);
+    return new Object[] {r.code(), r.out(), r.err()};
   }
 
   private static String ok(String... flags) {

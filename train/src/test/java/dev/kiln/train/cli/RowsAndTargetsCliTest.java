@@ -25,13 +25,7 @@ class RowsAndTargetsCliTest {
     all[2] = dir.resolve("no-data").toString();
     all[3] = "--out=" + dir.resolve("run");
     System.arraycopy(args, 0, all, 4, args.length);
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cl = dev.kiln.train.Main.commandLine();
-    cl.setErr(new java.io.PrintWriter(err, true));
-    cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-    assertEquals(1, cl.execute(all), err.toString());
-    assertEquals(1, err.toString().strip().lines().count(), err.toString());
-    return err.toString().strip();
+    return dev.kiln.train.KilnCli.oneLineError(all);
   }
 
   private static final String FIVE = "resp_1,resp_2,resp_3,resp,resp_4";

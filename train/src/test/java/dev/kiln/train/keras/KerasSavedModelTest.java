@@ -72,19 +72,8 @@ class KerasSavedModelTest {
   }
 
   private static String[] kiln(String... args) {
-    java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
-    picocli.CommandLine cl = dev.kiln.train.Main.commandLine();
-    cl.setOut(new java.io.PrintWriter(out, true));
-    cl.setErr(new java.io.PrintWriter(err, true));
-    java.io.PrintStream was = System.out;
-    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-    System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
-    try {
-      int rc = cl.execute(args);
-      return new String[] {Integer.toString(rc), err.toString().strip(), printed.toString(StandardCharsets.UTF_8)};
-    } finally {
-      System.setOut(was);
-    }
+    dev.kiln.train.KilnCli.Result r = dev.kiln.train.KilnCli.run(args);
+    return new String[] {Integer.toString(r.code()), r.err().strip(), r.out()};
   }
 
   /** train --model FILE.h5: the file's weights to start from, its optimizer and losses; a flag that clashes refused. */
