@@ -63,6 +63,8 @@ public final class Trainer {
 
   private final TrainOptions o;
   private final FitOptions fit;
+  /** --model's model.h5 as read for the architecture, kept for its weights (null for a model.json or the seed). */
+  private dev.kiln.train.keras.KerasSavedModel savedFile;
   private final PrintStream out;
   /** The folder of compiled programs to load ({@code --executables}), or null to compile them. */
   private Path executables;
@@ -182,7 +184,13 @@ public final class Trainer {
       if (problem != null) throw new IllegalArgumentException("the seed's model: " + problem);
       return seed;
     }
-    Model m = dev.kiln.train.keras.ModelSource.read(o.modelFile(), fit.losses().fromLogits());
+    Model m;
+    if (dev.kiln.train.keras.ModelSource.isSaved(o.modelFile())) {
+      savedFile = dev.kiln.train.keras.KerasSavedModel.read(o.modelFile());
+      m = savedFile.model();
+    } else {
+      m = dev.kiln.ops.keras.KerasModels.read(o.modelFile(), fit.losses().fromLogits());
+    }
     for (String name : fit.losses().fromLogits()) logitsLine(name);
     String problem = inputProblem(m, o.window());
     // A model with several outputs has its targets checked output by output with its losses.
@@ -507,7 +515,7 @@ public final class Trainer {
       }
     }
     Map<String, Tensor> state = StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted, losses);
-    if (o.modelFile() != null && dev.kiln.train.keras.ModelSource.isSaved(o.modelFile())) savedWeights(state);
+    if (savedFile != null) savedWeights(state);
     return state;
   }
 
@@ -516,13 +524,7 @@ public final class Trainer {
    * 0), which keeps its adaptation on the training folds.
    */
   private void savedWeights(Map<String, Tensor> state) {
-    dev.kiln.train.keras.KerasSavedModel file;
-    try {
-      file = dev.kiln.train.keras.KerasSavedModel.read(o.modelFile());
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    Map<String, Tensor> saved = file.weights();
+    Map<String, Tensor> saved = savedFile.weights();
     List<String> unadapted = new ArrayList<>();
     for (var e : saved.entrySet()) {
       String n = e.getKey();
@@ -536,7 +538,7 @@ public final class Trainer {
     }
     out.println("starting from the " + taken + " weights of " + o.modelFile()
         + (unadapted.isEmpty() ? "" : " (normalization adapted here: the file's was not)"));
-    for (String name : file.logitOutputs()) logitsLine(name);
+    for (String name : savedFile.logitOutputs()) logitsLine(name);
   }
 
   private void logitsLine(String output) {

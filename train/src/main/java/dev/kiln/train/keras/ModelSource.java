@@ -17,14 +17,6 @@ public final class ModelSource {
 
   /** The architecture in {@code file}. */
   public static Model read(Path file) throws IOException {
-    return read(file, java.util.Set.of());
-  }
-
-  /**
-   * The architecture in {@code file}, a model.json's outputs in {@code logits} trained from logits (a model.h5 says
-   * which of its own in its compile settings).
-   */
-  public static Model read(Path file, java.util.Set<String> logits) throws IOException {
-    return isSaved(file) ? KerasSavedModel.read(file).model() : KerasModels.read(file, logits);
+    return isSaved(file) ? KerasSavedModel.read(file).model() : KerasModels.read(file);
   }
 }
