@@ -1,6 +1,6 @@
 """Keras model.save() files for Kiln's model.h5 reader (KerasSavedModelTest): compiled models as competitors saved
-them, with each weight's sum beside them so the reader's values can be checked, and models compiled with settings
-Kiln refuses. Run with the venv from scripts/keras-venv.sh:
+them, with each weight's sum beside them so the reader's values can be checked, models compiled with settings
+Kiln refuses, and trained models whose optimizer state Kiln must continue from. Run with the venv from scripts/keras-venv.sh:
   python scripts/keras_saved_fixtures.py OUT_DIR
 """
 import json
@@ -42,6 +42,38 @@ def save(m, out, name):
         json.dump(sums, f)
 
 
+def trained(m, out, name):
+    """m after three fit steps, saved with its optimizer's state; then one more update from fixed gradients, whose
+    result Kiln must reproduce from the file."""
+    import numpy as np
+    import tensorflow as tf
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(48, 130)).astype("float32")
+    y = (rng.random((48, 5)) < 0.5).astype("float32")
+    m.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    m.save(os.path.join(out, name + ".h5"))
+    grads = [rng.normal(size=v.shape).astype("float32") for v in m.trainable_variables]
+    m.optimizer.apply_gradients(zip([tf.constant(g) for g in grads], m.trainable_variables))
+    names = [v.name[:-2] for v in m.trainable_variables]
+    with open(os.path.join(out, name + ".step.json"), "w") as f:
+        json.dump({"iterations": int(m.optimizer.iterations.numpy()),
+                   "gradients": {n: g.ravel().tolist() for n, g in zip(names, grads)},
+                   "after": {n: v.numpy().ravel().tolist() for n, v in zip(names, m.trainable_variables)}}, f)
+
+
+def without(src, dst, prefix):
+    """A copy of the model.h5 src whose optimizer state lacks the first slot named from prefix, as a hand-edited
+    file might."""
+    import shutil
+    import h5py
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        g = f["optimizer_weights"]
+        weight = next(n for n in g.attrs["weight_names"] if n.startswith(prefix))
+        del g[weight]
+        g.attrs["weight_names"] = [n for n in g.attrs["weight_names"] if n != weight]
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -75,6 +107,17 @@ def main():
     m = row_mlp("relu")
     m.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
     save(m, out, "logits_relu")
+    m = row_mlp()
+    m.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(1e-2, 2, 0.5),
+                                              amsgrad=True), loss="binary_crossentropy")
+    trained(m, out, "adam_trained")
+    m = row_mlp()
+    m.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True), loss="binary_crossentropy")
+    trained(m, out, "sgd_trained")
+    m = row_mlp()
+    m.compile(optimizer=keras.optimizers.RMSprop(1e-2, momentum=0.5, centered=True), loss="binary_crossentropy")
+    trained(m, out, "rmsprop_trained")
+    without(os.path.join(out, "adam_trained.h5"), os.path.join(out, "adam_partial.h5"), "Adam/vhat/")
     print("keras_saved_fixtures: OK")
 
 

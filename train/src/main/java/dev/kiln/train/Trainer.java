@@ -515,15 +515,16 @@ public final class Trainer {
       }
     }
     Map<String, Tensor> state = StepGraphs.initialState(model, fit.optimization(), o.seed(), adapted, losses);
-    if (savedFile != null) savedWeights(state);
+    if (savedFile != null) savedWeights(model, state);
     return state;
   }
 
   /**
    * A model.save() file's weights replace the initial ones, except a Normalization the file holds unadapted (count
-   * 0), which keeps its adaptation on the training folds.
+   * 0), which keeps its adaptation on the training folds; its optimizer state, when it has taken steps, replaces the
+   * fresh one.
    */
-  private void savedWeights(Map<String, Tensor> state) {
+  private void savedWeights(Model model, Map<String, Tensor> state) {
     Map<String, Tensor> saved = savedFile.weights();
     List<String> unadapted = new ArrayList<>();
     for (var e : saved.entrySet()) {
@@ -539,6 +540,12 @@ public final class Trainer {
     out.println("starting from the " + taken + " weights of " + o.modelFile()
         + (unadapted.isEmpty() ? "" : " (normalization adapted here: the file's was not)"));
     for (String name : savedFile.logitOutputs()) logitsLine(name);
+    Map<String, Tensor> optimizer = savedFile.optimizer().forKiln(fit.optimization(), model.variables());
+    state.putAll(optimizer);
+    if (!optimizer.isEmpty()) {
+      out.println("the optimizer goes on from the file's state after " + savedFile.optimizer().iterations()
+          + " steps (its slots and step count, as Keras's load_model)");
+    }
   }
 
   private void logitsLine(String output) {

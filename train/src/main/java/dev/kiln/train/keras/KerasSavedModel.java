@@ -21,14 +21,13 @@ import java.util.Set;
 /**
  * A Keras {@code model.save("model.h5")} file: the architecture ({@code model_config}, read as a {@code model.json}
  * is), the weights under {@code model_weights} (each checked against the model's variable shape before its data is
- * read), and the text of {@code training_config} when the model was compiled (null otherwise). The optimizer's saved
- * state ({@code optimizer_weights}) is not read: training starts its slots afresh, as Keras does after
- * {@code load_weights}. An output compiled with {@code BinaryCrossentropy(from_logits=True)} (a linear Dense) is read
+ * read), the text of {@code training_config} when the model was compiled (null otherwise), and the optimizer's
+ * state ({@link KerasOptimizerState}), which a run continues from as Keras's {@code load_model} does. An output compiled with {@code BinaryCrossentropy(from_logits=True)} (a linear Dense) is read
  * with a sigmoid ({@code logitOutputs}): Kiln's binary cross-entropy takes the sigmoid's input, so training is
  * Keras's, and the model Kiln saves gives that output's probabilities.
  */
 public record KerasSavedModel(Model model, Map<String, Tensor> weights, String trainingConfig,
-    Set<String> logitOutputs) {
+    Set<String> logitOutputs, KerasOptimizerState optimizer) {
   public static KerasSavedModel read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
     try (HdfFile h5 = new HdfFile(file)) {
@@ -46,7 +45,8 @@ public record KerasSavedModel(Model model, Map<String, Tensor> weights, String t
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": model_config: " + e.getMessage(), e);
       }
-      return new KerasSavedModel(model, weights(h5, model, file), training, logits);
+      return new KerasSavedModel(model, weights(h5, model, file), training, logits,
+          training == null ? KerasOptimizerState.NONE : KerasOptimizerState.read(h5, model, file));
     } catch (io.jhdf.exceptions.HdfException e) {
       throw new IOException(file + ": not a readable HDF5 file: " + e.getMessage(), e);
     }
@@ -66,24 +66,29 @@ public record KerasSavedModel(Model model, Map<String, Tensor> weights, String t
     for (Variable v : model.variables()) {
       String layer = v.name().substring(0, v.name().indexOf('/'));
       String path = "model_weights/" + layer + "/" + v.name() + ":0";
-      Node n;
-      try {
-        n = h5.getByPath(path);
-      } catch (io.jhdf.exceptions.HdfInvalidPathException e) {
-        throw new IOException(file + ": no weight " + path + " for variable " + v.name());
-      }
-      if (!(n instanceof Dataset d)) throw new IOException(file + ": " + path + " is not a dataset");
-      int[] dims = d.getDimensions(), want = v.shape().dims();
-      if (!Arrays.equals(dims, want)) {
-        throw new IOException(file + ": " + path + " has shape " + Arrays.toString(dims) + "; the model needs "
-            + Arrays.toString(want));
-      }
-      out.put(v.name(), Tensor.wrap(DType.F32, v.shape(), floats(d.getDataFlat(), v.size(), path, file)));
+      out.put(v.name(), tensor(h5, path, v, file));
     }
     return out;
   }
 
-  private static float[] floats(Object flat, int size, String path, Path file) throws IOException {
+  /** The float32 dataset at {@code path}, which must have {@code v}'s shape: checked before its data is read. */
+  static Tensor tensor(HdfFile h5, String path, Variable v, Path file) throws IOException {
+    Node n;
+    try {
+      n = h5.getByPath(path);
+    } catch (io.jhdf.exceptions.HdfInvalidPathException e) {
+      throw new IOException(file + ": no weight " + path + " for variable " + v.name());
+    }
+    if (!(n instanceof Dataset d)) throw new IOException(file + ": " + path + " is not a dataset");
+    int[] dims = d.getDimensions(), want = v.shape().dims();
+    if (!Arrays.equals(dims, want)) {
+      throw new IOException(file + ": " + path + " has shape " + Arrays.toString(dims) + "; the model needs "
+          + Arrays.toString(want));
+    }
+    return Tensor.wrap(DType.F32, v.shape(), floats(d.getDataFlat(), v.size(), path, file));
+  }
+
+  static float[] floats(Object flat, int size, String path, Path file) throws IOException {
     float[] f = new float[size];
     switch (flat) {
       case float[] a -> System.arraycopy(a, 0, f, 0, size);
@@ -96,8 +101,14 @@ public record KerasSavedModel(Model model, Map<String, Tensor> weights, String t
     return f;
   }
 
-  /** The compile settings, for a model with these outputs (null when the model was saved uncompiled). */
+  /**
+   * The compile settings, for a model with these outputs (null when the model was saved uncompiled); the optimizer's
+   * saved state must be the one they describe.
+   */
   public KerasCompile compile(List<String> outputs) {
-    return trainingConfig == null ? null : KerasCompile.read(trainingConfig, outputs);
+    if (trainingConfig == null) return null;
+    KerasCompile c = KerasCompile.read(trainingConfig, outputs);
+    optimizer.forKiln(c.optimization(), model.variables());
+    return c;
   }
 }

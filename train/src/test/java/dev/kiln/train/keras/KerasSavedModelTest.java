@@ -32,6 +32,11 @@ class KerasSavedModelTest {
 
   @BeforeAll
   static void writeFixtures() throws Exception {
+    writeFixtures(dir);
+  }
+
+  /** Runs scripts/keras_saved_fixtures.py into {@code dir}; a missing Keras venv fails, saying so. */
+  static void writeFixtures(Path dir) throws Exception {
     Path venv = PluginLocator.cacheRoot().resolve("venvs/keras-2.21");
     Path py = venv.resolve("bin/python");
     if (!Files.isExecutable(py)) {
