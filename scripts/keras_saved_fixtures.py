@@ -117,6 +117,9 @@ def main():
     m = row_mlp()
     m.compile(optimizer=keras.optimizers.RMSprop(1e-2, momentum=0.5, centered=True), loss="binary_crossentropy")
     trained(m, out, "rmsprop_trained")
+    m = row_mlp()
+    m.compile(optimizer=keras.optimizers.legacy.Adam(), loss="binary_crossentropy")
+    trained(m, out, "legacy_trained")
     without(os.path.join(out, "adam_trained.h5"), os.path.join(out, "adam_partial.h5"), "Adam/vhat/")
     print("keras_saved_fixtures: OK")
 

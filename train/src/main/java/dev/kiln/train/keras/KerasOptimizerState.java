@@ -15,6 +15,7 @@ import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,21 +31,23 @@ import java.util.Set;
  *
  * @param iterations Keras's {@code optimizer.iterations}
  * @param slots each slot by its Keras name without {@code :0}, e.g. {@code Adam/m/dense/kernel}
+ * @param unplaced the names that are neither the count nor a trainable variable's slot (a legacy optimizer's
+ *     {@code Adam/iter:0}, say), left unread: the compile settings refuse such an optimizer first, by path
  */
-public record KerasOptimizerState(long iterations, Map<String, Tensor> slots) {
+public record KerasOptimizerState(long iterations, Map<String, Tensor> slots, List<String> unplaced) {
   /** A file without optimizer state ({@code include_optimizer=False}, or never compiled). */
-  public static final KerasOptimizerState NONE = new KerasOptimizerState(0, Map.of());
+  public static final KerasOptimizerState NONE = new KerasOptimizerState(0, Map.of(), List.of());
 
   private static final String GROUP = "optimizer_weights";
 
   /** Whether the optimizer starts afresh: no step taken and no slot saved. */
   public boolean fresh() {
-    return iterations == 0 && slots.isEmpty();
+    return iterations == 0 && slots.isEmpty() && unplaced.isEmpty();
   }
 
   /**
-   * Reads {@code optimizer_weights} in the order of its {@code weight_names}; each slot must name a trainable variable
-   * of {@code model} and have its shape, checked before the slot's data is read.
+   * Reads {@code optimizer_weights} in the order of its {@code weight_names}; a slot of a trainable variable of
+   * {@code model} must have its shape, checked before the slot's data is read.
    */
   static KerasOptimizerState read(HdfFile h5, Model model, Path file) throws IOException {
     if (!(h5.getChild(GROUP) instanceof Group g)) return NONE;
@@ -56,6 +59,7 @@ public record KerasOptimizerState(long iterations, Map<String, Tensor> slots) {
     for (Variable v : model.variables()) if (v.trainable()) trainable.put(v.name(), v);
     long iterations = 0;
     Map<String, Tensor> slots = new LinkedHashMap<>();
+    List<String> unplaced = new ArrayList<>();
     for (String n : names) {
       String key = n.endsWith(":0") ? n.substring(0, n.length() - 2) : n;
       if (key.equals("iteration")) {
@@ -64,13 +68,10 @@ public record KerasOptimizerState(long iterations, Map<String, Tensor> slots) {
       }
       String[] parts = key.split("/", 3);
       Variable v = parts.length == 3 ? trainable.get(parts[2]) : null;
-      if (v == null) {
-        throw new IOException(file + ": " + GROUP + "/" + n + " names no trainable variable of the model (a slot is "
-            + "<optimizer>/<slot>/<variable>:0)");
-      }
-      slots.put(key, KerasSavedModel.tensor(h5, GROUP + "/" + n, v, file));
+      if (v == null) unplaced.add(n);
+      else slots.put(key, KerasSavedModel.tensor(h5, GROUP + "/" + n, v, file));
     }
-    return new KerasOptimizerState(iterations, slots);
+    return new KerasOptimizerState(iterations, slots, List.copyOf(unplaced));
   }
 
   private static long iterations(HdfFile h5, String path, Path file) throws IOException {
@@ -95,6 +96,10 @@ public record KerasOptimizerState(long iterations, Map<String, Tensor> slots) {
    */
   public Map<String, Tensor> forKiln(Optimization opt, List<Variable> variables) {
     if (fresh()) return Map.of();
+    if (!unplaced.isEmpty()) {
+      throw refused("holds " + unplaced.getFirst() + ", which is not <optimizer>/<slot>/<variable>:0 for a trainable "
+          + "variable of the model");
+    }
     if (!opt.counter()) throw new IllegalArgumentException(GROUP + ": this run's optimizer keeps no step count");
     String prefix = slots.isEmpty() ? kerasName(opt.rule()) : slots.keySet().iterator().next().split("/", 2)[0];
     Map<String, Tensor> out = new LinkedHashMap<>();

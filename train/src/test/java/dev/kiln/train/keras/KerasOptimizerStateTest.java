@@ -83,6 +83,13 @@ class KerasOptimizerStateTest {
         Optimization.of(new Sgd(0.05, 0, false), null), sgd.model().variables())).getMessage();
     assertTrue(msg.matches("optimizer_weights holds SGD/m/\\S+:0, which SGD with these settings does not keep; .*"),
         msg);
+    // A legacy optimizer's names are no slots of Kiln's: its compile settings are refused first, by path.
+    KerasSavedModel legacy = KerasSavedModel.read(dir.resolve("legacy_trained.h5"));
+    msg = assertThrows(IllegalArgumentException.class, () -> legacy.compile(List.of("action"))).getMessage();
+    assertTrue(msg.startsWith("training_config.optimizer_config"), msg);
+    msg = assertThrows(IllegalArgumentException.class, () -> legacy.optimizer().forKiln(
+        Optimization.of(dev.kiln.ops.train.Adam.keras(), null), legacy.model().variables())).getMessage();
+    assertTrue(msg.startsWith("optimizer_weights holds Adam/iter:0, which is not <optimizer>/<slot>/<variable>:0"), msg);
     assertTrue(KerasSavedModel.read(dir.resolve("adam.h5")).optimizer().fresh(), "saved before its first step");
     assertTrue(KerasSavedModel.read(dir.resolve("uncompiled.h5")).optimizer().fresh());
   }
