@@ -41,8 +41,8 @@ class LossesTest {
   void theAutoencoderTrainsWithADecoderLossAndTwoBinaryCrossEntropies() throws IOException {
     Losses l = Losses.of(autoencoder(), new Losses.Spec(Map.of("decoder", Kind.MAE), Map.of("decoder", 0.5), 0.01,
         null), 5, 130);
-    assertEquals(List.of(new Losses.Head("decoder", 0, Kind.MAE, 0.5, 130, 0), new Losses.Head("ae_action", 1,
-        Kind.BCE, 1, 5, 0.01), new Losses.Head("action", 2, Kind.BCE, 1, 5, 0.01)), l.heads());
+    assertEquals(List.of(new Losses.Head("decoder", 0, Kind.MAE, 0.5, 130, 0, List.of()), new Losses.Head("ae_action",
+        1, Kind.BCE, 1, 5, 0.01, List.of()), new Losses.Head("action", 2, Kind.BCE, 1, 5, 0.01, List.of())), l.heads());
     assertEquals("action", l.action().name(), "the last sigmoid output by default");
     assertEquals("ae_action", Losses.of(autoencoder(), new Losses.Spec(Map.of("decoder", Kind.MSE), Map.of(), 0,
         "ae_action"), 5, 130).action().name());
@@ -81,6 +81,16 @@ class LossesTest {
         () -> new Losses.Spec(Map.of(), Map.of(), 1.5, null)).getMessage());
     assertEquals("--loss-weights action=-1.0: a weight must be a finite number >= 0", assertThrows(
         IllegalArgumentException.class, () -> new Losses.Spec(Map.of(), Map.of("action", -1.0), 0, null)).getMessage());
+    assertEquals("output 'action' is sigmoid: its metrics are recall, precision and AUC, not [mae]", error(m,
+        errors(Map.of("action", List.of("mae"))), 5));
+    assertEquals("error metrics names output 'decoderr', which the model does not have (its outputs: decoder, "
+        + "ae_action, action)", error(m, errors(Map.of("decoderr", List.of("mae"))), 5));
+    assertEquals("error metric mape of decoder: Kiln computes [mae, mse, rmse]", assertThrows(
+        IllegalArgumentException.class, () -> errors(Map.of("decoder", List.of("mape")))).getMessage());
+  }
+
+  private static Losses.Spec errors(Map<String, List<String>> errors) {
+    return new Losses.Spec(Map.of("decoder", Kind.MSE), Map.of(), 0, Map.of(), null, java.util.Set.of(), errors);
   }
 
   /**

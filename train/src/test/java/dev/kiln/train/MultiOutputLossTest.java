@@ -88,6 +88,41 @@ class MultiOutputLossTest {
     assertEquals(want, evaluationLogs(f, model, mae).get("decoder_loss"), 1e-6 * want, "decoder_mae");
   }
 
+  /**
+   * A reconstruction's compiled error metrics are Keras's compile metrics: unweighted, over every unit, on the outputs
+   * of the step's mode. Keras's MeanAbsoluteError is in the fixture; its MeanSquaredError metric is the unweighted
+   * MSE loss, and RootMeanSquaredError that loss's root.
+   */
+  @Test
+  void aReconstructionsErrorMetricsAreKerass() throws IOException {
+    JsonNode f = fixture();
+    Model model = KerasModels.fromJson(f.get("model").toString());
+    Losses plain = losses(f, model);
+    Losses errors = Losses.of(model, new Losses.Spec(Map.of("decoder", Losses.Kind.MSE), plain.heads().stream()
+        .collect(java.util.stream.Collectors.toMap(Losses.Head::name, Losses.Head::weight)),
+        f.get("label_smoothing").asDouble(), Map.of(), null, java.util.Set.of(),
+        Map.of("decoder", List.of("mae", "mse", "rmse"))), 5, 130);
+    Map<String, Double> eval = evaluationLogs(f, model, errors);
+    assertEquals(List.of("loss", "decoder_loss", "ae_action_loss", "action_loss", "decoder_mae", "decoder_mse",
+        "decoder_rmse", "ae_action_recall", "ae_action_precision", "ae_action_auc", "action_recall",
+        "action_precision", "action_auc"), new ArrayList<>(eval.keySet()));
+    checkErrors(f.get("inference"), eval, "inference");
+    try (Backend java = new JavaBackend()) {
+      // The step weights its losses by the samples' weights; the metrics stay unweighted, as Keras's.
+      Map<String, Double> train = trainingLosses(java, f, model, errors, true);
+      checkErrors(f.get("training"), train, "training, weighted losses");
+      double weighted = f.get("training_weighted").get("decoder_mae").asDouble();
+      assertTrue(Math.abs(train.get("decoder_mae") - weighted) > 1e-3 * weighted, "the weighted MAE differs");
+    }
+  }
+
+  private static void checkErrors(JsonNode keras, Map<String, Double> kiln, String what) {
+    double mae = keras.get("decoder_mae").asDouble(), mse = keras.get("decoder_loss").asDouble();
+    assertEquals(mae, kiln.get("decoder_mae"), 1e-6 * mae, what + ": decoder_mae");
+    assertEquals(mse, kiln.get("decoder_mse"), 1e-6 * mse, what + ": decoder_mse");
+    assertEquals(Math.sqrt(mse), kiln.get("decoder_rmse"), 1e-6 * Math.sqrt(mse), what + ": decoder_rmse");
+  }
+
   /** The total's gradient in training mode, weighted, for every trainable variable, against Keras's. */
   @Test
   void theTotalLossGradientsAreKerasGradients() throws IOException {

@@ -18,8 +18,8 @@ import java.util.Map;
  * output on the targets, or the mean squared or absolute error of a linear output against the input features (a
  * reconstruction). The total is Σ weight × each output's loss. A model with one output keeps the seed's loss, state
  * names and logs ({@code loss}, {@code auc}, ...); with several, the logs are named as Keras names them
- * ({@code loss}, {@code decoder_loss}, {@code action_loss}, {@code action_auc}, ...) and the metrics (recall,
- * precision, AUC) apply to each sigmoid output. One sigmoid output is the action: its probabilities are the ones
+ * ({@code loss}, {@code decoder_loss}, {@code action_loss}, {@code action_auc}, ...), the metrics (recall,
+ * precision, AUC) apply to each sigmoid output, and a reconstruction reports the error metrics its spec names. One sigmoid output is the action: its probabilities are the ones
  * validation gives for the utility score and the plots.
  */
 public final class Losses {
@@ -34,34 +34,47 @@ public final class Losses {
   }
 
   /**
-   * One output: its layer name, its position in the model's outputs, its loss, the loss's weight, its units, and the
-   * label smoothing of its binary cross-entropy.
+   * One output: its layer name, its position in the model's outputs, its loss, the loss's weight, its units, the
+   * label smoothing of its binary cross-entropy, and the error metrics of a reconstruction ({@link #ERRORS}).
    */
-  public record Head(String name, int index, Kind kind, double weight, int units, double smoothing) {
+  public record Head(String name, int index, Kind kind, double weight, int units, double smoothing,
+      List<String> errors) {
+    public Head {
+      errors = List.copyOf(errors);
+    }
+
     public boolean sigmoid() {
       return kind == Kind.BCE;
     }
   }
 
   /**
+   * The error metrics a reconstruction output may report, as Keras's compile metrics (unweighted, over every unit):
+   * mean absolute error, mean squared error and its root.
+   */
+  public static final List<String> ERRORS = List.of("mae", "mse", "rmse");
+
+  /**
    * What the run asks for, before the model is known: each output's loss and weight by name (absent: bce for a
    * sigmoid output, weight 1), the label smoothing of every binary cross-entropy and of named outputs (a model.h5's
    * compile may give each output its own), the action output (null: the last sigmoid output), and the outputs of a
-   * model.json trained from logits (each a linear Dense the model is read with a sigmoid on).
+   * model.json trained from logits (each a linear Dense the model is read with a sigmoid on), and the error metrics
+   * of reconstruction outputs by name (a model.h5's compile metrics).
    */
   public record Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing,
-      Map<String, Double> smoothing, String action, java.util.Set<String> fromLogits) {
+      Map<String, Double> smoothing, String action, java.util.Set<String> fromLogits,
+      Map<String, List<String>> errors) {
     public static final Spec DEFAULT = new Spec(Map.of(), Map.of(), 0, null);
 
     /** One label smoothing for every binary cross-entropy. */
     public Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing, String action) {
-      this(loss, weights, labelSmoothing, Map.of(), action, java.util.Set.of());
+      this(loss, weights, labelSmoothing, Map.of(), action, java.util.Set.of(), Map.of());
     }
 
     /** Each output's label smoothing where given. */
     public Spec(Map<String, Kind> loss, Map<String, Double> weights, double labelSmoothing,
         Map<String, Double> smoothing, String action) {
-      this(loss, weights, labelSmoothing, smoothing, action, java.util.Set.of());
+      this(loss, weights, labelSmoothing, smoothing, action, java.util.Set.of(), Map.of());
     }
 
     public Spec {
@@ -69,6 +82,13 @@ public final class Losses {
       weights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weights));
       smoothing = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(smoothing));
       fromLogits = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(fromLogits));
+      errors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(errors));
+      for (var e : errors.entrySet()) {
+        for (String m : e.getValue()) {
+          if (!ERRORS.contains(m)) throw new IllegalArgumentException("error metric " + m + " of " + e.getKey()
+              + ": Kiln computes " + ERRORS);
+        }
+      }
       if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
         throw new IllegalArgumentException("--label-smoothing must be in [0, 1], got " + labelSmoothing);
       }
@@ -90,6 +110,11 @@ public final class Losses {
       return equals(DEFAULT);
     }
 
+    /** The same spec with {@code action} as the action output. */
+    public Spec withAction(String action) {
+      return new Spec(loss, weights, labelSmoothing, smoothing, action, fromLogits, errors);
+    }
+
     /**
      * The spec as the flags give it, for checkpoints' settings (a resume must ask for the same): e.g.
      * {@code decoder=mse; weights decoder=0.5; label smoothing 0.01 (ae_action=0.05); action output default}.
@@ -102,7 +127,9 @@ public final class Losses {
           : String.join(",", w)) + "; label smoothing " + labelSmoothing + (smoothing.isEmpty() ? ""
           : " (" + String.join(",", smoothing.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
           + ")") + "; action output " + (action == null ? "default" : action)
-          + (fromLogits.isEmpty() ? "" : "; from logits " + String.join(",", fromLogits));
+          + (fromLogits.isEmpty() ? "" : "; from logits " + String.join(",", fromLogits))
+          + (errors.isEmpty() ? "" : "; metrics " + String.join(",", errors.entrySet().stream()
+              .map(e -> e.getKey() + "=" + String.join("+", e.getValue())).toList()));
     }
   }
 
@@ -122,7 +149,8 @@ public final class Losses {
   public static Losses of(Model model) {
     if (model.outputs().size() == 1) {
       Model.Node o = model.output();
-      return new Losses(List.of(new Head(o.layer().name(), 0, Kind.BCE, 1, units(o), 0)), 0, false, units(o));
+      return new Losses(List.of(new Head(o.layer().name(), 0, Kind.BCE, 1, units(o), 0, List.of())), 0, false,
+          units(o));
     }
     int k = -1;
     for (Model.Node o : model.outputs()) if (KerasModels.isSigmoid(o)) k = units(o);
@@ -139,6 +167,7 @@ public final class Losses {
     for (String n : spec.loss().keySet()) unknown("--loss", n, names);
     for (String n : spec.weights().keySet()) unknown("--loss-weights", n, names);
     for (String n : spec.smoothing().keySet()) unknown("label smoothing", n, names);
+    for (String n : spec.errors().keySet()) unknown("error metrics", n, names);
     if (spec.action() != null) unknown("--action-output", spec.action(), names);
     List<Head> heads = new ArrayList<>();
     int action = -1;
@@ -150,7 +179,12 @@ public final class Losses {
       String problem = problem(model, o, kind, sigmoid, targets, features);
       if (problem != null) throw new IllegalArgumentException(problem);
       double smoothing = kind == Kind.BCE ? spec.smoothing().getOrDefault(n, spec.labelSmoothing()) : 0;
-      heads.add(new Head(n, i, kind, spec.weights().getOrDefault(n, 1.0), units(o), smoothing));
+      List<String> errors = spec.errors().getOrDefault(n, List.of());
+      if (sigmoid && !errors.isEmpty()) {
+        throw new IllegalArgumentException("output '" + n + "' is sigmoid: its metrics are recall, precision and AUC, "
+            + "not " + errors);
+      }
+      heads.add(new Head(n, i, kind, spec.weights().getOrDefault(n, 1.0), units(o), smoothing, errors));
       if (sigmoid && (spec.action() == null || spec.action().equals(n))) action = i;
     }
     if (action < 0) {
@@ -280,6 +314,8 @@ public final class Losses {
       } else {
         m.put(prefix(h) + "loss_sum", Shape.scalar());
         m.put(prefix(h) + "count", Shape.scalar());
+        if (h.errors().contains("mae")) m.put(prefix(h) + "abs_sum", Shape.scalar());
+        if (h.errors().contains("mse") || h.errors().contains("rmse")) m.put(prefix(h) + "sq_sum", Shape.scalar());
       }
     }
     return m;
@@ -290,10 +326,11 @@ public final class Losses {
   }
 
   /**
-   * This batch's contributions to the accumulators: from the outputs {@code outs}, labels y [b, k], each output's
-   * losses per unit (sample weights applied) and a sample weight w [b, 1] (0 for padding).
+   * This batch's contributions to the accumulators: from the outputs {@code outs}, the input rows x [b, features]
+   * (a reconstruction's target), labels y [b, k], each output's losses per unit (sample weights applied) and a
+   * sample weight w [b, 1] (0 for padding).
    */
-  public Map<String, Value> counts(List<Model.Outputs> outs, Value y, List<Value> losses, Value w) {
+  public Map<String, Value> counts(List<Model.Outputs> outs, Value x, Value y, List<Value> losses, Value w) {
     if (!multi) return counts(outs.get(0).output(), y, losses.get(0), w);
     Map<String, Value> m = new LinkedHashMap<>();
     int b = y.dim(0);
@@ -308,8 +345,10 @@ public final class Losses {
         counts(outs.get(h.index()).output(), y, l, w).forEach((k, v) ->
             m.put(prefix(h) + k.substring("metrics/".length()), v));
       } else {
-        m.put(prefix(h) + "loss_sum", Ops.sum(l.mul(Ops.broadcastTo(w, b, h.units()))));
+        Value units = Ops.broadcastTo(w, b, h.units());
+        m.put(prefix(h) + "loss_sum", Ops.sum(l.mul(units)));
         m.put(prefix(h) + "count", Ops.sum(w).mul(h.units()));
+        if (!h.errors().isEmpty()) errorCounts(m, h, outs.get(h.index()).output().sub(x), units);
       }
     }
     m.put("metrics/loss_sum", Ops.sum(perSample.mul(w)));
@@ -328,6 +367,14 @@ public final class Losses {
         Ops.reshape(Ops.broadcastTo(w, b, k), b * k, 1));
   }
 
+  /** A reconstruction's error sums of the differences d [b, units] with the sample weights (0 or 1) per unit. */
+  private static void errorCounts(Map<String, Value> m, Head h, Value d, Value units) {
+    if (h.errors().contains("mae")) m.put(prefix(h) + "abs_sum", Ops.sum(Ops.abs(d).mul(units)));
+    if (h.errors().contains("mse") || h.errors().contains("rmse")) {
+      m.put(prefix(h) + "sq_sum", Ops.sum(d.mul(d).mul(units)));
+    }
+  }
+
   /** The epoch's logs from the accumulators (named as {@link #accumulators}), under Keras's names. */
   public Map<String, Double> logs(Map<String, Tensor> acc) {
     Map<String, Double> logs = new LinkedHashMap<>();
@@ -342,7 +389,10 @@ public final class Losses {
     logs.put("loss", ratio(acc, "metrics/"));
     for (Head h : heads) logs.put(h.name() + "_loss", ratio(acc, prefix(h)));
     for (Head h : heads) {
-      if (!h.sigmoid()) continue;
+      if (!h.sigmoid()) {
+        for (String e : h.errors()) logs.put(h.name() + "_" + e, error(acc, h, e));
+        continue;
+      }
       Metrics.Values v = Metrics.values(of(acc, h));
       logs.put(h.name() + "_recall", v.recall());
       logs.put(h.name() + "_precision", v.precision());
@@ -361,6 +411,7 @@ public final class Losses {
       for (Head h : heads) names.add(h.name() + "_loss");
       for (Head h : heads) {
         if (h.sigmoid()) names.addAll(List.of(h.name() + "_recall", h.name() + "_precision", h.name() + "_auc"));
+        else for (String e : h.errors()) names.add(h.name() + "_" + e);
       }
     }
     List<String> all = new ArrayList<>(names);
@@ -382,8 +433,21 @@ public final class Losses {
   }
 
   private static double ratio(Map<String, Tensor> acc, String prefix) {
+    return ratio(acc, prefix, "loss_sum");
+  }
+
+  private static double ratio(Map<String, Tensor> acc, String prefix, String sum) {
     double count = acc.get(prefix + "count").item();
-    return count > 0 ? acc.get(prefix + "loss_sum").item() / count : Double.NaN;
+    return count > 0 ? acc.get(prefix + sum).item() / count : Double.NaN;
+  }
+
+  /** A reconstruction's error metric {@code e} (one of {@link #ERRORS}) over every unit counted. */
+  private static double error(Map<String, Tensor> acc, Head h, String e) {
+    return switch (e) {
+      case "mae" -> ratio(acc, prefix(h), "abs_sum");
+      case "mse" -> ratio(acc, prefix(h), "sq_sum");
+      default -> Math.sqrt(ratio(acc, prefix(h), "sq_sum"));
+    };
   }
 
   /** A sigmoid output's accumulators under the names {@link Metrics#values} reads. */

@@ -200,7 +200,7 @@ public final class StepGraphs {
     Value ones = Ops.broadcastTo(t.scalar(1, DType.F32), localBatch, 1);
     List<Model.Outputs> held = outs.stream().map(o -> new Model.Outputs(Ops.stopGradient(o.output()), null)).toList();
     List<Value> heldLosses = losses.stream().map(Ops::stopGradient).toList();
-    accumulate(next, state, lossFns.counts(held, y, heldLosses, ones), replicas);
+    accumulate(next, state, lossFns.counts(held, x, y, heldLosses, ones), replicas);
     Value reportedLoss = replicas > 1 ? Ops.allReduceSum(loss) : loss;
     next.forEach(b::update);
     // Not finite: NaN (x != x) or infinite (|x| == inf). Only the first such step is kept.
@@ -247,7 +247,7 @@ public final class StepGraphs {
     List<Model.Outputs> outs = model.forwardAll(ctx, x);
     List<Value> losses = lossFns.elementwise(outs, x, y);
     Map<String, Value> next = new LinkedHashMap<>();
-    accumulate(next, acc, lossFns.counts(outs, y, losses, w), replicas);
+    accumulate(next, acc, lossFns.counts(outs, x, y, losses, w), replicas);
     next.forEach((k, v) -> b.update(EVAL + k, v));
     b.result("probabilities", outs.get(lossFns.action().index()).output());
     if (lossFns.multi()) {

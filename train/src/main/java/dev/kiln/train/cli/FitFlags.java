@@ -170,9 +170,8 @@ public final class FitFlags {
           + "optimizer and losses; drop the flag, or pass the architecture as a model.json");
     }
     this.logNames = logNames;
-    Losses.Spec spec = new Losses.Spec(savedLosses.loss(), savedLosses.weights(), savedLosses.labelSmoothing(),
-        savedLosses.smoothing(), actionOutput);
-    return new FitOptions(saved, earlyStopping(), reduceLr(), saveBest(), spec, tensorboard);
+    return new FitOptions(saved, earlyStopping(), reduceLr(), saveBest(), savedLosses.withAction(actionOutput),
+        tensorboard);
   }
 
   /** The losses {@code --loss}, {@code --loss-weights}, {@code --label-smoothing} and {@code --action-output} ask for. */
@@ -194,7 +193,7 @@ public final class FitFlags {
       }
     });
     return new Losses.Spec(kinds, weights, labelSmoothing == null ? 0 : labelSmoothing, Map.of(), actionOutput,
-        fromLogits == null ? java.util.Set.of() : new java.util.LinkedHashSet<>(fromLogits));
+        fromLogits == null ? java.util.Set.of() : new java.util.LinkedHashSet<>(fromLogits), Map.of());
   }
 
   /** NAME=VALUE pairs separated by commas (null: none); a malformed or repeated name is refused in one line. */

@@ -12,11 +12,14 @@ import java.util.Map;
 /**
  * What {@code model.compile(...)} saved in a model.h5's {@code training_config}: the optimizer, each output's loss
  * (BinaryCrossentropy with label_smoothing and from_logits, MeanSquaredError, MeanAbsoluteError; one for every
- * output, a list in output order, or a dict by output name), the loss weights, and the metrics (AUC, Precision and
- * Recall, which Kiln always reports as {@code auc}, {@code precision} and {@code recall}). Any other field or value is
- * refused by its path, before any data is read.
+ * output, a list in output order, or a dict by output name), the loss weights, and the metrics: AUC, Precision and
+ * Recall of a sigmoid output, which Kiln always reports as {@code auc}, {@code precision} and {@code recall}, and
+ * MeanAbsoluteError, MeanSquaredError and RootMeanSquaredError of a reconstruction, which Kiln computes when compiled
+ * ({@code errors}: {@code mae}, {@code mse}, {@code rmse} by output). Any other field or value is refused by its path,
+ * before any data is read.
  */
-public record KerasCompile(Optimization optimization, Map<String, Loss> losses, Map<String, Double> lossWeights) {
+public record KerasCompile(Optimization optimization, Map<String, Loss> losses, Map<String, Double> lossWeights,
+    Map<String, List<String>> errors) {
   /** One output's loss: {@code bce}, {@code mse} or {@code mae}. */
   public record Loss(String kind, double labelSmoothing, boolean fromLogits) {}
 
@@ -37,9 +40,9 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
     }
     if (new java.util.HashSet<>(smoothing.values()).size() <= 1) {
       double all = smoothing.isEmpty() ? 0 : smoothing.values().iterator().next();
-      return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, all, null);
+      return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, all, Map.of(), null, java.util.Set.of(), errors);
     }
-    return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, 0, smoothing, null);
+    return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, 0, smoothing, null, java.util.Set.of(), errors);
   }
 
   private static final String PATH = "training_config";
@@ -62,10 +65,10 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
       if (!v.isNumber() || !(v.doubleValue() >= 0)) throw new IllegalArgumentException(p + " is " + v + ", not a number >= 0");
       return v.doubleValue();
     });
-    metrics(f.get("metrics"), f.path("metrics"), logits(losses));
+    Map<String, List<String>> errors = metrics(f.get("metrics"), f.path("metrics"), outputs, losses);
     f.require("weighted_metrics", "weighted metrics are not supported");
     f.finish();
-    return new KerasCompile(optimization, losses, weights);
+    return new KerasCompile(optimization, losses, weights, errors);
   }
 
   /** Whether the binary cross-entropies are all from logits (TRUE), none (FALSE), or some (null). */
@@ -155,29 +158,93 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
   /** One metric of the config and its path. */
   private record Metric(JsonNode value, String path) {}
 
-  /** Checks the metrics: each must be one Kiln computes, with Kiln's settings. */
-  private static void metrics(JsonNode v, String path, Boolean logits) {
-    if (v == null) return;
-    List<Metric> all = new ArrayList<>();
-    collect(v, path, all);
-    if (logits == null && !all.isEmpty()) {
-      throw new IllegalArgumentException(path + ": some outputs are trained from logits and some from probabilities; "
-          + "Kiln reports each output's metrics on its probabilities, so compile them without metrics or alike");
+  /**
+   * Checks each output's metrics, each one Kiln computes with Kiln's settings: AUC, Precision and Recall on a binary
+   * cross-entropy output, the errors on a reconstruction; returns the reconstructions' errors by output.
+   */
+  private static Map<String, List<String>> metrics(JsonNode v, String path, List<String> outputs,
+      Map<String, Loss> losses) {
+    Map<String, List<String>> errors = new LinkedHashMap<>();
+    if (v == null || v.isNull()) return errors;
+    Map<String, List<Metric>> byOutput = metricsByOutput(v, path, outputs);
+    Boolean logits = logits(losses);
+    for (var e : byOutput.entrySet()) {
+      Loss loss = losses.get(e.getKey());
+      for (Metric m : e.getValue()) {
+        String error = error(m.value(), m.path());
+        if (loss == null || !loss.kind().equals("bce")) {
+          if (error == null) {
+            throw new IllegalArgumentException(m.path() + " is " + describe(m.value()) + " on output '" + e.getKey()
+                + "', which is no sigmoid output; Kiln reports MeanAbsoluteError, MeanSquaredError and "
+                + "RootMeanSquaredError of a reconstruction");
+          }
+          List<String> each = errors.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+          if (!each.contains(error)) each.add(error);
+        } else if (error != null) {
+          throw new IllegalArgumentException(m.path() + " is " + describe(m.value()) + " on the sigmoid output '"
+              + e.getKey() + "'; Kiln reports AUC, Precision and Recall there (as auc, precision, recall)");
+        } else if (logits == null) {
+          throw new IllegalArgumentException(path + ": some outputs are trained from logits and some from "
+              + "probabilities; Kiln reports each output's metrics on its probabilities, so compile them without "
+              + "metrics or alike");
+        } else {
+          metric(m.value(), m.path(), logits);
+        }
+      }
     }
-    for (Metric m : all) metric(m.value(), m.path(), logits);
+    return errors;
   }
 
-  private static void collect(JsonNode v, String path, List<Metric> out) {
-    if (v.isArray()) {
-      for (int i = 0; i < v.size(); i++) collect(v.get(i), path + "[" + i + "]", out);
+  /**
+   * The metrics of each output: as Keras saves them, a list per output in output order; or a dict by output name,
+   * or one list (or metric) for every output, as {@code compile} takes them.
+   */
+  private static Map<String, List<Metric>> metricsByOutput(JsonNode v, String path, List<String> outputs) {
+    Map<String, List<Metric>> out = new LinkedHashMap<>();
+    boolean perOutput = v.isArray() && v.size() > 0;
+    for (JsonNode e : v) perOutput &= e.isArray();
+    if (perOutput) {
+      if (v.size() != outputs.size()) {
+        throw new IllegalArgumentException(path + " lists " + v.size() + " lists of metrics for " + outputs.size()
+            + " outputs " + outputs);
+      }
+      for (int i = 0; i < v.size(); i++) out.put(outputs.get(i), list(v.get(i), path + "[" + i + "]"));
     } else if (v.isObject() && !v.has("class_name")) {
       for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
-        String k = it.next();
-        collect(v.get(k), path + "." + k, out);
+        String name = it.next();
+        if (!outputs.contains(name)) throw new IllegalArgumentException(path + "." + name + ": no output of that "
+            + "name; the outputs are " + outputs);
+        out.put(name, list(v.get(name), path + "." + name));
       }
     } else {
-      out.add(new Metric(v, path));
+      for (String o : outputs) out.put(o, list(v, path));
     }
+    return out;
+  }
+
+  private static List<Metric> list(JsonNode v, String path) {
+    List<Metric> out = new ArrayList<>();
+    if (!v.isArray()) out.add(new Metric(v, path));
+    else for (int i = 0; i < v.size(); i++) out.add(new Metric(v.get(i), path + "[" + i + "]"));
+    return out;
+  }
+
+  /** The reconstruction error a metric is (mae, mse or rmse; checked), or null when it is none. */
+  private static String error(JsonNode v, String path) {
+    String cls = v.isTextual() ? v.textValue() : v.path("class_name").asText();
+    String error = switch (cls) {
+      case "MeanAbsoluteError", "mae", "mean_absolute_error" -> "mae";
+      case "MeanSquaredError", "mse", "mean_squared_error" -> "mse";
+      case "RootMeanSquaredError" -> "rmse";
+      default -> null;
+    };
+    if (error != null && v.isObject()) config(v, path).finish();
+    return error;
+  }
+
+  private static String describe(JsonNode v) {
+    String cls = v.isTextual() ? v.textValue() : v.path("class_name").asText();
+    return v.isTextual() ? "'" + cls + "'" : cls + " '" + v.path("config").path("name").asText() + "'";
   }
 
   private static void metric(JsonNode v, String path, boolean logits) {
@@ -195,8 +262,7 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
         }
         if (v.isObject()) threshold(v, path);
       }
-      default -> throw new IllegalArgumentException(path + " is " + (v.isTextual() ? "'" + cls + "'"
-          : cls + " '" + v.path("config").path("name").asText() + "'")
+      default -> throw new IllegalArgumentException(path + " is " + describe(v)
           + "; Kiln reports AUC, Precision and Recall (as auc, precision, recall)");
     }
   }

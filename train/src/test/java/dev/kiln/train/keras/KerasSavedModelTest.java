@@ -118,6 +118,42 @@ class KerasSavedModelTest {
     assertThrows(IOException.class, () -> KerasSavedModel.read(weightsOnly));
   }
 
+  /**
+   * The best public solution's autoencoder as its notebook compiled it (a dict of losses, MeanAbsoluteError on the
+   * decoder and AUC on each head) trains, reporting the decoder's MAE; a metric on the wrong kind of output is
+   * refused by path.
+   */
+  @Test
+  void theAutoencoderTrainsWithItsCompiledMetrics() throws IOException {
+    KerasSavedModel m = KerasSavedModel.read(dir.resolve("ae_mlp.h5"));
+    KerasCompile c = m.compile(m.model().outputNames());
+    assertEquals(java.util.Map.of("decoder", List.of("mae")), c.errors());
+    assertEquals(java.util.Map.of("decoder", List.of("mae")), c.spec().errors());
+    Path data = dir.resolve("ae-data"), run = dir.resolve("ae-run");
+    dev.kiln.io.dataset.SyntheticMarket.generate(data,
+        new dev.kiln.io.dataset.SyntheticMarket.Settings(5, 60, 3, 5, 1, -100f, 1.0, 1), null);
+    String[] r = kiln("train", "--data", data.toString(), "--out", run.toString(), "--model",
+        dir.resolve("ae_mlp.h5").toString(), "--targets", "resp_1,resp_2,resp_3,resp,resp_4", "--epochs", "1",
+        "--batch-size", "32");
+    assertEquals("0", r[0], r[1] + r[2]);
+    JsonNode history = new ObjectMapper().readTree(run.resolve("history.json").toFile());
+    for (String k : List.of("decoder_mae", "val_decoder_mae", "action_auc", "val_action_auc")) {
+      org.junit.jupiter.api.Assertions.assertTrue(history.path(k).path(0).isNumber(), k + " in " + history);
+    }
+    String head = "{\"optimizer_config\": {\"class_name\": \"SGD\", \"config\": {}}, \"loss\": {\"decoder\": \"mse\", "
+        + "\"ae_action\": \"bce\", \"action\": \"bce\"}, \"metrics\": ";
+    List<String> outs = List.of("decoder", "ae_action", "action");
+    assertEquals("training_config.metrics[0][0] is 'AUC' on output 'decoder', which is no sigmoid output; Kiln "
+        + "reports MeanAbsoluteError, MeanSquaredError and RootMeanSquaredError of a reconstruction",
+        assertThrows(IllegalArgumentException.class, () -> KerasCompile.read(head + "[[\"AUC\"], [], []]}", outs))
+            .getMessage());
+    assertEquals("training_config.metrics.action is 'mae' on the sigmoid output 'action'; Kiln reports AUC, "
+        + "Precision and Recall there (as auc, precision, recall)", assertThrows(IllegalArgumentException.class,
+            () -> KerasCompile.read(head + "{\"action\": \"mae\"}}", outs)).getMessage());
+    assertEquals(java.util.Map.of("decoder", List.of("mse", "rmse")), KerasCompile.read(head + "{\"decoder\": "
+        + "[\"mse\", {\"class_name\": \"RootMeanSquaredError\", \"config\": {\"name\": \"rmse\"}}]}}", outs).errors());
+  }
+
   /** Each output's BinaryCrossentropy keeps its own label_smoothing; when they agree, one value serves them all. */
   @Test
   void eachOutputKeepsItsLabelSmoothing() {
