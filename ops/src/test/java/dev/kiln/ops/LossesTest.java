@@ -13,6 +13,7 @@ import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.random.Threefry;
 import dev.kiln.ops.keras.KerasModels;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.Losses.Kind;
 import java.io.IOException;
@@ -29,22 +30,22 @@ class LossesTest {
     return KerasModels.fromJson(KerasModelsTest.fixture("autoencoder.json"));
   }
 
-  private static Losses.Spec spec(Map<String, Kind> loss) {
-    return new Losses.Spec(loss, Map.of(), 0, null);
+  private static LossSpec spec(Map<String, Kind> loss) {
+    return new LossSpec(loss, Map.of(), 0, null);
   }
 
-  private static String error(Model m, Losses.Spec spec, int targets) {
+  private static String error(Model m, LossSpec spec, int targets) {
     return assertThrows(IllegalArgumentException.class, () -> Losses.of(m, spec, targets, 130)).getMessage();
   }
 
   @Test
   void theAutoencoderTrainsWithADecoderLossAndTwoBinaryCrossEntropies() throws IOException {
-    Losses l = Losses.of(autoencoder(), new Losses.Spec(Map.of("decoder", Kind.MAE), Map.of("decoder", 0.5), 0.01,
+    Losses l = Losses.of(autoencoder(), new LossSpec(Map.of("decoder", Kind.MAE), Map.of("decoder", 0.5), 0.01,
         null), 5, 130);
     assertEquals(List.of(new Losses.Head("decoder", 0, Kind.MAE, 0.5, 130, 0, List.of()), new Losses.Head("ae_action",
         1, Kind.BCE, 1, 5, 0.01, List.of()), new Losses.Head("action", 2, Kind.BCE, 1, 5, 0.01, List.of())), l.heads());
     assertEquals("action", l.action().name(), "the last sigmoid output by default");
-    assertEquals("ae_action", Losses.of(autoencoder(), new Losses.Spec(Map.of("decoder", Kind.MSE), Map.of(), 0,
+    assertEquals("ae_action", Losses.of(autoencoder(), new LossSpec(Map.of("decoder", Kind.MSE), Map.of(), 0,
         "ae_action"), 5, 130).action().name());
     assertEquals(List.of("loss", "decoder_loss", "ae_action_loss", "action_loss", "ae_action_recall",
         "ae_action_precision", "ae_action_auc", "action_recall", "action_precision", "action_auc", "val_loss",
@@ -59,11 +60,11 @@ class LossesTest {
   void misusesAreRefusedInOneLine() throws IOException {
     Model m = autoencoder();
     assertEquals("output 'decoder' is linear and has no loss: give --loss decoder=mse (or mae), a reconstruction of "
-        + "the input features", error(m, Losses.Spec.DEFAULT, 5));
+        + "the input features", error(m, LossSpec.DEFAULT, 5));
     assertEquals("--loss names output 'decoderr', which the model does not have (its outputs: decoder, ae_action, "
         + "action)", error(m, spec(Map.of("decoderr", Kind.MSE)), 5));
     assertEquals("--loss-weights names output 'act', which the model does not have (its outputs: decoder, ae_action, "
-        + "action)", error(m, new Losses.Spec(Map.of("decoder", Kind.MSE), Map.of("act", 2.0), 0, null), 5));
+        + "action)", error(m, new LossSpec(Map.of("decoder", Kind.MSE), Map.of("act", 2.0), 0, null), 5));
     assertEquals("--loss decoder=bce: output 'decoder' is linear; bce needs a sigmoid output (a linear output takes "
         + "mse or mae against the input features)", error(m, spec(Map.of("decoder", Kind.BCE)), 5));
     assertEquals("--loss action=mse: output 'action' is sigmoid, trained on the targets with bce; mse and mae are for "
@@ -75,12 +76,12 @@ class LossesTest {
         + "features)", assertThrows(IllegalArgumentException.class, () -> Losses.of(m, spec(Map.of("decoder",
         Kind.MSE)), 5, 64)).getMessage());
     assertEquals("--action-output decoder is not a sigmoid output; the action is taken on probabilities (the sigmoid "
-        + "outputs: [ae_action, action])", error(m, new Losses.Spec(Map.of("decoder", Kind.MSE), Map.of(), 0,
+        + "outputs: [ae_action, action])", error(m, new LossSpec(Map.of("decoder", Kind.MSE), Map.of(), 0,
         "decoder"), 5));
     assertEquals("--label-smoothing must be in [0, 1], got 1.5", assertThrows(IllegalArgumentException.class,
-        () -> new Losses.Spec(Map.of(), Map.of(), 1.5, null)).getMessage());
+        () -> new LossSpec(Map.of(), Map.of(), 1.5, null)).getMessage());
     assertEquals("--loss-weights action=-1.0: a weight must be a finite number >= 0", assertThrows(
-        IllegalArgumentException.class, () -> new Losses.Spec(Map.of(), Map.of("action", -1.0), 0, null)).getMessage());
+        IllegalArgumentException.class, () -> new LossSpec(Map.of(), Map.of("action", -1.0), 0, null)).getMessage());
     assertEquals("output 'action' is sigmoid: its metrics are recall, precision and AUC, not [mae]", error(m,
         errors(Map.of("action", List.of("mae"))), 5));
     assertEquals("error metrics names output 'decoderr', which the model does not have (its outputs: decoder, "
@@ -89,8 +90,8 @@ class LossesTest {
         IllegalArgumentException.class, () -> errors(Map.of("decoder", List.of("mape")))).getMessage());
   }
 
-  private static Losses.Spec errors(Map<String, List<String>> errors) {
-    return new Losses.Spec(Map.of("decoder", Kind.MSE), Map.of(), 0, Map.of(), null, java.util.Set.of(), errors);
+  private static LossSpec errors(Map<String, List<String>> errors) {
+    return new LossSpec(Map.of("decoder", Kind.MSE), Map.of(), 0, Map.of(), null, java.util.Set.of(), errors);
   }
 
   /**
@@ -101,17 +102,17 @@ class LossesTest {
   void eachOutputTakesItsOwnLabelSmoothing() throws IOException {
     Model m = autoencoder();
     Map<String, Kind> mse = Map.of("decoder", Kind.MSE);
-    Losses each = Losses.of(m, new Losses.Spec(mse, Map.of(), 0, Map.of("ae_action", 0.05, "action", 0.2), null), 5,
+    Losses each = Losses.of(m, new LossSpec(mse, Map.of(), 0, Map.of("ae_action", 0.05, "action", 0.2), null), 5,
         130);
     assertEquals(List.of(0.0, 0.05, 0.2), each.heads().stream().map(Losses.Head::smoothing).toList());
     List<Tensor> per = elementwise(m, each);
-    List<Tensor> five = elementwise(m, Losses.of(m, new Losses.Spec(mse, Map.of(), 0.05, null), 5, 130));
-    List<Tensor> twenty = elementwise(m, Losses.of(m, new Losses.Spec(mse, Map.of(), 0.2, null), 5, 130));
+    List<Tensor> five = elementwise(m, Losses.of(m, new LossSpec(mse, Map.of(), 0.05, null), 5, 130));
+    List<Tensor> twenty = elementwise(m, Losses.of(m, new LossSpec(mse, Map.of(), 0.2, null), 5, 130));
     assertArrayEquals(five.get(1).doubles(), per.get(1).doubles());
     assertArrayEquals(twenty.get(2).doubles(), per.get(2).doubles());
     assertFalse(Arrays.equals(five.get(2).doubles(), per.get(2).doubles()), "the two smoothings differ");
     assertEquals("label smoothing of action must be in [0, 1], got 1.5", assertThrows(IllegalArgumentException.class,
-        () -> new Losses.Spec(mse, Map.of(), 0, Map.of("action", 1.5), null)).getMessage());
+        () -> new LossSpec(mse, Map.of(), 0, Map.of("action", 1.5), null)).getMessage());
   }
 
   /** Each output's losses per unit in float64, inference mode, on fixed rows and labels. */

@@ -7,6 +7,7 @@ import dev.kiln.core.graph.Tracer;
 import dev.kiln.core.graph.Value;
 import dev.kiln.core.random.Threefry;
 import dev.kiln.ops.keras.KerasModels;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import java.io.IOException;
 import java.util.List;
@@ -25,7 +26,7 @@ class MultiOutputGradientTest {
   void theTotalLossGradientsMatchFiniteDifferences() throws IOException {
     Model model = KerasModels.fromJson(KerasModelsTest.fixture("autoencoder.json"));
     for (Losses.Kind kind : List.of(Losses.Kind.MSE, Losses.Kind.MAE)) {
-      Losses losses = Losses.of(model, new Losses.Spec(Map.of("decoder", kind),
+      Losses losses = Losses.of(model, new LossSpec(Map.of("decoder", kind),
           Map.of("decoder", 0.7, "ae_action", 1.3), 0.01, null), 5, 130);
       check(model, losses, 5);
     }

@@ -1,6 +1,6 @@
 package dev.kiln.train;
 
-import dev.kiln.ops.train.Losses;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.ops.train.Sgd;
 import dev.kiln.train.loop.EarlyStoppingHook;
@@ -15,16 +15,16 @@ import java.nio.file.Path;
  * steps); otherwise it stays a constant of the graph, so the seed's step is built as it always was.
  */
 public record FitOptions(Optimization optimization, EarlyStoppingHook.Config earlyStopping,
-    ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest, Losses.Spec losses, Path tensorboard) {
+    ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest, LossSpec losses, Path tensorboard) {
   /** The options with the default losses (binary cross-entropy of every sigmoid output, weight 1), no TensorBoard. */
   public FitOptions(Optimization optimization, EarlyStoppingHook.Config earlyStopping,
       ReduceLrOnPlateauHook.Config reduceLr, SaveBestHook.Config saveBest) {
-    this(optimization, earlyStopping, reduceLr, saveBest, Losses.Spec.DEFAULT, null);
+    this(optimization, earlyStopping, reduceLr, saveBest, LossSpec.DEFAULT, null);
   }
 
   public FitOptions {
     if (optimization == null) throw new IllegalArgumentException("an optimizer is required");
-    if (losses == null) losses = Losses.Spec.DEFAULT;
+    if (losses == null) losses = LossSpec.DEFAULT;
     if (reduceLr != null && optimization.schedule() != null) {
       throw new IllegalArgumentException("--reduce-lr-on-plateau cannot change the rate of an --lr-schedule (Keras "
           + "refuses to set a schedule's learning rate too); use one or the other");

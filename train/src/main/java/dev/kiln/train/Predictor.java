@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import dev.kiln.io.pipeline.Shard;
 import dev.kiln.io.pipeline.WindowIndex;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.train.loop.DeviceRunner;
@@ -67,7 +68,7 @@ public final class Predictor {
       if (!dev.kiln.ops.keras.KerasModels.isSigmoid(o)) kinds.put(o.layer().name(), Losses.Kind.MSE);
     }
     try {
-      return Losses.of(model, new Losses.Spec(kinds, Map.of(), 0, null), targets.size(), Trainer.FEATURES);
+      return Losses.of(model, new LossSpec(kinds, Map.of(), 0, null), targets.size(), Trainer.FEATURES);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(modelDir + ": " + e.getMessage() + " (predict's --targets)", e);
     }

@@ -20,6 +20,7 @@ import dev.kiln.ops.Variable;
 import dev.kiln.ops.layers.Normalization;
 import dev.kiln.ops.metrics.Metrics;
 import dev.kiln.ops.metrics.UtilityScore;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
@@ -203,7 +204,7 @@ public final class Trainer {
    * The losses {@code spec} asks for on {@code m} trained on {@code targets}: the seed's binary cross-entropy for a
    * model with one output and no loss flags; any misuse is refused in one line, before data is read.
    */
-  public static Losses losses(Model m, List<String> targets, Losses.Spec spec) {
+  public static Losses losses(Model m, List<String> targets, LossSpec spec) {
     if (m.outputs().size() == 1 && spec.isDefault()) return Losses.of(m);
     return Losses.of(m, spec, targets.size(), FEATURES);
   }

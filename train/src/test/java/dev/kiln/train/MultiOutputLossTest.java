@@ -21,6 +21,7 @@ import dev.kiln.ops.Model;
 import dev.kiln.ops.Variable;
 import dev.kiln.ops.keras.KerasModels;
 import dev.kiln.ops.train.BatchSource;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.ops.train.Sgd;
@@ -83,7 +84,7 @@ class MultiOutputLossTest {
         "ae_action_precision", "ae_action_auc", "action_recall", "action_precision", "action_auc"),
         new ArrayList<>(kiln.keySet()));
     // MAE of the same decoder: Keras's MeanAbsoluteError.
-    Losses mae = Losses.of(model, new Losses.Spec(Map.of("decoder", Losses.Kind.MAE), Map.of(), 0.01, null), 5, 130);
+    Losses mae = Losses.of(model, new LossSpec(Map.of("decoder", Losses.Kind.MAE), Map.of(), 0.01, null), 5, 130);
     double want = f.get("inference").get("decoder_mae").asDouble();
     assertEquals(want, evaluationLogs(f, model, mae).get("decoder_loss"), 1e-6 * want, "decoder_mae");
   }
@@ -98,7 +99,7 @@ class MultiOutputLossTest {
     JsonNode f = fixture();
     Model model = KerasModels.fromJson(f.get("model").toString());
     Losses plain = losses(f, model);
-    Losses errors = Losses.of(model, new Losses.Spec(Map.of("decoder", Losses.Kind.MSE), plain.heads().stream()
+    Losses errors = Losses.of(model, new LossSpec(Map.of("decoder", Losses.Kind.MSE), plain.heads().stream()
         .collect(java.util.stream.Collectors.toMap(Losses.Head::name, Losses.Head::weight)),
         f.get("label_smoothing").asDouble(), Map.of(), null, java.util.Set.of(),
         Map.of("decoder", List.of("mae", "mse", "rmse"))), 5, 130);
@@ -168,7 +169,7 @@ class MultiOutputLossTest {
   static Losses losses(JsonNode f, Model model) {
     Map<String, Double> weights = new LinkedHashMap<>();
     for (String o : OUTPUTS) weights.put(o, f.get("loss_weights").get(o).asDouble());
-    return Losses.of(model, new Losses.Spec(Map.of("decoder", Losses.Kind.MSE), weights,
+    return Losses.of(model, new LossSpec(Map.of("decoder", Losses.Kind.MSE), weights,
         f.get("label_smoothing").asDouble(), null), 5, 130);
   }
 

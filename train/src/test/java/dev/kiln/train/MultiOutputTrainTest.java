@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.io.dataset.SyntheticMarket;
 import dev.kiln.ops.train.Adam;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.train.loop.EarlyStoppingHook;
@@ -52,10 +53,10 @@ class MultiOutputTrainTest {
     SyntheticMarket.generate(data, new SyntheticMarket.Settings(20, 150, 13, 5, 2, -100f, 1.0, 20), null);
     Path run = dir.resolve("run");
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-    Losses.Spec spec = new Losses.Spec(Map.of("decoder", Losses.Kind.MAE), Map.of(), 0.01, null);
+    LossSpec spec = new LossSpec(Map.of("decoder", Losses.Kind.MAE), Map.of(), 0.01, null);
     new Trainer(options(data, run, 1, false), fit(spec), quiet).run();
     String refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
-        new Trainer(options(data, run, 2, true), fit(new Losses.Spec(Map.of("decoder", Losses.Kind.MSE), Map.of(),
+        new Trainer(options(data, run, 2, true), fit(new LossSpec(Map.of("decoder", Losses.Kind.MSE), Map.of(),
             0.01, null)), quiet).run()).getMessage();
     assertTrue(refused.startsWith("--resume needs the settings the run started with: losses was decoder=mae"),
         refused);
@@ -70,14 +71,14 @@ class MultiOutputTrainTest {
         "never", fixture(), FIVE);
   }
 
-  private static FitOptions fit(Losses.Spec spec) {
+  private static FitOptions fit(LossSpec spec) {
     return new FitOptions(Optimization.of(Adam.keras(), null), null, null, null, spec, null);
   }
 
   private static void trainAndCheck(Path dir, Path data, String placement) throws Exception {
     Path run = dir.resolve("run");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    Losses.Spec spec = new Losses.Spec(Map.of("decoder", Losses.Kind.MSE), Map.of("decoder", 0.5), 0.01, null);
+    LossSpec spec = new LossSpec(Map.of("decoder", Losses.Kind.MSE), Map.of("decoder", 0.5), 0.01, null);
     FitOptions fit = new FitOptions(Optimization.of(Adam.keras(), null), new EarlyStoppingHook.Config(
         "val_action_auc", 0, 5, "max", null, false), null, null, spec, null);
     TrainOptions o = new TrainOptions(data, run, 2, 64, 0.001, 0, 5, 4, 1, 0.1, 42, "java", null, 6, 0, 0, false,

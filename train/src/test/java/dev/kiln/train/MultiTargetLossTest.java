@@ -12,6 +12,7 @@ import dev.kiln.core.cpu.JavaBackend;
 import dev.kiln.ops.Model;
 import dev.kiln.ops.Variable;
 import dev.kiln.ops.train.BatchSource;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.Optimization;
 import dev.kiln.ops.train.Sgd;
@@ -86,7 +87,7 @@ class MultiTargetLossTest {
     }
     try (JavaBackend be = new JavaBackend(); DeviceRunner r = new DeviceRunner(be, 1)) {
       Losses losses = smoothing < 0 ? Losses.of(model)
-          : Losses.of(model, new Losses.Spec(Map.of(), Map.of(), smoothing, null), k, k);
+          : Losses.of(model, new LossSpec(Map.of(), Map.of(), smoothing, null), k, k);
       assertEquals(Losses.of(model).accumulators(), losses.accumulators(), "one output: the seed's metric state");
       StatefulStep step = StepGraphs.training(model, n, 1, Optimization.constant(new Sgd(0.01, 0, false)), 42, 0,
           new BatchSource.Fed(), weighted, losses);

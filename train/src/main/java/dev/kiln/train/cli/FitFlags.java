@@ -1,6 +1,7 @@
 package dev.kiln.train.cli;
 
 import dev.kiln.ops.train.Adam;
+import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
 import dev.kiln.ops.train.LrSchedule;
 import dev.kiln.ops.train.Optimization;
@@ -152,7 +153,7 @@ public final class FitFlags {
    * The fit of a Keras model.save() file: its compile settings' optimizer (with its schedule) and losses, these
    * flags' callbacks. A flag that sets what the file sets is refused in one line: the file decides.
    */
-  public FitOptions fitOptions(List<String> logNames, Optimization saved, Losses.Spec savedLosses) {
+  public FitOptions fitOptions(List<String> logNames, Optimization saved, LossSpec savedLosses) {
     List<String> clash = new ArrayList<>(given());
     Map<String, Object> more = new java.util.LinkedHashMap<>();
     more.put("--optimizer", optimizer);
@@ -175,7 +176,7 @@ public final class FitFlags {
   }
 
   /** The losses {@code --loss}, {@code --loss-weights}, {@code --label-smoothing} and {@code --action-output} ask for. */
-  public Losses.Spec lossSpec() {
+  public LossSpec lossSpec() {
     Map<String, Losses.Kind> kinds = new java.util.LinkedHashMap<>();
     pairs("--loss", loss).forEach((out, kind) -> {
       try {
@@ -192,7 +193,7 @@ public final class FitFlags {
         throw new IllegalArgumentException("--loss-weights " + out + "=" + w + ": not a number");
       }
     });
-    return new Losses.Spec(kinds, weights, labelSmoothing == null ? 0 : labelSmoothing, Map.of(), actionOutput,
+    return new LossSpec(kinds, weights, labelSmoothing == null ? 0 : labelSmoothing, Map.of(), actionOutput,
         fromLogits == null ? java.util.Set.of() : new java.util.LinkedHashSet<>(fromLogits), Map.of());
   }
 

@@ -99,7 +99,7 @@ public final class RunFlags {
     if (saved != null) {
       dev.kiln.train.keras.KerasCompile compiled = saved.compile(built.outputNames());
       if (compiled != null) {
-        dev.kiln.ops.train.Losses.Spec spec = compiled.spec();
+        dev.kiln.ops.train.LossSpec spec = compiled.spec();
         return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), spec).logNames(),
             compiled.optimization(), spec);
       }

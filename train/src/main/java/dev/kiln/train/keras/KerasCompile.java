@@ -30,7 +30,7 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
    * output compiled from logits is read with its sigmoid ({@link KerasSavedModel}), and Kiln's binary cross-entropy
    * takes that sigmoid's input: Keras's loss on the logits.
    */
-  public dev.kiln.ops.train.Losses.Spec spec() {
+  public dev.kiln.ops.train.LossSpec spec() {
     Map<String, dev.kiln.ops.train.Losses.Kind> kinds = new LinkedHashMap<>();
     Map<String, Double> smoothing = new LinkedHashMap<>();
     for (var e : losses.entrySet()) {
@@ -40,9 +40,9 @@ public record KerasCompile(Optimization optimization, Map<String, Loss> losses, 
     }
     if (new java.util.HashSet<>(smoothing.values()).size() <= 1) {
       double all = smoothing.isEmpty() ? 0 : smoothing.values().iterator().next();
-      return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, all, Map.of(), null, java.util.Set.of(), errors);
+      return new dev.kiln.ops.train.LossSpec(kinds, lossWeights, all, Map.of(), null, java.util.Set.of(), errors);
     }
-    return new dev.kiln.ops.train.Losses.Spec(kinds, lossWeights, 0, smoothing, null, java.util.Set.of(), errors);
+    return new dev.kiln.ops.train.LossSpec(kinds, lossWeights, 0, smoothing, null, java.util.Set.of(), errors);
   }
 
   private static final String PATH = "training_config";
