@@ -10,11 +10,14 @@ import dev.kiln.ops.layers.Flatten;
 import dev.kiln.ops.layers.GaussianNoise;
 import dev.kiln.ops.layers.InputLayer;
 import dev.kiln.ops.layers.Normalization;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A functional model: a graph of layers from one input to one or more outputs (in Keras's order of
@@ -59,6 +62,23 @@ public final class Model {
   public static Model functional(String name, List<Node> nodes, List<Node> outputs, List<Node> kerasOrder,
       String json) {
     return new Model(name, nodes, outputs, kerasOrder, json);
+  }
+
+  /**
+   * The part of this model that computes output {@code outputName} alone: its ancestors, in this model's order (so
+   * answering one head does not compute the others). It has no Keras JSON of its own.
+   */
+  public Model withOutput(String outputName) {
+    Node out = outputs.stream().filter(o -> o.layer().name().equals(outputName)).findFirst().orElseThrow(() ->
+        new IllegalArgumentException("no output '" + outputName + "'; the outputs are " + outputNames()));
+    Set<Node> keep = Collections.newSetFromMap(new IdentityHashMap<>());
+    ArrayDeque<Node> todo = new ArrayDeque<>(List.of(out));
+    while (!todo.isEmpty()) {
+      Node n = todo.pop();
+      if (keep.add(n)) todo.addAll(n.inbound());
+    }
+    return new Model(name, nodes.stream().filter(keep::contains).toList(), List.of(out),
+        order == null ? null : order.stream().filter(keep::contains).toList(), null);
   }
 
   /** The Keras JSON this model was read from, or null for a model built in Java (such as {@link #seed}). */

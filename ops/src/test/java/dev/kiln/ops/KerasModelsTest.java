@@ -64,6 +64,25 @@ class KerasModelsTest {
     assertFalse(KerasModels.fromJson(fixture("row_mlp.json")).summary().contains("Outputs"));
   }
 
+  /** One head of the autoencoder alone: the layers it depends on, none of the others'. */
+  @Test
+  void oneOutputOfSeveralKeepsOnlyItsAncestors() throws IOException {
+    Model m = KerasModels.fromJson(fixture("autoencoder.json"));
+    java.util.Set<String> all = new java.util.HashSet<>(m.variables().stream().map(Variable::name).toList());
+    Model action = m.withOutput("action"), ae = m.withOutput("ae_action");
+    assertEquals(List.of("action"), action.outputNames());
+    assertEquals(List.of("ae_action"), ae.outputNames());
+    List<String> actionVars = action.variables().stream().map(Variable::name).toList();
+    List<String> aeVars = ae.variables().stream().map(Variable::name).toList();
+    assertTrue(all.containsAll(actionVars) && all.containsAll(aeVars));
+    assertTrue(aeVars.contains("decoder/kernel") && !actionVars.contains("decoder/kernel"), actionVars.toString());
+    assertFalse(actionVars.contains("ae_action/kernel"));
+    assertEquals(all, new java.util.HashSet<>(java.util.stream.Stream.concat(actionVars.stream(), aeVars.stream())
+        .toList()), "the two heads together use every variable");
+    assertEquals("no output 'dense'; the outputs are [decoder, ae_action, action]", assertThrows(
+        IllegalArgumentException.class, () -> m.withOutput("dense")).getMessage());
+  }
+
   /** Each output of a model with several is sigmoid or linear, flat, and at least one is sigmoid. */
   @Test
   void everyOutputOfSeveralIsSigmoidOrLinear() throws IOException {

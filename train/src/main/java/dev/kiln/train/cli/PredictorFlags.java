@@ -20,8 +20,12 @@ public final class PredictorFlags {
       + "(default); graph: its evaluation graph at batch 1, the reference the plan is checked against.")
   String engine;
 
+  @Option(names = "--action-output", paramLabel = "NAME", description = "With several outputs: the sigmoid output "
+      + "answered (default: the run's action output, as its metrics.json records; else the last sigmoid output).")
+  String actionOutput;
+
   /** Opens the run's predictor on the Java backend. */
   StreamPredictor open() throws java.io.IOException {
-    return StreamPredictor.open(model, new StreamPredictor.Options(nanFill, skipZeroWeight, engine));
+    return StreamPredictor.open(model, new StreamPredictor.Options(nanFill, skipZeroWeight, engine, actionOutput));
   }
 }

@@ -43,7 +43,8 @@ public final class ServeCommand implements Callable<Integer> {
       }
       Thread hook = new Thread(() -> server.stop(5), "kiln-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
-      System.out.println("kiln serve: missing features become " + p.nanFillNote());
+      System.out.println("kiln serve: missing features become " + p.nanFillNote()
+          + (p.outputNote().isEmpty() ? "" : "; answering " + p.outputNote()));
       System.out.printf("kiln serve: listening on http://%s:%d (POST /predict, GET /healthz)%n", host, server.port());
       System.out.flush();
       stop.await();

@@ -41,7 +41,7 @@ public final class StreamCommand implements Callable<Integer> {
     }
     try (StreamPredictor p = predictor.open()) {
       System.out.println("kiln stream: missing features become " + p.nanFillNote() + "; model steps: "
-          + String.join("; ", p.describe()));
+          + String.join("; ", p.describe()) + (p.outputNote().isEmpty() ? "" : "; answering " + p.outputNote()));
       Replay.run(p, csv, out, System.out);
     }
     return 0;

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The competition's loop, one row at a time: each call takes one test row (date, weight, the features with NaN
- * where missing, ts_id) and answers the probabilities of the model's output units and the action.
+ * where missing, ts_id) and answers the probabilities of the model's output units and the action (of a model with
+ * several outputs, its action output's: {@link RunAction}).
  *
  * <p>Rules, all documented for users:
  * <ul>
@@ -36,11 +37,16 @@ import java.util.Map;
 public final class StreamPredictor implements AutoCloseable {
   /**
    * How to answer: the NaN fill value (null: the run's recorded one, else {@link #DEFAULT_FILL}), the weight-0
-   * shortcut, and the engine ({@link #ENGINES}).
+   * shortcut, the engine ({@link #ENGINES}), and which sigmoid output of a model with several is answered (null: the
+   * run's action output, else the last sigmoid output, as training's default).
    */
-  public record Options(Float nanFill, boolean skipZeroWeight, String engine) {
+  public record Options(Float nanFill, boolean skipZeroWeight, String engine, String actionOutput) {
     public static Options defaults() {
       return new Options(null, false, "plan");
+    }
+
+    public Options(Float nanFill, boolean skipZeroWeight, String engine) {
+      this(nanFill, skipZeroWeight, engine, null);
     }
 
     public Options {
@@ -65,12 +71,15 @@ public final class StreamPredictor implements AutoCloseable {
   private final float fill;
   private final String fillSource;
   private final int window, features;
+  /** For a model with several outputs, which one answers and why; empty for one output. */
+  private final String outputNote;
   private final DateWindow rows;
   /** Whether the model last ran on this date's window as it was before the newest row: the next window slides. */
   private boolean ranOnDate;
 
-  private StreamPredictor(SampleModel step, Model model, Options options, Float recorded) {
+  private StreamPredictor(SampleModel step, Model model, Options options, Float recorded, String outputNote) {
     this.step = step;
+    this.outputNote = outputNote;
     this.options = options;
     this.fill = options.nanFill() != null ? options.nanFill() : recorded != null ? recorded : DEFAULT_FILL;
     this.fillSource = options.nanFill() != null
@@ -82,21 +91,29 @@ public final class StreamPredictor implements AutoCloseable {
     this.rows = new DateWindow(window, features);
   }
 
-  /** Loads a run folder ({@code model.json} and {@code model.safetensors}) and compiles its one-window step. */
+  /**
+   * Loads a run folder ({@code model.json} and {@code model.safetensors}) and compiles its one-window step; of a model
+   * with several outputs, the action output its {@code metrics.json} records.
+   */
   public static StreamPredictor open(Path run, Options options) throws IOException {
     ModelFiles.Loaded m = ModelFiles.read(run);
-    return of(m.model(), m.variables(), options, m.nanFill());
+    return of(m.model(), m.variables(), options, m.nanFill(), RunAction.recorded(run));
   }
 
   /** A predictor for a model and its variables by name (a run folder's, or any others: benchmarks, tools). */
   public static StreamPredictor of(Model model, Map<String, Tensor> variables, Options options) {
-    return of(model, variables, options, null);
+    return of(model, variables, options, null, null);
   }
 
-  private static StreamPredictor of(Model model, Map<String, Tensor> variables, Options options, Float recorded) {
+  private static StreamPredictor of(Model model, Map<String, Tensor> variables, Options options, Float recorded,
+      String recordedAction) {
+    String outputNote = "";
     if (model.outputs().size() > 1) {
-      throw new IllegalArgumentException("streaming answers a model with one output; this one has "
-          + model.outputs().size() + " " + model.outputNames() + " (serve the action head as its own model)");
+      RunAction a = RunAction.choose(model, options.actionOutput(), recordedAction);
+      outputNote = "output '" + a.name() + "' of " + model.outputNames() + " (" + a.source() + ")";
+      model = model.withOutput(a.name());
+    } else if (options.actionOutput() != null) {
+      throw new IllegalArgumentException("--action-output is for a model with several outputs; this one has one");
     }
     int[] in = model.inputShape();
     if (in.length > 2 || model.features() > Columns.FEATURES) {
@@ -105,7 +122,7 @@ public final class StreamPredictor implements AutoCloseable {
     }
     SampleModel step = options.engine().equals("plan") ? new PlanModel(model, variables)
         : new SingleRowStep(model, variables);
-    return new StreamPredictor(step, model, options, recorded);
+    return new StreamPredictor(step, model, options, recorded, outputNote);
   }
 
   /** Rows per window (W): 1 for a model that takes rows. */
@@ -169,6 +186,11 @@ public final class StreamPredictor implements AutoCloseable {
   /** The value NaN features become, and where it came from, for the log: "-100 (the training data's)". */
   public String nanFillNote() {
     return fill + " (" + fillSource + ")";
+  }
+
+  /** For a model with several outputs, the one answered and why ("output 'action' of [...] (...)"); else "". */
+  public String outputNote() {
+    return outputNote;
   }
 
   /** What the engine runs: the plan's steps (layers folded into each, and its kind), or "graph". */

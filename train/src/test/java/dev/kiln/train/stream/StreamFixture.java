@@ -96,6 +96,39 @@ record StreamFixture(Path run, Path testCsv, Path reorderedCsv, Map<Long, Float>
     return new StreamFixture(run, testCsv, testCsv, Map.of());
   }
 
+  /**
+   * The supervised autoencoder fixture (input [130]; outputs decoder, ae_action, action) trained through
+   * {@code kiln train --model} on five targets and predicted with {@code kiln predict}: for each sigmoid output,
+   * ts_id → its five probabilities, read from predict's {@code NAME_probability_j} columns.
+   */
+  static StreamFixture autoencoder(Path dir, Map<String, Map<Long, float[]>> byOutput) throws IOException {
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(6, 60, 13, 5, 1, FILL, 1.0, 1), null);
+    Path run = dir.resolve("run"), preds = dir.resolve("preds.csv");
+    String model = java.nio.file.Path.of("").toAbsolutePath().getParent()
+        .resolve("ops/src/test/resources/keras/autoencoder.json").toString();
+    String five = "resp_1,resp_2,resp_3,resp,resp_4";
+    cli("train", "--data", data.toString(), "--out", run.toString(), "--model", model, "--targets", five,
+        "--loss", "decoder=mse", "--epochs", "1", "--batch-size", "32");
+    cli("predict", "--model", run.toString(), "--data", data.toString(), "--out", preds.toString(), "--targets", five);
+    List<String> lines = Files.readAllLines(preds);
+    List<String> header = List.of(lines.get(0).split(","));
+    for (String out : List.of("ae_action", "action")) {
+      Map<Long, float[]> units = new java.util.HashMap<>();
+      int first = header.indexOf(out + "_probability_0");
+      for (String line : lines.subList(1, lines.size())) {
+        String[] c = line.split(",");
+        float[] p = new float[5];
+        for (int j = 0; j < 5; j++) p[j] = Float.parseFloat(c[first + j]);
+        units.put(Long.parseLong(c[0]), p);
+      }
+      byOutput.put(out, units);
+    }
+    Path testCsv = dir.resolve("example_test.csv");
+    cli("export-test", "--data", data.toString(), "--out", testCsv.toString());
+    return new StreamFixture(run, testCsv, testCsv, Map.of());
+  }
+
   private static void cli(String... args) {
     java.io.StringWriter err = new java.io.StringWriter();
     picocli.CommandLine cl = dev.kiln.train.Main.commandLine();

@@ -78,6 +78,38 @@ class StreamPredictorTest {
       assertEquals(5, p.units());
       Replay.run(p, rows.testCsv(), out, new PrintStream(new ByteArrayOutputStream()));
     }
+    checkUnits(want, out);
+  }
+
+  /**
+   * A model with several outputs answers its action output (the run's, recorded in metrics.json) as predict gives
+   * it, or the sigmoid output asked for; a linear output, or the flag on a model with one output, is refused.
+   */
+  @Test
+  void aModelWithSeveralOutputsAnswersItsActionOutput(@TempDir Path dir) throws IOException {
+    Map<String, Map<Long, float[]>> want = new HashMap<>();
+    StreamFixture ae = StreamFixture.autoencoder(dir, want);
+    for (String output : List.of("action", "ae_action")) {
+      Path out = dir.resolve(output + ".csv");
+      String asked = output.equals("action") ? null : output;
+      try (StreamPredictor p = StreamPredictor.open(ae.run(), new StreamPredictor.Options(null, false, "plan", asked))) {
+        assertEquals(5, p.units());
+        assertEquals("output '" + output + "' of [decoder, ae_action, action] ("
+            + (asked == null ? "the run's action output" : "--action-output") + ")", p.outputNote());
+        Replay.run(p, ae.testCsv(), out, new PrintStream(new ByteArrayOutputStream()));
+      }
+      checkUnits(want.get(output), out);
+    }
+    assertEquals("--action-output decoder is not a sigmoid output; the action is taken on probabilities (the sigmoid "
+        + "outputs: [ae_action, action])", assertThrows(IllegalArgumentException.class, () -> StreamPredictor.open(
+            ae.run(), new StreamPredictor.Options(null, false, "plan", "decoder"))).getMessage());
+    assertEquals("--action-output is for a model with several outputs; this one has one", assertThrows(
+        IllegalArgumentException.class, () -> StreamPredictor.open(fx.run(), new StreamPredictor.Options(FILL, false,
+            "plan", "action"))).getMessage());
+  }
+
+  /** Each line of a replay's output against predict's five probabilities of its ts_id, and the action rule. */
+  private static void checkUnits(Map<Long, float[]> want, Path out) throws IOException {
     List<String> lines = Files.readAllLines(out);
     assertEquals(Replay.header(5).strip(), lines.get(0));
     assertEquals(want.size(), lines.size() - 1, "a line per holdout row");
