@@ -5,9 +5,11 @@ import dev.kiln.core.op.Ops;
 import dev.kiln.ops.Layer;
 import dev.kiln.ops.LayerContext;
 import dev.kiln.ops.Variable;
+import dev.kiln.ops.infer.RowOp;
 import dev.kiln.ops.keras.KerasConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Keras Concatenate along {@code axis} (of the batched tensor; −1 is the last), the other sizes equal. */
 public record Concatenate(String name, int axis) implements Layer {
@@ -50,5 +52,32 @@ public record Concatenate(String name, int axis) implements Layer {
   @Override
   public Value apply(LayerContext ctx, List<Value> in) {
     return Ops.concatenate(axis, in);
+  }
+
+  /**
+   * Row-major copies: for each index before the axis, each input's block (its sizes from the axis on) in turn.
+   * Nothing is allocated per run.
+   */
+  @Override
+  public RowOp rowOp(Function<String, float[]> variables, List<int[]> inputShapes) {
+    int outer = 1;
+    for (int d = 0; d < axis - 1; d++) outer *= inputShapes.get(0)[d];
+    int[] block = new int[inputShapes.size()];
+    for (int i = 0; i < block.length; i++) {
+      int[] s = inputShapes.get(i);
+      block[i] = 1;
+      for (int d = axis - 1; d < s.length; d++) block[i] *= s[d];
+    }
+    int blocks = outer;
+    return (RowOp.Kernel) (in, out) -> {
+      int o = out.offset();
+      for (int r = 0; r < blocks; r++) {
+        for (int i = 0; i < block.length; i++) {
+          RowOp.Slice s = in.get(i);
+          System.arraycopy(s.array(), s.offset() + r * block[i], out.array(), o, block[i]);
+          o += block[i];
+        }
+      }
+    };
   }
 }

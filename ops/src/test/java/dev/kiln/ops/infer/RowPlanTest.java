@@ -145,6 +145,53 @@ class RowPlanTest {
     }
   }
 
+  /** Each head of the supervised autoencoder alone: as the graph of that head, and with no step left to a graph. */
+  @Test
+  void eachHeadOfTheAutoencoderAnswersAsItsGraphWithoutAGraphStep() throws IOException {
+    Model ae = fixture("autoencoder");
+    Map<String, Tensor> vars = variables(ae, 5);
+    try (JavaBackend backend = new JavaBackend()) {
+      for (String head : List.of("action", "ae_action", "decoder")) {
+        Model m = ae.withOutput(head);
+        try (RowPlan plan = RowPlan.compile(m, vars)) {
+          assertEquals(0, plan.graphSteps(), head + ": " + plan);
+          float[] x = sample(new Random(3), m.features());
+          System.arraycopy(x, 0, plan.input(), plan.inputOffset(), x.length);
+          RowOp.Slice out = plan.run();
+          float[] want = graph(backend, m, vars, x);
+          assertEquals(want.length, out.size(), head);
+          for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], out.array()[out.offset() + i], 1e-5 * Math.max(1, Math.abs(want[i])), head + " " + i);
+          }
+        }
+      }
+    }
+  }
+
+  /** Concatenate's kernel on either feature axis, against the layout of numpy's concatenate. */
+  @Test
+  void concatenateCopiesEachInputsBlockInTurn() {
+    // a [2, 3] and b [2, 2] joined on the last axis; then a [3, 2] and b [2, 2] on the first.
+    float[] a = {1, 2, 3, 4, 5, 6}, b = {7, 8, 9, 10};
+    RowOp.Slice out = new RowOp.Slice(new float[11], 1, new int[] {2, 5});
+    run(new dev.kiln.ops.layers.Concatenate("c", 2), List.of(new int[] {2, 3}, new int[] {2, 2}), a, b, out);
+    assertEquals(List.of(0f, 1f, 2f, 3f, 7f, 8f, 4f, 5f, 6f, 9f, 10f), floats(out.array()));
+    out = new RowOp.Slice(new float[10], 0, new int[] {5, 2});
+    run(new dev.kiln.ops.layers.Concatenate("c", 1), List.of(new int[] {3, 2}, new int[] {2, 2}), a, b, out);
+    assertEquals(List.of(1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f), floats(out.array()));
+  }
+
+  private static void run(dev.kiln.ops.Layer layer, List<int[]> shapes, float[] a, float[] b, RowOp.Slice out) {
+    RowOp.Kernel k = (RowOp.Kernel) layer.rowOp(name -> null, shapes);
+    k.run(List.of(new RowOp.Slice(a, 0, shapes.get(0)), new RowOp.Slice(b, 0, shapes.get(1))), out);
+  }
+
+  private static List<Float> floats(float[] f) {
+    List<Float> l = new ArrayList<>();
+    for (float v : f) l.add(v);
+    return l;
+  }
+
   @Test
   void theFixturesCoverEveryRegisteredLayer() throws IOException {
     TreeSet<String> covered = new TreeSet<>();
