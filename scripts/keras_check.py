@@ -6,7 +6,9 @@ does (per file: window(20, shift=1, drop_remainder=True), keep windows whose row
 compares each window's probability with `kiln predict`'s CSV, matched by the ts_id of the window's last row.
 A model whose input is [None, 130] takes rows: every row of the fold is a sample (windows of one row). A model with
 k > 1 output units is compared unit by unit with the CSV's probability_0..k-1; a model with several outputs, each
-sigmoid output with the CSV's NAME_probability_0..k-1 (all of them in the order of the model's outputs).
+sigmoid output with the CSV's NAME_probability_0..k-1 (all of them in the order of the model's outputs). An output
+Kiln trained from logits (named in model.safetensors's from_logits metadata) is linear in model.json, as Keras gave
+it: its Keras predictions are logits, and their sigmoid is compared with Kiln's probabilities.
 
 Exit status 0 when the window sets are equal and every probability agrees within --tol; 1 otherwise.
 Run with the venv from scripts/keras-venv.sh:
@@ -25,6 +27,15 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras  # noqa: E402
+
+
+def from_logits(run):
+    """The outputs model.safetensors's metadata records as trained from logits (its JSON header's __metadata__)."""
+    with open(os.path.join(run, "model.safetensors"), "rb") as fh:
+        n = int.from_bytes(fh.read(8), "little")
+        header = json.loads(fh.read(n))
+    names = header.get("__metadata__", {}).get("from_logits", "")
+    return set(names.split(",")) if names else set()
 
 
 def holdout_windows(data, fold, window):
@@ -67,6 +78,11 @@ def main():
     several = isinstance(outputs, list)
     if not several:
         outputs = [outputs]
+    logits = from_logits(a.model)
+    if logits:
+        print(f"keras_check: sigmoid of Keras's logits: {', '.join(sorted(logits))}")
+        outputs = [1 / (1 + np.exp(-p.astype(np.float64))) if name in logits else p
+                   for name, p in zip(model.output_names, outputs)]
     with open(a.preds) as fh:
         header = next(csv.reader(fh))
     # One output: probability or probability_j. Several: NAME_probability(_j) of each output kiln predict wrote
@@ -76,7 +92,7 @@ def main():
         k = p.shape[1]
         stem = f"{name}_probability" if several else "probability"
         cols = [stem] if k == 1 else [f"{stem}_{j}" for j in range(k)]
-        if several and model.get_layer(name).get_config().get("activation") != "sigmoid":
+        if several and name not in logits and model.get_layer(name).get_config().get("activation") != "sigmoid":
             continue
         missing = [c for c in cols if c not in header]
         if missing:

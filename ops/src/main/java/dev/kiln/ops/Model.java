@@ -35,8 +35,14 @@ public final class Model {
   private final List<Node> outputs;
   private final List<Node> order;
   private final String json;
+  private final Set<String> logitOutputs;
 
   private Model(String name, List<Node> nodes, List<Node> outputs, List<Node> order, String json) {
+    this(name, nodes, outputs, order, json, Set.of());
+  }
+
+  private Model(String name, List<Node> nodes, List<Node> outputs, List<Node> order, String json,
+      Set<String> logitOutputs) {
     if (outputs.isEmpty()) throw new IllegalArgumentException("a model needs at least one output");
     if (new java.util.HashSet<>(outputs.stream().map(n -> n.layer().name()).toList()).size() != outputs.size()) {
       throw new IllegalArgumentException("a layer is named twice among the outputs");
@@ -47,6 +53,7 @@ public final class Model {
     this.output = outputs.get(0);
     this.order = order == null ? null : List.copyOf(order);
     this.json = json;
+    this.logitOutputs = Set.copyOf(logitOutputs);
   }
 
   /**
@@ -78,7 +85,25 @@ public final class Model {
       if (keep.add(n)) todo.addAll(n.inbound());
     }
     return new Model(name, nodes.stream().filter(keep::contains).toList(), List.of(out),
-        order == null ? null : order.stream().filter(keep::contains).toList(), null);
+        order == null ? null : order.stream().filter(keep::contains).toList(), null,
+        logitOutputs.contains(outputName) ? Set.of(outputName) : Set.of());
+  }
+
+  /**
+   * This model as trained from the logits of the outputs {@code names}: its nodes give those outputs a sigmoid (the
+   * probabilities Kiln trains and answers on), while {@code json}, the Keras file it was given as, keeps them linear;
+   * that file is what Kiln writes back, so Keras loading it gets logits, as from the model it was given.
+   */
+  public Model trainedFromLogits(String json, Set<String> names) {
+    for (String n : names) {
+      if (!outputNames().contains(n)) throw new IllegalArgumentException("'" + n + "' is not an output of the model");
+    }
+    return new Model(name, nodes, outputs, order, json, names);
+  }
+
+  /** The outputs trained from their logits ({@link #trainedFromLogits}); empty for most models. */
+  public Set<String> logitOutputs() {
+    return logitOutputs;
   }
 
   /** The Keras JSON this model was read from, or null for a model built in Java (such as {@link #seed}). */

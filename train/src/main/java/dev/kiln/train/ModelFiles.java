@@ -19,7 +19,9 @@ import java.util.Map;
  * names, configs and inbound layers) and {@code model.safetensors} with every variable under its Keras name
  * ({@code conv1d/kernel}, {@code batch_normalization/moving_mean}, {@code normalization/mean}, ...), and the same
  * weights as {@code model.h5} in Keras's {@code save_weights} HDF5 layout ({@link KerasWeightsH5}). A model trained
- * from a Keras {@code model.json} ({@code train --model}) gets that file back, unchanged.
+ * from a Keras {@code model.json} ({@code train --model}) gets that file back, unchanged: an output trained from its
+ * logits stays linear there, as Keras gives it, and the weights' metadata names it ({@link #FROM_LOGITS}), so that
+ * Kiln reading the model back puts the sigmoid on it again and answers probabilities.
  */
 public final class ModelFiles {
   private ModelFiles() {}
@@ -38,6 +40,8 @@ public final class ModelFiles {
         Map.of("format", "kiln-model", "window", Integer.toString(o.window()), "noise", Double.toString(o.noise())));
     Float fill = dev.kiln.io.dataset.NanFill.recorded(o.data());
     if (fill != null) meta.put(NAN_FILL, Float.toString(fill));
+    if (!model.logitOutputs().isEmpty()) meta.put(FROM_LOGITS, String.join(",", model.logitOutputs().stream().sorted()
+        .toList()));
     SafeTensors.write(out.resolve("model.safetensors"), vars, meta);
     KerasWeightsH5.write(out.resolve("model.h5"), model, state, KERAS_VERSION);
   }
@@ -78,6 +82,9 @@ public final class ModelFiles {
   /** The weights file's record of the value missing features were filled with in the training data. */
   static final String NAN_FILL = "nan_fill";
 
+  /** The weights file's record of the outputs trained from logits (comma-separated), linear in model.json. */
+  static final String FROM_LOGITS = "from_logits";
+
   /**
    * A saved model: the architecture rebuilt from model.json's "kiln" section, its variables, and the training data's
    * NaN fill value (null when the data recorded none).
@@ -103,10 +110,13 @@ public final class ModelFiles {
       }
       model = Model.seed(positive(json, kiln, "window"), positive(json, kiln, "features"), noise.doubleValue());
     } else {
-      model = dev.kiln.ops.keras.KerasModels.read(json); // a Keras model.json given to train --model
+      // A Keras model.json given to train --model; the outputs the weights' metadata records as trained from
+      // logits, linear in model.json, get their sigmoid back.
+      String logits = SafeTensors.readMetadata(weights).get(FROM_LOGITS);
+      model = dev.kiln.ops.keras.KerasModels.read(json, fromLogits(logits));
     }
-    int window = model.window();
     SafeTensors.Contents contents = SafeTensors.readContents(weights);
+    int window = model.window();
     LinkedHashMap<String, Tensor> vars = contents.tensors();
     for (Variable v : model.variables()) {
       Tensor t = vars.get(v.name());
@@ -116,6 +126,11 @@ public final class ModelFiles {
       }
     }
     return new Loaded(model, vars, window, nanFill(weights, contents.metadata().get(NAN_FILL)));
+  }
+
+  private static java.util.Set<String> fromLogits(String recorded) {
+    if (recorded == null || recorded.isEmpty()) return java.util.Set.of();
+    return new java.util.LinkedHashSet<>(List.of(recorded.split(",")));
   }
 
   private static Float nanFill(Path weights, String recorded) throws IOException {

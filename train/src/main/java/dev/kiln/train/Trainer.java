@@ -550,8 +550,8 @@ public final class Trainer {
   }
 
   private void logitsLine(String output) {
-    out.println("output '" + output + "' is trained from logits, as Keras does, and given a sigmoid, so the model "
-        + "this run saves answers its probabilities");
+    out.println("output '" + output + "' is trained from logits, as Keras does: the model.json this run saves keeps "
+        + "it linear (Keras gets logits), and Kiln's predict, stream and serve answer its probabilities");
   }
 
   /** The replica batch; the global batch must split into replicas, and into --bn-group groups. */

@@ -44,10 +44,19 @@ public final class KerasModels {
       throw new IllegalArgumentException(file + ": not a model.json: the file is not UTF-8 text", e);
     }
     try {
-      return fromJson(logits.isEmpty() ? text : withSigmoidOutputs(text, logits));
+      return fromJson(text, logits);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * As {@link #fromJson(String)}, with the outputs in {@code logits} trained from logits: built with a sigmoid on each
+   * ({@link #withSigmoidOutputs}), while the model keeps {@code json} as its file ({@link Model#trainedFromLogits}).
+   */
+  public static Model fromJson(String json, java.util.Set<String> logits) {
+    if (logits.isEmpty()) return fromJson(json);
+    return fromJson(withSigmoidOutputs(json, logits)).trainedFromLogits(json, logits);
   }
 
   /** Builds the model described by {@code json}; the model keeps the text (it is what Kiln writes back). */

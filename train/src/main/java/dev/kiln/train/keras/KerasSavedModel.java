@@ -41,7 +41,7 @@ public record KerasSavedModel(Model model, Map<String, Tensor> weights, String t
       Set<String> logits;
       try {
         logits = training == null ? Set.of() : KerasCompile.logitOutputs(training, KerasModels.outputNames(config));
-        model = KerasModels.fromJson(logits.isEmpty() ? config : KerasModels.withSigmoidOutputs(config, logits));
+        model = KerasModels.fromJson(config, logits);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": model_config: " + e.getMessage(), e);
       }

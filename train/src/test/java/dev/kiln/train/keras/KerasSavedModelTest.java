@@ -176,7 +176,7 @@ class KerasSavedModelTest {
    * refused by path.
    */
   @Test
-  void anOutputCompiledFromLogitsTrainsOnThemAndAnswersProbabilities() throws IOException {
+  void anOutputCompiledFromLogitsTrainsOnThemAndAnswersProbabilities() throws Exception {
     KerasSavedModel m = KerasSavedModel.read(dir.resolve("logits.h5"));
     assertEquals(java.util.Set.of("action"), m.logitOutputs());
     org.junit.jupiter.api.Assertions.assertTrue(dev.kiln.ops.keras.KerasModels.isSigmoid(m.model().output()));
@@ -212,8 +212,23 @@ class KerasSavedModelTest {
         dir.resolve("logits.h5").toString(), "--targets", "resp_1,resp_2,resp_3,resp,resp_4", "--epochs", "1",
         "--batch-size", "32");
     assertEquals("0", r[0], r[1] + r[2]);
-    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is trained from logits, as Keras does, "
-        + "and given a sigmoid, so the model this run saves answers its probabilities"), r[2]);
+    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is trained from logits, as Keras does: "
+        + "the model.json this run saves keeps it linear (Keras gets logits), and Kiln's predict, stream and serve "
+        + "answer its probabilities"), r[2]);
+    // Keras loads the run's model.json and model.h5 and gives logits; their sigmoid is what kiln predict answers.
+    Path preds = dir.resolve("logits-preds.csv");
+    r = kiln("predict", "--model", dir.resolve("logits-run").toString(), "--data", data.toString(), "--out",
+        preds.toString(), "--targets", "resp_1,resp_2,resp_3,resp,resp_4");
+    assertEquals("0", r[0], r[1] + r[2]);
+    Process p = new ProcessBuilder(PluginLocator.cacheRoot().resolve("venvs/keras-2.21/bin/python").toString(),
+        Path.of("").toAbsolutePath()
+        .getParent().resolve("scripts/keras_check.py").toString(), "--model", dir.resolve("logits-run").toString(),
+        "--data", data.toString(), "--fold", "4", "--preds", preds.toString(), "--tol", "1e-5")
+        .redirectErrorStream(true).start();
+    String kerasCheck = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), kerasCheck);
+    org.junit.jupiter.api.Assertions.assertTrue(kerasCheck.contains("sigmoid of Keras's logits: action")
+        && kerasCheck.contains("keras_check: OK"), kerasCheck);
     IllegalArgumentException auc = assertThrows(IllegalArgumentException.class,
         () -> KerasSavedModel.read(dir.resolve("logits_auc.h5")).compile(List.of("action")));
     assertEquals("training_config.metrics[0][0].config.from_logits is false but the outputs are trained from logits; "
@@ -237,8 +252,8 @@ class KerasSavedModelTest {
   }
 
   /**
-   * The same model as a model.json (no compile settings) with --from-logits: trained from logits and saved with its
-   * sigmoid; the flag's misuses are one line each.
+   * The same model as a model.json (no compile settings) with --from-logits: trained from logits, saved as it was
+   * given (linear) and read back by Kiln with its sigmoid; the flag's misuses are one line each.
    */
   @Test
   void fromLogitsFlagTrainsAModelJsonsLinearOutput() throws IOException {
@@ -253,10 +268,14 @@ class KerasSavedModelTest {
     String[] r = kiln("train", "--data", data.toString(), "--out", run.toString(), "--model", json.toString(),
         "--targets", five, "--from-logits", "action", "--epochs", "1", "--batch-size", "32");
     assertEquals("0", r[0], r[1] + r[2]);
-    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is trained from logits, as Keras does, "
-        + "and given a sigmoid, so the model this run saves answers its probabilities"), r[2]);
-    org.junit.jupiter.api.Assertions.assertTrue(dev.kiln.ops.keras.KerasModels.isSigmoid(
-        dev.kiln.ops.keras.KerasModels.read(run.resolve("model.json")).output()), "the saved model's output");
+    org.junit.jupiter.api.Assertions.assertTrue(r[2].contains("output 'action' is trained from logits, as Keras does: "
+        + "the model.json this run saves keeps it linear (Keras gets logits), and Kiln's predict, stream and serve "
+        + "answer its probabilities"), r[2]);
+    // The model.json given comes back as it was (the output linear); Kiln reads it back with the sigmoid.
+    assertEquals(Files.readString(json), Files.readString(run.resolve("model.json")));
+    dev.kiln.ops.Model back = dev.kiln.train.ModelFiles.read(run).model();
+    org.junit.jupiter.api.Assertions.assertTrue(dev.kiln.ops.keras.KerasModels.isSigmoid(back.output()), "read back");
+    assertEquals(java.util.Set.of("action"), back.logitOutputs());
     r = kiln("train", "--data", data.toString(), "--out", dir.resolve("flag-run2").toString(), "--model",
         json.toString(), "--targets", five, "--from-logits", "dense");
     assertEquals("1", r[0]);
