@@ -12,7 +12,9 @@ import java.util.Map;
  * The splits' validation figures side by side: per split the dates and the figures its {@code metrics.json} holds,
  * which are those of the model {@code kiln train} leaves (the last epoch's, or the best epoch's when EarlyStopping
  * restored its weights); then their mean, population standard deviation (numpy's {@code np.std}) and the mean
- * weighted by {@code --weights}. Printed as a table and written to {@code OUT/cv.json}.
+ * weighted by {@code --weights}. Printed as a table and written to {@code OUT/cv.json}. Of a model with several
+ * outputs, {@code val_loss} is the total and the AUC, precision and recall are the action output's
+ * ({@code val_action_auc}, ...), which cv.json names as {@code action_output}.
  */
 public final class CvReport {
   /** The report's file in the cross-validation's folder. */
@@ -21,22 +23,29 @@ public final class CvReport {
   public static final List<String> METRICS = List.of("val_loss", "val_auc", "val_precision", "val_recall",
       "utility_score");
 
-  /** One split's dates, the epoch its figures are of ("last" or "best") and the figures. */
-  public record Row(PurgedSplits.Split split, int epoch, String epochKind, Map<String, Double> metrics) {
+  /**
+   * One split's dates, the epoch its figures are of ("last" or "best"), the figures, and the action output they
+   * are of (null for a model with one output).
+   */
+  public record Row(PurgedSplits.Split split, int epoch, String epochKind, Map<String, Double> metrics,
+      String action) {
     /** Reads split {@code s}'s figures from the metrics.json and history.json of its run in {@code dir}. */
     static Row read(PurgedSplits.Split s, Path dir) throws IOException {
       JsonNode m = Trainer.JSON.readTree(dir.resolve(RunReports.METRICS).toFile());
       JsonNode h = Trainer.JSON.readTree(dir.resolve(RunReports.HISTORY).toFile());
       Map<String, Double> figures = new LinkedHashMap<>();
+      String action = m.hasNonNull("action_output") ? m.get("action_output").asText() : null;
       for (String k : METRICS) {
-        JsonNode v = m.get(k);
-        if (v == null || !v.isNumber()) throw new IOException(dir.resolve(RunReports.METRICS) + " has no number " + k);
+        String key = action == null || !k.startsWith("val_") || k.equals("val_loss") ? k
+            : "val_" + action + "_" + k.substring("val_".length());
+        JsonNode v = m.get(key);
+        if (v == null || !v.isNumber()) throw new IOException(dir.resolve(RunReports.METRICS) + " has no number " + key);
         figures.put(k, v.asDouble());
       }
       JsonNode es = m.get("early_stopping");
       boolean best = es != null && es.path("restored_best_weights").asBoolean();
       int epoch = best ? es.get("best_epoch").asInt() : h.path("val_loss").size();
-      return new Row(s, epoch, best ? "best" : "last", figures);
+      return new Row(s, epoch, best ? "best" : "last", figures, action);
     }
   }
 
@@ -116,7 +125,16 @@ public final class CvReport {
     line(b, "mean", mean());
     line(b, "std", std());
     line(b, "weighted mean", weightedMean());
+    String action = action();
+    if (action != null) {
+      b.append("val_auc, val_precision and val_recall are those of output '").append(action).append("'\n");
+    }
     return b.toString();
+  }
+
+  /** The action output the figures are of, or null for a model with one output. */
+  private String action() {
+    return rows.isEmpty() ? null : rows.get(0).action();
   }
 
   private static void line(StringBuilder b, String name, Map<String, Double> figures) {
@@ -143,6 +161,7 @@ public final class CvReport {
       splits.add(m);
     }
     Map<String, Object> root = new LinkedHashMap<>(settings);
+    if (action() != null) root.put("action_output", action());
     root.put("per_split", splits);
     root.put("weights", weights);
     root.put("mean", mean());

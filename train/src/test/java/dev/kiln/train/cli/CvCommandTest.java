@@ -107,6 +107,27 @@ class CvCommandTest {
     assertEquals(2, JSON.readTree(out.resolve("cv.json").toFile()).get("per_split").get(1).get("epoch").asInt());
   }
 
+  /** The supervised autoencoder: each split's figures are the total loss and the action output's metrics. */
+  @Test
+  void aModelWithSeveralOutputsReportsItsActionOutput(@TempDir Path out) throws IOException {
+    String model = Path.of("").toAbsolutePath().getParent().resolve("ops/src/test/resources/keras/autoencoder.json")
+        .toString();
+    String log = ok("--out", out.toString(), "--splits", "2", "--gap", "1", "--model", model, "--targets",
+        "resp_1,resp_2,resp_3,resp,resp_4", "--loss", "decoder=mse");
+    assertTrue(log.contains("val_auc, val_precision and val_recall are those of output 'action'"), log);
+    JsonNode cv = JSON.readTree(out.resolve("cv.json").toFile());
+    assertEquals("action", cv.get("action_output").asText());
+    for (int k = 0; k < 2; k++) {
+      JsonNode s = cv.get("per_split").get(k);
+      JsonNode metrics = JSON.readTree(out.resolve("split-" + k + "/metrics.json").toFile());
+      assertEquals(metrics.get("val_loss").asDouble(), s.get("val_loss").asDouble());
+      for (String m : List.of("auc", "precision", "recall")) {
+        assertEquals(metrics.get("val_action_" + m).asDouble(), s.get("val_" + m).asDouble(), m);
+      }
+      assertEquals(metrics.get("utility_score").asDouble(), s.get("utility_score").asDouble());
+    }
+  }
+
   @Test
   void earlyStoppingReportsTheRestoredBestEpochAndEndsTheSplit(@TempDir Path out) throws IOException {
     // min_delta 1 on val_loss with patience 0: the first epoch without an improvement of 1 stops the split.
