@@ -39,7 +39,9 @@ public final class CvReport {
         String key = action == null || !k.startsWith("val_") || k.equals("val_loss") ? k
             : "val_" + action + "_" + k.substring("val_".length());
         JsonNode v = m.get(key);
-        if (v == null || !v.isNumber()) throw new IOException(dir.resolve(RunReports.METRICS) + " has no number " + key);
+        if (v == null || !v.isNumber()) {
+          throw new IOException(dir.resolve(RunReports.METRICS) + " has no number " + key);
+        }
         figures.put(k, v.asDouble());
       }
       JsonNode es = m.get("early_stopping");

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * What the run asks for, before the model is known: each output's loss and weight by name (absent: bce for a
  * sigmoid output, weight 1), the label smoothing of every binary cross-entropy and of named outputs (a model.h5's
- * compile may give each output its own), the action output (null: the last sigmoid output), and the outputs of a
+ * compile may give each output its own), the action output (null: the last sigmoid output), the outputs of a
  * model.json trained from logits (each a linear Dense the model is read with a sigmoid on), and the error metrics
  * of reconstruction outputs by name (a model.h5's compile metrics).
  */

@@ -19,8 +19,8 @@ import java.util.Map;
  * reconstruction). The total is Σ weight × each output's loss. A model with one output keeps the seed's loss, state
  * names and logs ({@code loss}, {@code auc}, ...); with several, the logs are named as Keras names them
  * ({@code loss}, {@code decoder_loss}, {@code action_loss}, {@code action_auc}, ...), the metrics (recall,
- * precision, AUC) apply to each sigmoid output, and a reconstruction reports the error metrics its spec names. One sigmoid output is the action: its probabilities are the ones
- * validation gives for the utility score and the plots.
+ * precision, AUC) apply to each sigmoid output, and a reconstruction reports the error metrics its spec names. One
+ * sigmoid output is the action: its probabilities are the ones validation gives for the utility score and the plots.
  */
 public final class Losses {
   /** A loss Kiln computes: binary cross-entropy, mean squared error, mean absolute error. */
