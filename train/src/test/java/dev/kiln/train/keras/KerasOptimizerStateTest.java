@@ -104,6 +104,9 @@ class KerasOptimizerStateTest {
         dir.resolve("adam_trained.h5").toString(), "--targets", five, "--epochs", "1", "--batch-size", "32");
     assertEquals(0, r.code(), r.err() + r.out());
     assertTrue(r.out().contains("the optimizer goes on from the file's state after 3 steps"), r.out());
+    KilnCli.Result summary = KilnCli.run("summary", "--model", dir.resolve("adam_trained.h5").toString());
+    assertTrue(summary.out().contains("Optimizer state: after 3 steps (kiln train goes on from its slots and step "
+        + "count)"), summary.out());
     int steps = JSON.readTree(run.resolve("metrics.json").toFile()).get("steps_per_epoch").asInt();
     Tensor count = dev.kiln.train.report.SafeTensors.read(run.resolve("checkpoint.safetensors"))
         .get(Optimization.ITERATIONS);

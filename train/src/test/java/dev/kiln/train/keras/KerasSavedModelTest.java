@@ -101,6 +101,26 @@ class KerasSavedModelTest {
         + "optimizer and losses; drop the flag, or pass the architecture as a model.json", r[1]);
   }
 
+  /** summary --model FILE.h5 says what kiln train takes from the compile settings, or why it would refuse them. */
+  @Test
+  void summaryShowsTheCompileSettingsKilnTakes() {
+    String adam = kiln("summary", "--model", dir.resolve("adam.h5").toString())[2];
+    org.junit.jupiter.api.Assertions.assertTrue(adam.contains("Compile settings: adam {learning_rate=0.001") && adam
+        .contains("amsgrad=true") && adam.contains("lr_schedule={") && adam.contains("; losses action=bce;")
+        && adam.contains("label smoothing 0.01") && adam.contains("Optimizer state: none (the optimizer starts "
+        + "afresh)"), adam);
+    assertEquals("Compile settings: kiln train refuses them: training_config.optimizer_config.config.clipnorm is 1.0: "
+        + "gradient clipping is not supported", last(kiln("summary", "--model", dir.resolve("clipnorm.h5").toString())));
+    assertEquals("Compile settings: none (saved uncompiled; kiln train takes the optimizer and losses from its flags)",
+        last(kiln("summary", "--model", dir.resolve("uncompiled.h5").toString())));
+  }
+
+  private static String last(String[] r) {
+    assertEquals("0", r[0], r[1]);
+    String[] lines = r[2].strip().split("\n");
+    return lines[lines.length - 1];
+  }
+
   @Test
   void whatKilnDoesNotDoIsRefusedByItsPath() throws IOException {
     KerasSavedModel clip = KerasSavedModel.read(dir.resolve("clipnorm.h5"));
