@@ -23,32 +23,11 @@ def row_mlp(activation="sigmoid"):
     return keras.Model(inp, out)
 
 
-def ae_mlp(hidden=(32, 32, 64, 32), drops=(0.035, 0.038, 0.424, 0.104, 0.492, 0.32)):
-    """The supervised autoencoder MLP of the best Jane Street public solution, compiled as it was (a dict of losses
-    and a dict of metrics, MeanAbsoluteError on the decoder), with smaller hidden layers."""
-    inp = layers.Input(shape=(130,))
-    x0 = layers.BatchNormalization()(inp)
-    encoder = layers.GaussianNoise(drops[0])(x0)
-    encoder = layers.Dense(hidden[0])(encoder)
-    encoder = layers.BatchNormalization()(encoder)
-    encoder = layers.Activation("swish")(encoder)
-    decoder = layers.Dropout(drops[1])(encoder)
-    decoder = layers.Dense(130, name="decoder")(decoder)
-    x_ae = layers.Dense(hidden[1])(decoder)
-    x_ae = layers.BatchNormalization()(x_ae)
-    x_ae = layers.Activation("swish")(x_ae)
-    x_ae = layers.Dropout(drops[2])(x_ae)
-    out_ae = layers.Dense(5, activation="sigmoid", name="ae_action")(x_ae)
-    x = layers.Concatenate()([x0, encoder])
-    x = layers.BatchNormalization()(x)
-    x = layers.Dropout(drops[3])(x)
-    for i in range(2, len(hidden)):
-        x = layers.Dense(hidden[i])(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("swish")(x)
-        x = layers.Dropout(drops[i + 2])(x)
-    out = layers.Dense(5, activation="sigmoid", name="action")(x)
-    m = keras.Model(inputs=inp, outputs=[decoder, out_ae, out])
+def ae_mlp():
+    """The supervised autoencoder MLP of the best Jane Street public solution (keras_fixtures.autoencoder), compiled
+    as its notebook compiled it: a dict of losses and a dict of metrics, MeanAbsoluteError on the decoder."""
+    from keras_fixtures import autoencoder
+    m = autoencoder()
     m.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
               loss={"decoder": keras.losses.MeanSquaredError(),
                     "ae_action": keras.losses.BinaryCrossentropy(label_smoothing=1e-2),

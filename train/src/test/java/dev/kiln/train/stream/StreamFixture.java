@@ -75,25 +75,9 @@ record StreamFixture(Path run, Path testCsv, Path reorderedCsv, Map<Long, Float>
    * and predicted with {@code kiln predict}: ts_id → its five probabilities, flattened in {@code units} order.
    */
   static StreamFixture rows(Path dir, Map<Long, float[]> units) throws IOException {
-    Path data = dir.resolve("data");
-    SyntheticMarket.generate(data, new SyntheticMarket.Settings(6, 60, 13, 5, 1, FILL, 1.0, 1), null);
-    Path run = dir.resolve("run"), preds = dir.resolve("preds.csv");
-    String model = java.nio.file.Path.of("").toAbsolutePath().getParent()
-        .resolve("ops/src/test/resources/keras/row_mlp.json").toString();
-    String five = "resp_1,resp_2,resp_3,resp,resp_4";
-    cli("train", "--data", data.toString(), "--out", run.toString(), "--model", model, "--targets", five,
-        "--epochs", "1", "--batch-size", "32");
-    cli("predict", "--model", run.toString(), "--data", data.toString(), "--out", preds.toString(), "--targets", five);
-    List<String> lines = Files.readAllLines(preds);
-    for (String line : lines.subList(1, lines.size())) {
-      String[] c = line.split(",");
-      float[] p = new float[5];
-      for (int j = 0; j < 5; j++) p[j] = Float.parseFloat(c[7 + j]);
-      units.put(Long.parseLong(c[0]), p);
-    }
-    Path testCsv = dir.resolve("example_test.csv");
-    cli("export-test", "--data", data.toString(), "--out", testCsv.toString());
-    return new StreamFixture(run, testCsv, testCsv, Map.of());
+    Trained t = trainOnFive(dir, "row_mlp");
+    units.putAll(t.probabilities(7));
+    return new StreamFixture(t.run(), t.testCsv(), t.testCsv(), Map.of());
   }
 
   /**
@@ -102,31 +86,45 @@ record StreamFixture(Path run, Path testCsv, Path reorderedCsv, Map<Long, Float>
    * ts_id → its five probabilities, read from predict's {@code NAME_probability_j} columns.
    */
   static StreamFixture autoencoder(Path dir, Map<String, Map<Long, float[]>> byOutput) throws IOException {
-    Path data = dir.resolve("data");
-    SyntheticMarket.generate(data, new SyntheticMarket.Settings(6, 60, 13, 5, 1, FILL, 1.0, 1), null);
-    Path run = dir.resolve("run"), preds = dir.resolve("preds.csv");
-    String model = java.nio.file.Path.of("").toAbsolutePath().getParent()
-        .resolve("ops/src/test/resources/keras/autoencoder.json").toString();
-    String five = "resp_1,resp_2,resp_3,resp,resp_4";
-    cli("train", "--data", data.toString(), "--out", run.toString(), "--model", model, "--targets", five,
-        "--loss", "decoder=mse", "--epochs", "1", "--batch-size", "32");
-    cli("predict", "--model", run.toString(), "--data", data.toString(), "--out", preds.toString(), "--targets", five);
-    List<String> lines = Files.readAllLines(preds);
-    List<String> header = List.of(lines.get(0).split(","));
+    Trained t = trainOnFive(dir, "autoencoder", "--loss", "decoder=mse");
+    List<String> header = List.of(t.predictions().get(0).split(","));
     for (String out : List.of("ae_action", "action")) {
+      byOutput.put(out, t.probabilities(header.indexOf(out + "_probability_0")));
+    }
+    return new StreamFixture(t.run(), t.testCsv(), t.testCsv(), Map.of());
+  }
+
+  /** A run, predict's lines on its holdout, and the holdout as example_test.csv. */
+  private record Trained(Path run, List<String> predictions, Path testCsv) {
+    /** ts_id → the five probabilities in predict's columns from {@code first} on. */
+    Map<Long, float[]> probabilities(int first) {
       Map<Long, float[]> units = new java.util.HashMap<>();
-      int first = header.indexOf(out + "_probability_0");
-      for (String line : lines.subList(1, lines.size())) {
+      for (String line : predictions.subList(1, predictions.size())) {
         String[] c = line.split(",");
         float[] p = new float[5];
         for (int j = 0; j < 5; j++) p[j] = Float.parseFloat(c[first + j]);
         units.put(Long.parseLong(c[0]), p);
       }
-      byOutput.put(out, units);
+      return units;
     }
+  }
+
+  /** Ops' Keras fixture {@code model} trained for an epoch on five targets (with {@code flags}), then predicted. */
+  private static Trained trainOnFive(Path dir, String model, String... flags) throws IOException {
+    Path data = dir.resolve("data");
+    SyntheticMarket.generate(data, new SyntheticMarket.Settings(6, 60, 13, 5, 1, FILL, 1.0, 1), null);
+    Path run = dir.resolve("run"), preds = dir.resolve("preds.csv");
+    String file = java.nio.file.Path.of("").toAbsolutePath().getParent()
+        .resolve("ops/src/test/resources/keras/" + model + ".json").toString();
+    String five = "resp_1,resp_2,resp_3,resp,resp_4";
+    List<String> train = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--out",
+        run.toString(), "--model", file, "--targets", five, "--epochs", "1", "--batch-size", "32"));
+    train.addAll(List.of(flags));
+    cli(train.toArray(String[]::new));
+    cli("predict", "--model", run.toString(), "--data", data.toString(), "--out", preds.toString(), "--targets", five);
     Path testCsv = dir.resolve("example_test.csv");
     cli("export-test", "--data", data.toString(), "--out", testCsv.toString());
-    return new StreamFixture(run, testCsv, testCsv, Map.of());
+    return new Trained(run, Files.readAllLines(preds), testCsv);
   }
 
   private static void cli(String... args) {
