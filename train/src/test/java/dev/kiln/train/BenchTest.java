@@ -77,6 +77,24 @@ class BenchTest {
     assertTrue(Double.parseDouble(lines.get(1)) > 0, lines.toString());
   }
 
+  /** A model with several outputs times the step kiln train builds: each output's loss, the total minimized. */
+  @Test
+  void theAutoencodersStepRunsWithItsLosses() throws Exception {
+    Path ae = starter().resolveSibling("autoencoder.json");
+    dev.kiln.ops.train.LossSpec mse = new dev.kiln.ops.train.LossSpec(java.util.Map.of("decoder",
+        dev.kiln.ops.train.Losses.Kind.MSE), java.util.Map.of(), 0, null);
+    BenchStep step = BenchStep.of(ae, FIVE, Adam.keras(), mse, List.of());
+    assertEquals(List.of("decoder", "ae_action", "action"), step.losses().heads().stream()
+        .map(dev.kiln.ops.train.Losses.Head::name).toList());
+    List<Bench.Figures> f = Bench.run(step, "java", null, 64, 2, 1, 1, 0, true, null,
+        new PrintStream(new ByteArrayOutputStream()));
+    assertEquals(1, f.size());
+    assertTrue(f.get(0).msPerStep() > 0, f.toString());
+    assertEquals("output 'decoder' is linear and has no loss: give --loss decoder=mse (or mae), a reconstruction of "
+        + "the input features", assertThrows(IllegalArgumentException.class, () -> BenchStep.of(ae, FIVE,
+            Adam.keras())).getMessage());
+  }
+
   @Test
   void aModelWhoseUnitsDoNotMatchItsTargetsIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

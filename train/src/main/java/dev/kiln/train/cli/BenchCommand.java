@@ -51,8 +51,9 @@ public final class BenchCommand implements Callable<Integer> {
       + "compiling them; a PJRT backend of the plugin and device they were compiled for.")
   Path executables;
 
-  @Option(names = "--model", paramLabel = "FILE.json", description = "Time this Keras model's training step "
-      + "(model.to_json(), as kiln train --model builds it; a model that takes rows is fed rows) instead of the seed's.")
+  @Option(names = "--model", paramLabel = "FILE", description = "Time this Keras model's training step "
+      + "(model.to_json(), or a model.save() .h5 file with its compile settings, as kiln train --model builds it; a "
+      + "model that takes rows is fed rows) instead of the seed's.")
   Path model;
 
   @Option(names = "--targets", paramLabel = "COL[,COL...]", description = "With --model: the columns its sigmoid "
@@ -65,6 +66,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--lr", paramLabel = "RATE", description = "With --model: the learning rate (default as kiln train's).")
   Double lr;
+
+  @Option(names = "--loss", paramLabel = "OUT=bce|mse|mae[,...]", description = "With --model: each output's loss, as "
+      + "kiln train's --loss (a reconstruction output needs mse or mae).")
+  String loss;
 
   @Option(names = "--turns", description = "Serve timed turns of the resident step on stdin for a comparison script: "
       + "after the warm-up print 'ready', then for each line N run N steps and print their ms/step (log on stderr).")
@@ -98,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
   /** The step to time: the seed's, or --model's with --targets and --optimizer (refused without --model). */
   private BenchStep step() throws java.io.IOException {
     if (model == null) {
-      for (var f : new Object[][] {{"--targets", targets}, {"--optimizer", optimizer}, {"--lr", lr}}) {
+      for (var f : new Object[][] {{"--targets", targets}, {"--optimizer", optimizer}, {"--lr", lr}, {"--loss", loss}}) {
         if (f[1] != null) throw new IllegalArgumentException(f[0] + " needs --model (the seed's step is fixed)");
       }
       return BenchStep.seed();
@@ -109,6 +114,12 @@ public final class BenchCommand implements Callable<Integer> {
     FitFlags fit = new FitFlags();
     fit.optimizer = optimizer == null ? "sgd" : optimizer;
     fit.lr = lr;
-    return BenchStep.of(model, Targets.parse(targets == null ? "resp" : targets), fit.optimizer());
+    fit.loss = loss;
+    java.util.List<String> given = new java.util.ArrayList<>();
+    for (var f : new Object[][] {{"--optimizer", optimizer}, {"--lr", lr}, {"--loss", loss}}) {
+      if (f[1] != null) given.add((String) f[0]);
+    }
+    return BenchStep.of(model, Targets.parse(targets == null ? "resp" : targets), fit.optimizer(), fit.lossSpec(),
+        given);
   }
 }

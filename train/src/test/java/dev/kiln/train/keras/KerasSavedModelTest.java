@@ -160,6 +160,14 @@ class KerasSavedModelTest {
     for (String k : List.of("decoder_mae", "val_decoder_mae", "action_auc", "val_action_auc")) {
       org.junit.jupiter.api.Assertions.assertTrue(history.path(k).path(0).isNumber(), k + " in " + history);
     }
+    // kiln bench times the step the file compiles; a flag that sets what the file sets is refused.
+    r = kiln("bench", "--model", dir.resolve("ae_mlp.h5").toString(), "--targets", "resp_1,resp_2,resp_3,resp,resp_4",
+        "--modes", "resident", "--steps", "1", "--warmup", "1", "--repeats", "1", "--batch", "64");
+    assertEquals("0", r[0], r[1] + r[2]);
+    r = kiln("bench", "--model", dir.resolve("ae_mlp.h5").toString(), "--targets", "resp_1,resp_2,resp_3,resp,resp_4",
+        "--loss", "decoder=mae");
+    assertEquals("kiln bench: error: --loss: the model.h5 file's training_config sets the optimizer and losses; drop "
+        + "the flag, or pass the architecture as a model.json", r[1]);
     String head = "{\"optimizer_config\": {\"class_name\": \"SGD\", \"config\": {}}, \"loss\": {\"decoder\": \"mse\", "
         + "\"ae_action\": \"bce\", \"action\": \"bce\"}, \"metrics\": ";
     List<String> outs = List.of("decoder", "ae_action", "action");
