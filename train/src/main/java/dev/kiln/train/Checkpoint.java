@@ -218,16 +218,35 @@ record Checkpoint(int epochsDone, long dataBatches, Map<String, Tensor> state, M
   }
 
   private void checkSameRun(Map<String, Object> now) {
-    List<String> diffs = new ArrayList<>();
-    for (var e : now.entrySet()) {
-      Object saved = settings.get(e.getKey());
-      boolean same = saved instanceof Number n && e.getValue() instanceof Number m
-          ? n.doubleValue() == m.doubleValue() : java.util.Objects.equals(saved, e.getValue());
-      if (!same) diffs.add(e.getKey() + " was " + saved + ", now " + e.getValue());
-    }
+    List<String> diffs = differences(settings, now);
     if (!diffs.isEmpty()) {
       throw new IllegalArgumentException("--resume needs the settings the run started with: "
           + String.join("; ", diffs));
+    }
+  }
+
+  /**
+   * The settings of {@code now} that differ from {@code saved}'s, each "KEY was A, now B". Numbers compare by value,
+   * and a JSON object's text (the optimizer's config) by its fields, in any order.
+   */
+  static List<String> differences(Map<String, Object> saved, Map<String, Object> now) {
+    List<String> diffs = new ArrayList<>();
+    for (var e : now.entrySet()) {
+      Object was = saved.get(e.getKey());
+      boolean same = was instanceof Number n && e.getValue() instanceof Number m
+          ? n.doubleValue() == m.doubleValue()
+          : java.util.Objects.equals(was, e.getValue()) || sameJsonObject(was, e.getValue());
+      if (!same) diffs.add(e.getKey() + " was " + was + ", now " + e.getValue());
+    }
+    return diffs;
+  }
+
+  private static boolean sameJsonObject(Object a, Object b) {
+    if (!(a instanceof String x) || !(b instanceof String y) || !x.startsWith("{") || !y.startsWith("{")) return false;
+    try {
+      return Trainer.JSON.readTree(x).equals(Trainer.JSON.readTree(y));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return false;
     }
   }
 

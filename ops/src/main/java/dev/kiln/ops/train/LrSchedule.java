@@ -37,8 +37,12 @@ public sealed interface LrSchedule {
 
     @Override
     public Map<String, Object> config() {
-      return Map.of("class_name", "ExponentialDecay", "decay_steps", decaySteps, "decay_rate", decayRate,
-          "staircase", staircase);
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("class_name", "ExponentialDecay");
+      c.put("decay_steps", decaySteps);
+      c.put("decay_rate", decayRate);
+      c.put("staircase", staircase);
+      return c;
     }
   }
 
