@@ -3,7 +3,6 @@ package dev.kiln.train;
 import dev.kiln.core.Tensor;
 import dev.kiln.io.pipeline.Shard;
 import dev.kiln.ops.Model;
-import dev.kiln.ops.keras.KerasModels;
 import dev.kiln.ops.train.BatchSource;
 import dev.kiln.ops.train.LossSpec;
 import dev.kiln.ops.train.Losses;
@@ -12,7 +11,6 @@ import dev.kiln.ops.train.Optimizer;
 import dev.kiln.ops.train.StatefulStep;
 import dev.kiln.ops.train.StepGraphs;
 import dev.kiln.train.keras.KerasCompile;
-import dev.kiln.train.keras.KerasSavedModel;
 import dev.kiln.train.keras.ModelSource;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,22 +46,14 @@ public record BenchStep(Model model, Optimization optimization, List<String> tar
    */
   public static BenchStep of(Path modelFile, List<String> targets, Optimizer rule, LossSpec spec,
       List<String> flagsGiven) throws IOException {
-    Model m;
+    ModelSource source = ModelSource.read(modelFile, spec.fromLogits());
+    Model m = source.model();
     Optimization opt = Optimization.of(rule, null);
-    if (ModelSource.isSaved(modelFile)) {
-      KerasSavedModel saved = KerasSavedModel.read(modelFile);
-      m = saved.model();
-      KerasCompile compiled = saved.compile(m.outputNames());
-      if (compiled != null) {
-        if (!flagsGiven.isEmpty()) {
-          throw new IllegalArgumentException(String.join(", ", flagsGiven) + ": the model.h5 file's training_config "
-              + "sets the optimizer and losses; drop the flag, or pass the architecture as a model.json");
-        }
-        opt = compiled.optimization();
-        spec = compiled.spec();
-      }
-    } else {
-      m = KerasModels.read(modelFile, spec.fromLogits());
+    KerasCompile compiled = source.compile();
+    if (compiled != null) {
+      if (!flagsGiven.isEmpty()) throw ModelSource.setByTheFile(flagsGiven);
+      opt = compiled.optimization();
+      spec = compiled.spec();
     }
     String problem = Trainer.inputProblem(m, m.window());
     if (problem == null && m.outputs().size() == 1) problem = Trainer.targetsProblem(m, targets);

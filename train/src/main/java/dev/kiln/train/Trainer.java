@@ -185,14 +185,10 @@ public final class Trainer {
       if (problem != null) throw new IllegalArgumentException("the seed's model: " + problem);
       return seed;
     }
-    Model m;
-    if (dev.kiln.train.keras.ModelSource.isSaved(o.modelFile())) {
-      savedFile = dev.kiln.train.keras.KerasSavedModel.read(o.modelFile());
-      m = savedFile.model();
-    } else {
-      m = dev.kiln.ops.keras.KerasModels.read(o.modelFile(), fit.losses().fromLogits());
-    }
-    for (String name : fit.losses().fromLogits()) logitsLine(name);
+    var source = dev.kiln.train.keras.ModelSource.read(o.modelFile(), fit.losses().fromLogits());
+    savedFile = source.saved();
+    Model m = source.model();
+    for (String name : m.logitOutputs()) logitsLine(name);
     String problem = inputProblem(m, o.window());
     // A model with several outputs has its targets checked output by output with its losses.
     if (problem == null && m.outputs().size() == 1) problem = targetsProblem(m, o.targets());
@@ -540,7 +536,6 @@ public final class Trainer {
     }
     out.println("starting from the " + taken + " weights of " + o.modelFile()
         + (unadapted.isEmpty() ? "" : " (normalization adapted here: the file's was not)"));
-    for (String name : savedFile.logitOutputs()) logitsLine(name);
     Map<String, Tensor> optimizer = savedFile.optimizer().forKiln(fit.optimization(), model.variables());
     state.putAll(optimizer);
     if (!optimizer.isEmpty()) {

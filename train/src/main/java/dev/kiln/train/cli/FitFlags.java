@@ -166,10 +166,7 @@ public final class FitFlags {
     more.forEach((k, v) -> {
       if (v != null) clash.add(k);
     });
-    if (!clash.isEmpty()) {
-      throw new IllegalArgumentException(String.join(", ", clash) + ": the model.h5 file's training_config sets the "
-          + "optimizer and losses; drop the flag, or pass the architecture as a model.json");
-    }
+    if (!clash.isEmpty()) throw dev.kiln.train.keras.ModelSource.setByTheFile(clash);
     this.logNames = logNames;
     return new FitOptions(saved, earlyStopping(), reduceLr(), saveBest(), savedLosses.withAction(actionOutput),
         tensorboard);

@@ -79,8 +79,7 @@ public final class RunFlags {
   String sampleWeight;
 
   /** --model as read, once (and, for a model.h5 file, the file with its weights and compile settings). */
-  private dev.kiln.ops.Model read;
-  private dev.kiln.train.keras.KerasSavedModel saved;
+  private dev.kiln.train.keras.ModelSource read;
   /** The model.json outputs --from-logits names (a model.h5 names its own). */
   private java.util.Set<String> logits = java.util.Set.of();
 
@@ -96,13 +95,11 @@ public final class RunFlags {
     }
     // The seed's outputs do not depend on --window or --noise, which TrainOptions checks.
     dev.kiln.ops.Model built = model != null ? model() : dev.kiln.ops.Model.seed(1, Trainer.FEATURES, 0);
-    if (saved != null) {
-      dev.kiln.train.keras.KerasCompile compiled = saved.compile(built.outputNames());
-      if (compiled != null) {
-        dev.kiln.ops.train.LossSpec spec = compiled.spec();
-        return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), spec).logNames(),
-            compiled.optimization(), spec);
-      }
+    dev.kiln.train.keras.KerasCompile compiled = model != null ? read.compile() : null;
+    if (compiled != null) {
+      dev.kiln.ops.train.LossSpec spec = compiled.spec();
+      return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), spec).logNames(),
+          compiled.optimization(), spec);
     }
     return flags.fitOptions(Trainer.losses(built, Targets.parse(targets), flags.lossSpec()).logNames());
   }
@@ -128,15 +125,8 @@ public final class RunFlags {
 
   /** --model's architecture. */
   private dev.kiln.ops.Model model() throws java.io.IOException {
-    if (read == null) {
-      if (dev.kiln.train.keras.ModelSource.isSaved(model)) {
-        saved = dev.kiln.train.keras.KerasSavedModel.read(model);
-        read = saved.model();
-      } else {
-        read = dev.kiln.ops.keras.KerasModels.read(model, logits);
-      }
-    }
-    return read;
+    if (read == null) read = dev.kiln.train.keras.ModelSource.read(model, logits);
+    return read.model();
   }
 
   /** The rows --min-date and --drop-zero-weight keep. */

@@ -5,6 +5,7 @@ import dev.kiln.train.Trainer;
 import dev.kiln.train.keras.KerasCompile;
 import dev.kiln.train.keras.KerasOptimizerState;
 import dev.kiln.train.keras.KerasSavedModel;
+import dev.kiln.train.keras.ModelSource;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,14 +27,13 @@ public final class SummaryCommand implements Callable<Integer> {
   public Integer call() throws java.io.IOException {
     OptionChecks.atLeast("--window", window, 1);
     if (!(noise >= 0)) throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
-    if (model != null && dev.kiln.train.keras.ModelSource.isSaved(model)) {
-      KerasSavedModel saved = KerasSavedModel.read(model);
-      System.out.print(saved.model().summary());
-      System.out.println(compileSettings(saved));
+    if (model == null) {
+      System.out.print(Model.seed(window, Trainer.FEATURES, noise).summary());
       return 0;
     }
-    System.out.print((model == null ? Model.seed(window, Trainer.FEATURES, noise)
-        : dev.kiln.train.keras.ModelSource.read(model)).summary());
+    ModelSource source = ModelSource.read(model, java.util.Set.of());
+    System.out.print(source.model().summary());
+    if (source.saved() != null) System.out.println(compileSettings(source.saved()));
     return 0;
   }
 

@@ -22,12 +22,12 @@ import java.util.Set;
  * A Keras {@code model.save("model.h5")} file: the architecture ({@code model_config}, read as a {@code model.json}
  * is), the weights under {@code model_weights} (each checked against the model's variable shape before its data is
  * read), the text of {@code training_config} when the model was compiled (null otherwise), and the optimizer's
- * state ({@link KerasOptimizerState}), which a run continues from as Keras's {@code load_model} does. An output compiled with {@code BinaryCrossentropy(from_logits=True)} (a linear Dense) is read
- * with a sigmoid ({@code logitOutputs}): Kiln's binary cross-entropy takes the sigmoid's input, so training is
- * Keras's, and the model Kiln saves gives that output's probabilities.
+ * state ({@link KerasOptimizerState}), which a run continues from as Keras's {@code load_model} does. An output
+ * compiled with {@code BinaryCrossentropy(from_logits=True)} (a linear Dense) is read with a sigmoid
+ * ({@link Model#trainedFromLogits}): Kiln's binary cross-entropy takes the sigmoid's input, so training is Keras's.
  */
 public record KerasSavedModel(Model model, Map<String, Tensor> weights, String trainingConfig,
-    Set<String> logitOutputs, KerasOptimizerState optimizer) {
+    KerasOptimizerState optimizer) {
   public static KerasSavedModel read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
     try (HdfFile h5 = new HdfFile(file)) {
@@ -45,7 +45,7 @@ public record KerasSavedModel(Model model, Map<String, Tensor> weights, String t
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": model_config: " + e.getMessage(), e);
       }
-      return new KerasSavedModel(model, weights(h5, model, file), training, logits,
+      return new KerasSavedModel(model, weights(h5, model, file), training,
           training == null ? KerasOptimizerState.NONE : KerasOptimizerState.read(h5, model, file));
     } catch (io.jhdf.exceptions.HdfException e) {
       throw new IOException(file + ": not a readable HDF5 file: " + e.getMessage(), e);
@@ -99,6 +99,11 @@ public record KerasSavedModel(Model model, Map<String, Tensor> weights, String t
       default -> throw new IOException(file + ": " + path + " holds " + flat.getClass().getSimpleName() + ", not numbers");
     }
     return f;
+  }
+
+  /** The outputs compiled from logits, which the model gives a sigmoid. */
+  public Set<String> logitOutputs() {
+    return model.logitOutputs();
   }
 
   /**
