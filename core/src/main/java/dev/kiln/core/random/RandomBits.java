@@ -42,19 +42,17 @@ public record RandomBits(Shape shape) implements Primitive {
   /** Word j of n (m = ⌈n/2⌉ blocks): block j's first word below m, block j − m's second from m on. */
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
-    int[] key = in[0].ints();
-    int counter = in[1].ints()[0];
+    Threefry.Stream stream = Threefry.Stream.of(in);
     int n = shape.size(), m = (n + 1) / 2;
-    int k0 = key[0], k1 = key[1], k2 = k0 ^ k1 ^ Threefry.PARITY;
     int[] out = (int[]) Arena.uninitialized(DType.U32, n);
     // With n odd the last block has no second word: the vector loop stops where a vector's second words would pass n.
     int whole = n % 2 == 0 ? m : m - 1;
     ctx.parallelFor(m, 8192, (s, e) -> {
       int vector = Threefry.LANES.length(), i = s;
-      for (; i + vector <= Math.min(e, whole); i += vector) Threefry.blocks(k0, k1, k2, counter, i, out, i, out, m + i);
+      for (; i + vector <= Math.min(e, whole); i += vector) stream.blocks(i, out, i, out, m + i);
       int[] y = new int[2];
       for (; i < e; i++) {
-        Threefry.block(k0, k1, k2, counter, i, y);
+        stream.block(i, y);
         out[i] = y[0];
         if (m + i < n) out[m + i] = y[1];
       }

@@ -51,10 +51,8 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
 
   @Override
   public Tensor eval(CpuContext ctx, Tensor[] in, TensorType t) {
-    int[] key = in[0].ints();
-    int counter = in[1].ints()[0];
+    Threefry.Stream stream = Threefry.Stream.of(in);
     int n = shape.size(), m = (n + 1) / 2;
-    int k0 = key[0], k1 = key[1], k2 = k0 ^ k1 ^ Threefry.PARITY;
     if (dtype == DType.F32) {
       float[] out = (float[]) Arena.uninitialized(DType.F32, n);
       ctx.parallelFor(m, 4096, (s, e) -> {
@@ -67,7 +65,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
         // computes them; the blocks past the last whole vector one by one.
         while (i + vector <= e) {
           int len = Math.min(lanes, (e - i) / vector * vector);
-          for (int v = 0; v < len; v += vector) Threefry.blocks(k0, k1, k2, counter, i + v, y0, v, y1, v);
+          for (int v = 0; v < len; v += vector) stream.blocks(i + v, y0, v, y1, v);
           normals32(y0, len, u, w, logs, out, i);
           int tail = Math.min(len, n - (m + i));
           if (tail == len) {
@@ -79,7 +77,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
           i += len;
         }
         for (; i < e; i++) {
-          Threefry.block(k0, k1, k2, counter, i, y);
+          stream.block(i, y);
           out[i] = normal32(y[0]);
           if (m + i < n) out[m + i] = normal32(y[1]);
         }
@@ -90,7 +88,7 @@ public record RandomNormal(Shape shape, DType dtype) implements Primitive {
     ctx.parallelFor(m, 4096, (s, e) -> {
       int[] y = new int[2];
       for (int i = s; i < e; i++) {
-        Threefry.block(k0, k1, k2, counter, i, y);
+        stream.block(i, y);
         out[i] = normal64(y[0]);
         if (m + i < n) out[m + i] = normal64(y[1]);
       }

@@ -184,6 +184,25 @@ public final class Threefry {
     y[1] = x1;
   }
 
+  /**
+   * One stream as a draw primitive's inputs (key U32[2], counter U32[]) give it on the Java backend: the key
+   * schedule's three words and the counter, for {@link #block} and {@link #blocks}.
+   */
+  record Stream(int k0, int k1, int k2, int counter) {
+    static Stream of(Tensor[] in) {
+      int[] key = in[0].ints();
+      return new Stream(key[0], key[1], key[0] ^ key[1] ^ PARITY, in[1].ints()[0]);
+    }
+
+    void block(int i, int[] y) {
+      Threefry.block(k0, k1, k2, counter, i, y);
+    }
+
+    void blocks(int i0, int[] y0, int at0, int[] y1, int at1) {
+      Threefry.blocks(k0, k1, k2, counter, i0, y0, at0, y1, at1);
+    }
+  }
+
   /** Whether a draw primitive's inputs are a key U32[2] and a counter U32[]. */
   static boolean keyAndCounter(List<TensorType> in) {
     return in.size() == 2 && in.get(0).equals(new TensorType(DType.U32, Shape.of(2)))

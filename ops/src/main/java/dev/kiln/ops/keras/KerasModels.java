@@ -114,7 +114,6 @@ public final class KerasModels {
     return Model.functional(config.path("name").asText("model"), nodes, outs, kerasOrder, json);
   }
 
-  /** The layers {@code output_layers} names, in order: each [name, 0, 0], no layer twice. */
   /** The output layers' names a model.json lists ({@code config.output_layers}), in order. */
   public static List<String> outputNames(String json) {
     try {
@@ -157,6 +156,7 @@ public final class KerasModels {
     return root.toString();
   }
 
+  /** The layers {@code output_layers} names, in order: each [name, 0, 0], no layer twice. */
   private static List<String> outputNames(JsonNode list) {
     if (!list.isArray() || list.isEmpty()) {
       throw new IllegalArgumentException("output_layers must name at least one layer, got " + list);

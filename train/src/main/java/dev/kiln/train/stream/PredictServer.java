@@ -21,10 +21,9 @@ import java.util.concurrent.TimeUnit;
  * ({@code null} for a missing value) and answers {@code {"ts_id":..., "probabilities":[...], "action":0|1}};
  * {@code GET /healthz} answers {@code {"status":"ok"}}. A bad request gets a 4xx with a one-line JSON reason and the
  * server carries on. Requests are read and answered on the server's own thread (the fewest hand-offs, so the
- * lowest latency for one client sending rows in order) or, with threads, parsed on a pool; either way the predictor
- * answers one at a time,
- * which is stateful: rows must come in order, and a row of an earlier date than the last is answered from a fresh
- * window and logged.
+ * lowest latency for one client sending rows in order) or, with threads, parsed on a pool; either way the predictor,
+ * which is stateful, answers one at a time: rows must come in order, and a row of an earlier date than the last is
+ * answered from a fresh window and logged.
  */
 public final class PredictServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
